@@ -1,0 +1,30 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface FakeRegistry {
+  host: string;
+  requests: Array<{ method: string; url: string; headers: IncomingMessage['headers'] }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A scripted HTTP server on 127.0.0.1:0 for registry misbehaviour the real one cannot be made to
+ * show (lying Content-Length, wrong digests, endless bodies). Used only for those cases.
+ */
+export async function startFakeRegistry(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<FakeRegistry> {
+  const requests: FakeRegistry['requests'] = [];
+  const server: Server = createServer((req, res) => {
+    requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+    handler(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    host: `127.0.0.1:${port}`,
+    requests,
+    stop: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}

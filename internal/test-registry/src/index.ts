@@ -1,0 +1,33 @@
+import { randomBytes } from 'node:crypto';
+export { startRegistryProcess, type RegistryProcess, type RegistryAuth } from './registry-process.ts';
+export { startTokenServer, type TokenServer } from './token-server.ts';
+export { startFaultProxy, type FaultProxy } from './fault-proxy.ts';
+export { startFakeRegistry, type FakeRegistry } from './fake-registry.ts';
+
+export const TEST_USER = 'sealpack';
+export const TEST_PASSWORD = 'sealpack-test-password';
+export const TOKEN_ISSUER = 'sealpack-test-issuer';
+export const TOKEN_SERVICE = 'sealpack-test-registry';
+
+export interface RegistryEndpoint {
+  /** `127.0.0.1:PORT`. */
+  host: string;
+  port: number;
+}
+
+export interface TestRegistries {
+  anonymous: RegistryEndpoint;
+  basic: RegistryEndpoint;
+  token: RegistryEndpoint;
+}
+
+declare module 'vitest' {
+  interface ProvidedContext {
+    registries: TestRegistries;
+  }
+}
+
+/** A repository name no other test uses, so tests share registries without seeing each other. */
+export function uniqueRepository(prefix = 'test'): string {
+  return `${prefix}/r${randomBytes(6).toString('hex')}`;
+}

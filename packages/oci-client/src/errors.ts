@@ -1,0 +1,74 @@
+/** Every failure the transport reports carries one of these codes; callers branch on the code. */
+export type OciErrorCode =
+  | 'INVALID_REFERENCE'
+  | 'INVALID_INPUT'
+  | 'INVALID_MANIFEST'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'MANIFEST_TOO_LARGE'
+  | 'DIGEST_MISMATCH'
+  | 'SIZE_MISMATCH'
+  | 'NOT_FOUND'
+  | 'UNAUTHORIZED'
+  | 'DENIED'
+  | 'UNSUPPORTED'
+  | 'PATH_TRAVERSAL'
+  | 'ALREADY_EXISTS'
+  | 'REGISTRY_ERROR'
+  | 'NETWORK'
+  | 'TIMEOUT'
+  | 'IO'
+  | 'CREDENTIALS';
+
+/** The broad class of a code: what the CLI turns into an exit status. */
+export type OciErrorKind = 'input' | 'verification' | 'transport';
+
+const KIND_OF_CODE: Record<OciErrorCode, OciErrorKind> = {
+  INVALID_REFERENCE: 'input',
+  INVALID_INPUT: 'input',
+  PATH_TRAVERSAL: 'input',
+  ALREADY_EXISTS: 'input',
+  UNSUPPORTED: 'input',
+  CREDENTIALS: 'input',
+  INVALID_MANIFEST: 'verification',
+  UNSUPPORTED_MEDIA_TYPE: 'verification',
+  MANIFEST_TOO_LARGE: 'verification',
+  DIGEST_MISMATCH: 'verification',
+  SIZE_MISMATCH: 'verification',
+  NOT_FOUND: 'transport',
+  UNAUTHORIZED: 'transport',
+  DENIED: 'transport',
+  REGISTRY_ERROR: 'transport',
+  NETWORK: 'transport',
+  TIMEOUT: 'transport',
+  IO: 'transport',
+};
+
+export interface OciErrorOptions {
+  cause?: unknown;
+  /** HTTP status when the error came from a registry answer. */
+  status?: number;
+  /** Whether repeating the same operation may succeed (used by the retry loop). */
+  retryable?: boolean;
+}
+
+export class OciError extends Error {
+  override readonly name = 'OciError';
+  readonly code: OciErrorCode;
+  readonly status: number | undefined;
+  readonly retryable: boolean;
+
+  constructor(code: OciErrorCode, message: string, options: OciErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.status = options.status;
+    this.retryable = options.retryable ?? false;
+  }
+
+  get kind(): OciErrorKind {
+    return KIND_OF_CODE[this.code];
+  }
+}
+
+export function isOciError(value: unknown, code?: OciErrorCode): value is OciError {
+  return value instanceof OciError && (code === undefined || value.code === code);
+}

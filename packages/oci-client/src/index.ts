@@ -1,0 +1,55 @@
+export { OciError, isOciError, type OciErrorCode, type OciErrorKind } from './errors.ts';
+export { isDigest, parseDigest, sha256Of, digestOf, digestHex, type Digest } from './digest.ts';
+export * from './media-types.ts';
+export {
+  DescriptorSchema,
+  ImageManifestSchema,
+  ImageIndexSchema,
+  DigestSchema,
+  MediaTypeSchema,
+  parseManifest,
+  sniffManifestMediaType,
+  childDescriptors,
+  type Descriptor,
+  type ImageManifest,
+  type ImageIndex,
+  type ParsedManifest,
+} from './schemas.ts';
+export {
+  parseReference,
+  formatReference,
+  pinnedReference,
+  referenceSelector,
+  isValidTag,
+  isValidRepository,
+  isLoopbackRegistry,
+  DOCKER_HUB,
+  type Reference,
+  type RegistryReference,
+  type LayoutReference,
+} from './reference.ts';
+export { bytesSource, fileSource, describeFile, readAll, type ContentSource } from './content.ts';
+export { VerifyingStream, verifyBytes } from './verify-stream.ts';
+export type { Target, FetchOptions, PushOptions, ReferrersOptions } from './target.ts';
+export { LayoutTarget, type LayoutTargetOptions } from './layout/layout-target.ts';
+export { RegistryTarget, referrersTag, type RegistryTargetOptions } from './registry/registry-target.ts';
+export { RegistryHttpClient, type HttpClientOptions } from './registry/http-client.ts';
+export { DEFAULT_RETRY, type RetryPolicy } from './registry/retry.ts';
+export { parseWwwAuthenticate, type AuthChallenge } from './registry/www-authenticate.ts';
+export { nextLink } from './registry/link-header.ts';
+export { anonymous, staticCredential, firstOf, type Credential, type CredentialProvider } from './registry/credentials.ts';
+export {
+  dockerConfigCredentials,
+  storeDockerCredential,
+  eraseDockerCredential,
+  readDockerConfig,
+  dockerConfigPath,
+  DockerConfigSchema,
+  type DockerConfig,
+  type DockerConfigOptions,
+} from './registry/docker-config.ts';
+export { openTarget, type OpenTargetOptions } from './open-target.ts';
+export { packFiles, packLayers, parseFileArgument, guessMediaType, emptyConfig, DEFAULT_ARTIFACT_TYPE, type PackFile, type PackOptions, type PackedArtifact, type PackedLayer } from './pack.ts';
+export { pushFiles, pushPacked, type PushArtifactOptions, type PushResult } from './push-artifact.ts';
+export { pullArtifact, fetchImageManifest, type PullOptions, type PullResult, type PulledFile } from './pull-artifact.ts';
+export { DEFAULT_MANIFEST_LIMIT } from './limits.ts';

@@ -1,0 +1,139 @@
+import { basename, extname } from 'node:path';
+import { describeFile, fileSource, bytesSource, type ContentSource } from './content.ts';
+import { sha256Of } from './digest.ts';
+import { OciError } from './errors.ts';
+import { ANNOTATION_CREATED, ANNOTATION_TITLE, EMPTY_JSON_BYTES, EMPTY_JSON_DIGEST, MEDIA_TYPE_EMPTY_JSON, MEDIA_TYPE_IMAGE_MANIFEST } from './media-types.ts';
+import { MediaTypeSchema, type Descriptor, type ImageManifest } from './schemas.ts';
+
+/** oras's default, so artifacts pushed by either tool look alike. */
+export const DEFAULT_ARTIFACT_TYPE = 'application/vnd.unknown.artifact.v1';
+
+// Media types for the deliverables sealpack is for, so a bare `push REF file.pmtiles` is typed.
+const MEDIA_TYPE_BY_EXTENSION: Record<string, string> = {
+  '.pmtiles': 'application/vnd.pmtiles',
+  '.parquet': 'application/vnd.apache.parquet',
+  '.geoparquet': 'application/vnd.apache.parquet',
+  '.geojson': 'application/geo+json',
+  '.json': 'application/json',
+  '.jsonld': 'application/ld+json',
+  '.tif': 'image/tiff; application=geotiff',
+  '.tiff': 'image/tiff; application=geotiff',
+  '.csv': 'text/csv',
+  '.txt': 'text/plain',
+  '.md': 'text/markdown',
+  '.yaml': 'application/yaml',
+  '.yml': 'application/yaml',
+  '.zip': 'application/zip',
+  '.gz': 'application/gzip',
+  '.tar': 'application/x-tar',
+  '.onnx': 'application/vnd.onnx',
+};
+
+export function guessMediaType(path: string): string {
+  return MEDIA_TYPE_BY_EXTENSION[extname(path).toLowerCase()] ?? 'application/octet-stream';
+}
+
+export interface PackFile {
+  path: string;
+  /** Layer media type; guessed from the extension when absent. */
+  mediaType?: string;
+  /** `org.opencontainers.image.title`; the file's basename when absent. */
+  title?: string;
+}
+
+export interface PackOptions {
+  artifactType?: string;
+  annotations?: Record<string, string>;
+  /**
+   * `org.opencontainers.image.created`. A Date sets it; `null` leaves it out, which together with
+   * fixed inputs makes the manifest digest reproducible. Default: now.
+   */
+  created?: Date | null;
+  subject?: Descriptor;
+}
+
+export interface PackedLayer {
+  descriptor: Descriptor;
+  source: ContentSource;
+}
+
+export interface PackedArtifact {
+  manifest: ImageManifest;
+  manifestBytes: Uint8Array;
+  descriptor: Descriptor;
+  config: PackedLayer;
+  layers: PackedLayer[];
+}
+
+/** `FILE[:MEDIATYPE]`, oras's spelling; a colon inside the path is kept when what follows is no media type. */
+export function parseFileArgument(argument: string): PackFile {
+  const colon = argument.lastIndexOf(':');
+  if (colon > 0) {
+    const mediaType = argument.slice(colon + 1);
+    if (MediaTypeSchema.safeParse(mediaType).success) return { path: argument.slice(0, colon), mediaType };
+  }
+  return { path: argument };
+}
+
+function checkTitle(title: string): void {
+  if (title.length === 0 || title.includes('\0')) throw new OciError('INVALID_INPUT', `invalid file title '${title}'`);
+}
+
+/** The empty config descriptor of image-spec manifest.md "Guidance for an Empty Descriptor". */
+export function emptyConfig(): PackedLayer {
+  return {
+    descriptor: { mediaType: MEDIA_TYPE_EMPTY_JSON, digest: EMPTY_JSON_DIGEST, size: 2, data: 'e30=' },
+    source: bytesSource(EMPTY_JSON_BYTES),
+  };
+}
+
+/** An OCI 1.1 artifact manifest (image-spec manifest.md, artifacts guidance) over local files. */
+export async function packFiles(files: readonly PackFile[], options: PackOptions = {}): Promise<PackedArtifact> {
+  const titles = new Set<string>();
+  const layers: PackedLayer[] = [];
+  for (const file of files) {
+    const title = file.title ?? basename(file.path);
+    checkTitle(title);
+    if (titles.has(title)) throw new OciError('INVALID_INPUT', `two files would have the same title '${title}'`);
+    titles.add(title);
+    const mediaType = file.mediaType ?? guessMediaType(file.path);
+    let descriptor: Descriptor;
+    try {
+      descriptor = await describeFile(file.path, mediaType, { [ANNOTATION_TITLE]: title });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') throw new OciError('INVALID_INPUT', `no such file: ${file.path}`);
+      if (code === 'EISDIR') throw new OciError('INVALID_INPUT', `${file.path} is a directory (give files)`);
+      throw new OciError('IO', `cannot read ${file.path}: ${(error as Error).message}`, { cause: error });
+    }
+    layers.push({ descriptor, source: fileSource(file.path, descriptor.size) });
+  }
+  return packLayers(layers, options);
+}
+
+/** Packs already-described content (in memory or elsewhere) into an artifact manifest. */
+export function packLayers(layers: PackedLayer[], options: PackOptions = {}): PackedArtifact {
+  const config = emptyConfig();
+  const annotations: Record<string, string> = { ...options.annotations };
+  const created = options.created === undefined ? new Date() : options.created;
+  if (created !== null && annotations[ANNOTATION_CREATED] === undefined) {
+    annotations[ANNOTATION_CREATED] = created.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  }
+  const manifest: ImageManifest = {
+    schemaVersion: 2,
+    mediaType: MEDIA_TYPE_IMAGE_MANIFEST,
+    artifactType: options.artifactType ?? DEFAULT_ARTIFACT_TYPE,
+    config: config.descriptor,
+    layers: layers.length === 0 ? [config.descriptor] : layers.map((l) => l.descriptor),
+    ...(options.subject === undefined ? {} : { subject: { mediaType: options.subject.mediaType, digest: options.subject.digest, size: options.subject.size } }),
+    ...(Object.keys(annotations).length === 0 ? {} : { annotations }),
+  };
+  const manifestBytes = new TextEncoder().encode(JSON.stringify(manifest));
+  const descriptor: Descriptor = {
+    mediaType: MEDIA_TYPE_IMAGE_MANIFEST,
+    digest: sha256Of(manifestBytes),
+    size: manifestBytes.byteLength,
+    artifactType: manifest.artifactType as string,
+  };
+  return { manifest, manifestBytes, descriptor, config, layers };
+}

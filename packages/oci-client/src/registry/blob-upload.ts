@@ -1,0 +1,186 @@
+import { Transform, type Readable } from 'node:stream';
+import { OciError } from '../errors.ts';
+import type { ContentSource } from '../content.ts';
+import type { Descriptor } from '../schemas.ts';
+import { discardBody, headerValue, type RegistryHttpClient, type RegistryResponse } from './http-client.ts';
+
+export interface UploadOptions {
+  /** Blobs at least this large go up in PATCH requests (resumable); smaller ones in one PUT. */
+  chunkedThreshold: number;
+  /** Bytes per PATCH; 0 streams the whole rest in one PATCH (fewest round trips). */
+  chunkSize: number;
+  signal?: AbortSignal;
+  onProgress?: (bytes: number) => void;
+  /** Mount from this repository of the same registry instead of uploading, when it has the blob. */
+  mountFrom?: string;
+}
+
+interface UploadContext {
+  client: RegistryHttpClient;
+  base: string;
+  repository: string;
+  descriptor: Descriptor;
+  content: ContentSource;
+  options: UploadOptions;
+}
+
+function location(response: RegistryResponse, base: string): string {
+  const value = headerValue(response, 'location');
+  if (value === undefined) throw new OciError('REGISTRY_ERROR', 'the registry started an upload without a Location');
+  return new URL(value, base).toString();
+}
+
+function withDigest(url: string, digest: string): string {
+  const u = new URL(url);
+  u.searchParams.set('digest', digest);
+  return u.toString();
+}
+
+/** The bytes [start, end) of the content, reporting the running total as the HTTP client consumes them. */
+function openRange(content: ContentSource, start: number, end: number, onProgress: ((bytes: number) => void) | undefined): Readable {
+  const source = content.open(start);
+  let remaining = end - start;
+  let sent = start;
+  const cut = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      if (remaining <= 0) {
+        callback();
+        return;
+      }
+      const piece = chunk.byteLength > remaining ? chunk.subarray(0, remaining) : chunk;
+      remaining -= piece.byteLength;
+      sent += piece.byteLength;
+      onProgress?.(sent);
+      callback(null, piece);
+      // A ranged chunk needs no more of the file: stop reading it.
+      if (remaining <= 0) source.destroy();
+    },
+  });
+  source.on('error', (error) => cut.destroy(error));
+  source.on('close', () => {
+    if (remaining <= 0 && !cut.writableEnded) cut.end();
+  });
+  return source.pipe(cut, { end: true });
+}
+
+/** distribution-spec "Pushing a blob in chunks": GET on the upload URL says how much arrived. */
+async function uploadedSoFar(ctx: UploadContext, url: string): Promise<{ offset: number; url: string }> {
+  const response = await ctx.client.send({ method: 'GET', url, scopes: pushScopes(ctx), ...signalOf(ctx) });
+  if (response.status !== 204 && response.status !== 200) throw await ctx.client.errorFor(response, `upload status of ${ctx.descriptor.digest}`);
+  await discardBody(response);
+  const range = headerValue(response, 'range');
+  const match = range === undefined ? null : /^(?:bytes=)?0-(\d+)$/.exec(range.trim());
+  const offset = match === null ? 0 : Number(match[1]) + 1;
+  return { offset, url: location(response, url) };
+}
+
+function pushScopes(ctx: UploadContext): string[] {
+  const scopes = [`repository:${ctx.repository}:pull,push`];
+  if (ctx.options.mountFrom !== undefined) scopes.push(`repository:${ctx.options.mountFrom}:pull`);
+  return scopes;
+}
+
+function signalOf(ctx: UploadContext): { signal?: AbortSignal } {
+  return ctx.options.signal === undefined ? {} : { signal: ctx.options.signal };
+}
+
+/** POST to start an upload, or to mount (distribution-spec "Mounting a blob from another repository"). */
+async function startUpload(ctx: UploadContext): Promise<{ mounted: true } | { mounted: false; url: string; minChunk: number }> {
+  const url = new URL(`${ctx.base}blobs/uploads/`);
+  if (ctx.options.mountFrom !== undefined && ctx.options.mountFrom !== ctx.repository) {
+    url.searchParams.set('mount', ctx.descriptor.digest);
+    url.searchParams.set('from', ctx.options.mountFrom);
+  }
+  const response = await ctx.client.send({ method: 'POST', url: url.toString(), scopes: pushScopes(ctx), headers: { 'content-length': '0' }, ...signalOf(ctx) });
+  if (response.status === 201 && ctx.options.mountFrom !== undefined) {
+    await discardBody(response);
+    return { mounted: true };
+  }
+  if (response.status !== 202) throw await ctx.client.errorFor(response, `start upload of ${ctx.descriptor.digest} to ${ctx.repository}`);
+  await discardBody(response);
+  const minChunk = Number(headerValue(response, 'oci-chunk-min-length') ?? '0');
+  return { mounted: false, url: location(response, ctx.base), minChunk: Number.isFinite(minChunk) ? minChunk : 0 };
+}
+
+async function finish(ctx: UploadContext, url: string, body: { start: number } | null): Promise<void> {
+  const size = body === null ? 0 : ctx.descriptor.size - body.start;
+  const response = await ctx.client.send({
+    method: 'PUT',
+    url: withDigest(url, ctx.descriptor.digest),
+    scopes: pushScopes(ctx),
+    // distribution 2.8 rejects a PUT without this Content-Type even when the body is empty.
+    headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
+    body: () => (body === null || size === 0 ? null : openRange(ctx.content, body.start, ctx.descriptor.size, ctx.options.onProgress)),
+    retry: false,
+    ...signalOf(ctx),
+  });
+  if (response.status !== 201) throw await ctx.client.errorFor(response, `upload of ${ctx.descriptor.digest}`);
+  await discardBody(response);
+}
+
+/**
+ * Pushes one blob. Small blobs: POST then one streamed PUT. Large blobs: POST, PATCHes, then PUT;
+ * when a PATCH breaks off, the registry is asked how far it got and the upload continues from there
+ * instead of starting over (distribution-spec "Pushing a blob in chunks", 416 / Range).
+ */
+export async function uploadBlob(client: RegistryHttpClient, base: string, repository: string, descriptor: Descriptor, content: ContentSource, options: UploadOptions): Promise<void> {
+  const ctx: UploadContext = { client, base, repository, descriptor, content, options };
+  const attempts = client.retry.attempts;
+  let started = await startUpload(ctx);
+  if (started.mounted) return;
+  if (descriptor.size < options.chunkedThreshold) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await finish(ctx, started.url, { start: 0 });
+        return;
+      } catch (error) {
+        const wrapped = client.transportError(error, { method: 'PUT', url: started.url });
+        if (!wrapped.retryable || attempt >= attempts || options.signal?.aborted === true) throw wrapped;
+        started = await startUpload(ctx);
+        if (started.mounted) return;
+      }
+    }
+  }
+  let url = started.url;
+  let offset = 0;
+  const chunkSize = options.chunkSize > 0 ? Math.max(options.chunkSize, started.minChunk) : 0;
+  let failures = 0;
+  while (offset < descriptor.size) {
+    const end = chunkSize > 0 ? Math.min(descriptor.size, offset + chunkSize) : descriptor.size;
+    const start = offset;
+    try {
+      const response = await client.send({
+        method: 'PATCH',
+        url,
+        scopes: pushScopes(ctx),
+        headers: {
+          'content-type': 'application/octet-stream',
+          'content-length': String(end - start),
+          'content-range': `${start}-${end - 1}`,
+        },
+        body: () => openRange(content, start, end, options.onProgress),
+        retry: false,
+        ...signalOf(ctx),
+      });
+      if (response.status === 416) {
+        // The registry's idea of the offset differs from ours: ask it, and carry on from there.
+        await discardBody(response);
+        ({ offset, url } = await uploadedSoFar(ctx, url));
+        continue;
+      }
+      if (response.status !== 202) throw await client.errorFor(response, `upload of ${descriptor.digest}`);
+      await discardBody(response);
+      // Some registries (distribution 2.8) ignore Content-Range and hand out a new URL each time.
+      url = location(response, url);
+      const range = headerValue(response, 'range');
+      const match = range === undefined ? null : /^(?:bytes=)?0-(\d+)$/.exec(range.trim());
+      offset = match === null ? end : Number(match[1]) + 1;
+    } catch (error) {
+      const wrapped = client.transportError(error, { method: 'PATCH', url });
+      failures++;
+      if (!wrapped.retryable || failures >= attempts || options.signal?.aborted === true) throw wrapped;
+      ({ offset, url } = await uploadedSoFar(ctx, url));
+    }
+  }
+  await finish(ctx, url, null);
+}

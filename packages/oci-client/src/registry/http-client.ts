@@ -1,0 +1,328 @@
+import type { Readable } from 'node:stream';
+import { setTimeout as sleepFor } from 'node:timers/promises';
+import { Agent, request, type Dispatcher } from 'undici';
+import { z } from 'zod';
+import { OciError, type OciErrorCode } from '../errors.ts';
+import { anonymous, type Credential, type CredentialProvider } from './credentials.ts';
+import { backoffDelay, DEFAULT_RETRY, isRetryableStatus, parseRetryAfter, type RetryPolicy } from './retry.ts';
+import { parseWwwAuthenticate, type AuthChallenge } from './www-authenticate.ts';
+
+export interface HttpClientOptions {
+  credentials?: CredentialProvider;
+  retry?: Partial<RetryPolicy>;
+  /** PEM CA bundle to trust in addition to the system roots. */
+  ca?: string | Buffer;
+  /** Skip TLS certificate verification (`--insecure`). */
+  insecure?: boolean;
+  /** A stall longer than this while waiting for headers or body bytes is a transient failure. */
+  headersTimeoutMs?: number;
+  bodyTimeoutMs?: number;
+  userAgent?: string;
+  /** Debug lines (method, URL, status); never headers or bodies, so never secrets. */
+  log?: (line: string) => void;
+  sleep?: (ms: number) => Promise<void>;
+  dispatcher?: Dispatcher;
+}
+
+export type RequestBody = Readable | Uint8Array | string | null;
+
+export interface RegistryRequest {
+  method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
+  url: string;
+  headers?: Record<string, string>;
+  /** Builds the body afresh for each try, so a retried request resends all of it. */
+  body?: () => RequestBody;
+  /** Token scopes the request needs (distribution token-auth "scope"). */
+  scopes: string[];
+  /** Whether transient failures may be retried here; uploads resume on their own instead. */
+  retry?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface RegistryResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Dispatcher.ResponseData['body'];
+  url: string;
+}
+
+// distribution token-auth spec ("Token Response Fields"): `token`, or the OAuth2 `access_token`.
+const TokenResponseSchema = z.looseObject({
+  token: z.string().optional(),
+  access_token: z.string().optional(),
+  expires_in: z.number().optional(),
+});
+
+const ErrorBodySchema = z.looseObject({
+  errors: z.array(z.looseObject({ code: z.string().optional(), message: z.string().optional() })),
+});
+
+interface CachedToken {
+  token: string;
+  expiresAt: number;
+}
+
+const MAX_REDIRECTS = 5;
+
+export function headerValue(response: { headers: RegistryResponse['headers'] }, name: string): string | undefined {
+  const value = response.headers[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export async function discardBody(response: RegistryResponse): Promise<void> {
+  try {
+    await response.body.dump({ limit: 1 << 20 });
+  } catch {
+    // Nothing to salvage from a body we were going to throw away.
+  }
+}
+
+function networkMessage(error: unknown): string {
+  const e = error as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const code = e.code ?? e.cause?.code;
+  const message = e.cause?.message ?? e.message ?? String(error);
+  return code === undefined ? message : `${code}: ${message}`;
+}
+
+function isTimeout(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
+}
+
+/**
+ * HTTP for one registry: auth challenges (Basic and Bearer tokens per distribution's token-auth
+ * spec, cached per scope set), manual redirects that never carry credentials to another origin,
+ * and retries with backoff that honour Retry-After.
+ */
+export class RegistryHttpClient {
+  private readonly credentials: CredentialProvider;
+  private readonly retryPolicy: RetryPolicy;
+  private readonly dispatcher: Dispatcher;
+  private readonly ownsDispatcher: boolean;
+  private readonly userAgent: string;
+  private readonly log: (line: string) => void;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly tokens = new Map<string, CachedToken>();
+  private challenge: AuthChallenge | undefined;
+  private credential: Promise<Credential | undefined> | undefined;
+  readonly registry: string;
+
+  constructor(registry: string, options: HttpClientOptions = {}) {
+    this.registry = registry;
+    this.credentials = options.credentials ?? anonymous;
+    this.retryPolicy = { ...DEFAULT_RETRY, ...options.retry };
+    this.userAgent = options.userAgent ?? 'sealpack';
+    this.log = options.log ?? (() => {});
+    this.sleep = options.sleep ?? ((ms) => sleepFor(ms));
+    this.ownsDispatcher = options.dispatcher === undefined;
+    this.dispatcher = options.dispatcher ?? new Agent({
+      headersTimeout: options.headersTimeoutMs ?? 60_000,
+      bodyTimeout: options.bodyTimeoutMs ?? 60_000,
+      connect: {
+        ...(options.ca === undefined ? {} : { ca: options.ca }),
+        ...(options.insecure === true ? { rejectUnauthorized: false } : {}),
+      },
+    });
+  }
+
+  get retry(): RetryPolicy {
+    return this.retryPolicy;
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsDispatcher) await this.dispatcher.close();
+  }
+
+  private getCredential(): Promise<Credential | undefined> {
+    this.credential ??= this.credentials(this.registry);
+    return this.credential;
+  }
+
+  private tokenKey(scopes: string[]): string {
+    return [...scopes].sort().join(' ');
+  }
+
+  /** The Authorization header we already know how to make for these scopes, without a round trip. */
+  private async knownAuthorization(scopes: string[]): Promise<string | undefined> {
+    if (this.challenge === undefined) return undefined;
+    if (this.challenge.scheme === 'basic') {
+      const credential = await this.getCredential();
+      return credential?.kind === 'basic' ? basicHeader(credential.username, credential.password) : undefined;
+    }
+    if (this.challenge.scheme === 'bearer') {
+      const cached = this.tokens.get(this.tokenKey(scopes));
+      if (cached !== undefined && cached.expiresAt > Date.now()) return `Bearer ${cached.token}`;
+      return `Bearer ${await this.fetchToken(this.challenge, scopes)}`;
+    }
+    return undefined;
+  }
+
+  /** distribution token-auth: GET realm?service&scope with Basic creds, or the OAuth2 refresh-token POST. */
+  private async fetchToken(challenge: AuthChallenge, scopes: string[]): Promise<string> {
+    const realm = challenge.params.realm;
+    if (realm === undefined) throw new OciError('UNAUTHORIZED', `${this.registry} asked for a bearer token but named no realm`);
+    let realmUrl: URL;
+    try {
+      realmUrl = new URL(realm);
+    } catch {
+      throw new OciError('UNAUTHORIZED', `${this.registry} named an invalid token realm`);
+    }
+    const service = challenge.params.service;
+    const credential = await this.getCredential();
+    let response: Dispatcher.ResponseData;
+    try {
+      if (credential?.kind === 'identity-token') {
+        const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: credential.token, client_id: 'sealpack' });
+        if (service !== undefined) form.set('service', service);
+        if (scopes.length > 0) form.set('scope', scopes.join(' '));
+        response = await request(realmUrl, { method: 'POST', dispatcher: this.dispatcher, headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': this.userAgent }, body: form.toString() });
+      } else {
+        if (service !== undefined) realmUrl.searchParams.set('service', service);
+        for (const scope of scopes) realmUrl.searchParams.append('scope', scope);
+        const headers: Record<string, string> = { 'user-agent': this.userAgent };
+        if (credential?.kind === 'basic') headers.authorization = basicHeader(credential.username, credential.password);
+        response = await request(realmUrl, { method: 'GET', dispatcher: this.dispatcher, headers });
+      }
+    } catch (error) {
+      throw new OciError('NETWORK', `cannot reach the token service of ${this.registry}: ${networkMessage(error)}`, { cause: error, retryable: true });
+    }
+    this.log(`token ${realmUrl.origin}${realmUrl.pathname} -> ${response.statusCode}`);
+    if (response.statusCode === 401 || response.statusCode === 403) {
+      await response.body.dump();
+      throw new OciError('UNAUTHORIZED', `the token service of ${this.registry} refused the credentials${credential === undefined ? ' (none given: try sealpack login)' : ''}`, { status: response.statusCode });
+    }
+    if (response.statusCode !== 200) {
+      await response.body.dump();
+      throw new OciError('REGISTRY_ERROR', `the token service of ${this.registry} answered HTTP ${response.statusCode}`, { status: response.statusCode, retryable: isRetryableStatus(response.statusCode) });
+    }
+    const parsed = TokenResponseSchema.safeParse(await response.body.json().catch(() => undefined));
+    const token = parsed.success ? (parsed.data.token ?? parsed.data.access_token) : undefined;
+    if (token === undefined || token.length === 0) throw new OciError('UNAUTHORIZED', `the token service of ${this.registry} returned no token`);
+    // token-auth spec: expires_in defaults to 60 s; renew a little early.
+    const lifetime = (parsed.success ? (parsed.data.expires_in ?? 60) : 60) * 1000;
+    this.tokens.set(this.tokenKey(scopes), { token, expiresAt: Date.now() + Math.max(0, lifetime - 5_000) });
+    return token;
+  }
+
+  /** Sends a request, handling auth, redirects and retries. Any status may come back; see `expect`. */
+  async send(req: RegistryRequest): Promise<RegistryResponse> {
+    const retryable = req.retry ?? true;
+    let attempt = 0;
+    for (;;) {
+      attempt++;
+      try {
+        const response = await this.sendOnce(req);
+        if (retryable && isRetryableStatus(response.status) && attempt < this.retryPolicy.attempts) {
+          const retryAfter = parseRetryAfter(headerValue(response, 'retry-after'));
+          await discardBody(response);
+          if (retryAfter !== undefined && retryAfter > this.retryPolicy.maxRetryAfterMs) {
+            throw new OciError('REGISTRY_ERROR', `${this.registry} asked to retry after ${Math.round(retryAfter / 1000)} s (HTTP ${response.status}); giving up`, { status: response.status });
+          }
+          const delay = retryAfter ?? backoffDelay(this.retryPolicy, attempt);
+          this.log(`retry ${req.method} ${redact(req.url)} after HTTP ${response.status} in ${delay} ms`);
+          await this.sleep(delay);
+          continue;
+        }
+        return response;
+      } catch (error) {
+        if (error instanceof OciError && !error.retryable) throw error;
+        if (req.signal?.aborted === true) throw error;
+        const wrapped = error instanceof OciError ? error : this.transportError(error, req);
+        if (!retryable || attempt >= this.retryPolicy.attempts) throw wrapped;
+        const delay = backoffDelay(this.retryPolicy, attempt);
+        this.log(`retry ${req.method} ${redact(req.url)} after ${wrapped.message} in ${delay} ms`);
+        await this.sleep(delay);
+      }
+    }
+  }
+
+  transportError(error: unknown, req: { method: string; url: string }): OciError {
+    if (error instanceof OciError) return error;
+    const where = `${req.method} ${redact(req.url)}`;
+    if (isTimeout(error)) return new OciError('TIMEOUT', `${this.registry} stalled (${where})`, { cause: error, retryable: true });
+    return new OciError('NETWORK', `cannot reach ${this.registry}: ${networkMessage(error)}`, { cause: error, retryable: true });
+  }
+
+  private async sendOnce(req: RegistryRequest): Promise<RegistryResponse> {
+    let url = req.url;
+    let authorization = await this.knownAuthorization(req.scopes);
+    let triedChallenge = false;
+    const origin = new URL(req.url).origin;
+    for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+      const sameOrigin = new URL(url).origin === origin;
+      const headers: Record<string, string> = { 'user-agent': this.userAgent, ...req.headers };
+      // Credentials are for the registry only: a redirect to an object store never gets them.
+      if (authorization !== undefined && sameOrigin) headers.authorization = authorization;
+      const body = hop === 0 || req.method !== 'GET' ? (req.body?.() ?? null) : null;
+      const response = await request(url, {
+        method: req.method,
+        headers,
+        body,
+        dispatcher: this.dispatcher,
+        ...(req.signal === undefined ? {} : { signal: req.signal }),
+      });
+      this.log(`${req.method} ${redact(url)} -> ${response.statusCode}`);
+      const result: RegistryResponse = { status: response.statusCode, headers: response.headers, body: response.body, url };
+      if (response.statusCode === 401 && sameOrigin && !triedChallenge) {
+        const header = headerValue(result, 'www-authenticate');
+        await discardBody(result);
+        const challenges = parseWwwAuthenticate(header ?? '');
+        const usable = challenges.find((c) => c.scheme === 'bearer') ?? challenges.find((c) => c.scheme === 'basic');
+        if (usable === undefined) throw new OciError('UNAUTHORIZED', `${this.registry} requires authentication it does not describe`, { status: 401 });
+        this.challenge = usable;
+        triedChallenge = true;
+        if (usable.scheme === 'bearer') this.tokens.delete(this.tokenKey(req.scopes));
+        authorization = await this.knownAuthorization(req.scopes);
+        if (authorization === undefined) {
+          throw new OciError('UNAUTHORIZED', `${this.registry} requires credentials (use sealpack login ${this.registry}, or -u/--password-stdin)`, { status: 401 });
+        }
+        hop--;
+        continue;
+      }
+      if (response.statusCode >= 300 && response.statusCode < 400 && response.statusCode !== 304) {
+        const location = headerValue(result, 'location');
+        if (location === undefined || (req.method !== 'GET' && req.method !== 'HEAD')) return result;
+        await discardBody(result);
+        url = new URL(location, url).toString();
+        continue;
+      }
+      return result;
+    }
+    throw new OciError('REGISTRY_ERROR', `${this.registry} redirected more than ${MAX_REDIRECTS} times`);
+  }
+
+  /** Turns a non-success answer into a typed error, with the registry's own error code when it gave one. */
+  async errorFor(response: RegistryResponse, what: string): Promise<OciError> {
+    let detail = '';
+    try {
+      const text = await response.body.text();
+      const parsed = ErrorBodySchema.safeParse(JSON.parse(text.slice(0, 65_536)));
+      const first = parsed.success ? parsed.data.errors[0] : undefined;
+      if (first !== undefined) detail = `: ${[first.code, first.message].filter(Boolean).join(' ')}`;
+    } catch {
+      // The body was not a distribution-spec error document; the status alone will do.
+    }
+    const code: OciErrorCode =
+      response.status === 401 ? 'UNAUTHORIZED'
+      : response.status === 403 ? 'DENIED'
+      : response.status === 404 ? 'NOT_FOUND'
+      : response.status === 405 || response.status === 501 ? 'UNSUPPORTED'
+      : 'REGISTRY_ERROR';
+    const reason = code === 'NOT_FOUND' ? 'not found' : code === 'DENIED' ? 'access denied' : code === 'UNAUTHORIZED' ? 'authentication failed' : `HTTP ${response.status}`;
+    return new OciError(code, `${what}: ${reason}${detail}`, { status: response.status, retryable: isRetryableStatus(response.status) });
+  }
+}
+
+function basicHeader(username: string, password: string): string {
+  return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+}
+
+/** Upload URLs carry opaque state; print only scheme, host and path. */
+export function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname}`;
+  } catch {
+    return '<url>';
+  }
+}

@@ -1,0 +1,283 @@
+import { Readable } from 'node:stream';
+import type { ContentSource } from '../content.ts';
+import { bytesSource, readAll } from '../content.ts';
+import { isDigest, digestHex, sha256Of, type Digest } from '../digest.ts';
+import { OciError } from '../errors.ts';
+import { DEFAULT_MANIFEST_LIMIT } from '../limits.ts';
+import { isManifestMediaType, MANIFEST_MEDIA_TYPES, isIndexMediaType } from '../media-types.ts';
+import { isLoopbackRegistry, isValidTag, registryApiHost } from '../reference.ts';
+import { ImageIndexSchema, parseManifest, sniffManifestMediaType, type Descriptor } from '../schemas.ts';
+import type { FetchOptions, PushOptions, ReferrersOptions, Target } from '../target.ts';
+import { verifyBytes } from '../verify-stream.ts';
+import { downloadBlob } from './blob-download.ts';
+import { uploadBlob } from './blob-upload.ts';
+import { discardBody, headerValue, RegistryHttpClient, type HttpClientOptions, type RegistryResponse } from './http-client.ts';
+import { nextLink } from './link-header.ts';
+import { TagListSchema } from './tag-list.ts';
+
+export interface RegistryTargetOptions extends HttpClientOptions {
+  /** Speak HTTP instead of HTTPS; on by default for localhost and 127.0.0.0/8 (CLI.md). */
+  plainHttp?: boolean;
+  manifestLimit?: number;
+  /** Blobs at least this large are uploaded in resumable PATCH requests. Default 64 MiB. */
+  chunkedThreshold?: number;
+  /** Bytes per PATCH; 0 (default) sends the rest of the blob in one PATCH. */
+  chunkSize?: number;
+  /** Share one HTTP client (connections, tokens) between repositories of the same registry. */
+  client?: RegistryHttpClient;
+}
+
+const ACCEPT_MANIFESTS = MANIFEST_MEDIA_TYPES.join(', ');
+
+/** One repository of a registry speaking the OCI distribution-spec, as a Target. */
+export class RegistryTarget implements Target {
+  readonly registry: string;
+  readonly repository: string;
+  readonly location: string;
+  readonly client: RegistryHttpClient;
+  private readonly base: string;
+  private readonly manifestLimit: number;
+  private readonly chunkedThreshold: number;
+  private readonly chunkSize: number;
+  private readonly ownsClient: boolean;
+
+  constructor(registry: string, repository: string, options: RegistryTargetOptions = {}) {
+    this.registry = registry;
+    this.repository = repository;
+    this.location = `oci://${registry}/${repository}`;
+    const scheme = (options.plainHttp ?? isLoopbackRegistry(registry)) ? 'http' : 'https';
+    this.base = `${scheme}://${registryApiHost(registry)}/v2/${repository}/`;
+    this.ownsClient = options.client === undefined;
+    this.client = options.client ?? new RegistryHttpClient(registry, options);
+    this.manifestLimit = options.manifestLimit ?? DEFAULT_MANIFEST_LIMIT;
+    this.chunkedThreshold = options.chunkedThreshold ?? 64 * 1024 * 1024;
+    this.chunkSize = options.chunkSize ?? 0;
+  }
+
+  private get pullScopes(): string[] {
+    return [`repository:${this.repository}:pull`];
+  }
+
+  private get pushScopes(): string[] {
+    return [`repository:${this.repository}:pull,push`];
+  }
+
+  private url(kind: 'blobs' | 'manifests', reference: string): string {
+    return `${this.base}${kind}/${encodeURIComponent(reference).replace(/%3A/g, ':')}`;
+  }
+
+  private kindOf(descriptor: Descriptor): 'blobs' | 'manifests' {
+    return isManifestMediaType(descriptor.mediaType) ? 'manifests' : 'blobs';
+  }
+
+  async exists(descriptor: Descriptor): Promise<boolean> {
+    const kind = this.kindOf(descriptor);
+    const response = await this.client.send({
+      method: 'HEAD',
+      url: this.url(kind, descriptor.digest),
+      scopes: this.pullScopes,
+      ...(kind === 'manifests' ? { headers: { accept: descriptor.mediaType } } : {}),
+    });
+    await discardBody(response);
+    if (response.status === 200) return true;
+    if (response.status === 404) return false;
+    throw await this.client.errorFor(response, `HEAD ${descriptor.digest} in ${this.location}`);
+  }
+
+  async fetch(descriptor: Descriptor, options: FetchOptions = {}): Promise<Readable> {
+    if (this.kindOf(descriptor) === 'manifests') {
+      return Readable.from([Buffer.from(await this.fetchManifest(descriptor, options))]);
+    }
+    return downloadBlob(this.client, this.url('blobs', descriptor.digest), this.pullScopes, descriptor, options);
+  }
+
+  /** GET a manifest with a size cap that holds even when Content-Length lies. */
+  private async getManifest(reference: string, accept: string, options: FetchOptions = {}): Promise<{ bytes: Uint8Array; mediaType: string; response: RegistryResponse }> {
+    const response = await this.client.send({
+      method: 'GET',
+      url: this.url('manifests', reference),
+      scopes: this.pullScopes,
+      headers: { accept },
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+    if (response.status !== 200) throw await this.client.errorFor(response, `manifest ${reference} in ${this.location}`);
+    const length = Number(headerValue(response, 'content-length'));
+    if (Number.isFinite(length) && length > this.manifestLimit) {
+      response.body.destroy();
+      throw new OciError('MANIFEST_TOO_LARGE', `manifest ${reference} is ${length} bytes, over the ${this.manifestLimit}-byte limit`);
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = await readAll(response.body, this.manifestLimit);
+    } catch (error) {
+      response.body.destroy();
+      if (error instanceof RangeError) throw new OciError('MANIFEST_TOO_LARGE', `manifest ${reference} is over the ${this.manifestLimit}-byte limit`);
+      throw this.client.transportError(error, { method: 'GET', url: this.url('manifests', reference) });
+    }
+    const contentType = headerValue(response, 'content-type')?.split(';')[0]?.trim();
+    const mediaType = contentType !== undefined && isManifestMediaType(contentType) ? contentType : sniffManifestMediaType(bytes);
+    return { bytes, mediaType, response };
+  }
+
+  async fetchManifest(descriptor: Descriptor, options: FetchOptions = {}): Promise<Uint8Array> {
+    if (descriptor.size > this.manifestLimit) {
+      throw new OciError('MANIFEST_TOO_LARGE', `manifest ${descriptor.digest} is ${descriptor.size} bytes, over the ${this.manifestLimit}-byte limit`);
+    }
+    const { bytes } = await this.getManifest(descriptor.digest, descriptor.mediaType, options);
+    verifyBytes(bytes, descriptor);
+    return bytes;
+  }
+
+  async push(descriptor: Descriptor, content: ContentSource, options: PushOptions & { tag?: string; mountFrom?: string } = {}): Promise<void> {
+    if (isManifestMediaType(descriptor.mediaType)) {
+      await this.pushManifest(descriptor, content, options.tag);
+      return;
+    }
+    if (options.tag !== undefined) throw new OciError('INVALID_INPUT', 'only manifests can be tagged');
+    if (await this.exists(descriptor)) {
+      options.onProgress?.(descriptor.size);
+      return;
+    }
+    await uploadBlob(this.client, this.base, this.repository, descriptor, content, {
+      chunkedThreshold: this.chunkedThreshold,
+      chunkSize: this.chunkSize,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+      ...(options.mountFrom === undefined ? {} : { mountFrom: options.mountFrom }),
+    });
+  }
+
+  private async pushManifest(descriptor: Descriptor, content: ContentSource, tag: string | undefined): Promise<void> {
+    if (descriptor.size > this.manifestLimit) {
+      throw new OciError('MANIFEST_TOO_LARGE', `manifest is ${descriptor.size} bytes, over the ${this.manifestLimit}-byte limit`);
+    }
+    if (tag !== undefined && !isValidTag(tag)) throw new OciError('INVALID_REFERENCE', `'${tag}' is not a valid tag`);
+    const bytes = await readAll(content.open(0), this.manifestLimit);
+    verifyBytes(bytes, descriptor);
+    parseManifest(bytes, descriptor.mediaType);
+    const reference = tag ?? descriptor.digest;
+    const response = await this.client.send({
+      method: 'PUT',
+      url: this.url('manifests', reference),
+      scopes: this.pushScopes,
+      headers: { 'content-type': descriptor.mediaType },
+      body: () => Buffer.from(bytes),
+    });
+    if (response.status !== 201) throw await this.client.errorFor(response, `push manifest ${reference} to ${this.location}`);
+    await discardBody(response);
+    const stored = headerValue(response, 'docker-content-digest');
+    if (stored !== undefined && stored !== descriptor.digest) {
+      throw new OciError('DIGEST_MISMATCH', `the registry stored the manifest as ${stored}, expected ${descriptor.digest}`);
+    }
+  }
+
+  async resolve(reference: string, options: FetchOptions = {}): Promise<Descriptor> {
+    if (!isDigest(reference) && !isValidTag(reference)) throw new OciError('INVALID_REFERENCE', `'${reference}' is neither a tag nor a digest`);
+    const response = await this.client.send({
+      method: 'HEAD',
+      url: this.url('manifests', reference),
+      scopes: this.pullScopes,
+      headers: { accept: ACCEPT_MANIFESTS },
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+    await discardBody(response);
+    if (response.status === 200) {
+      const digest = headerValue(response, 'docker-content-digest');
+      const size = Number(headerValue(response, 'content-length'));
+      const mediaType = headerValue(response, 'content-type')?.split(';')[0]?.trim();
+      if (digest !== undefined && isDigest(digest) && Number.isInteger(size) && mediaType !== undefined && isManifestMediaType(mediaType)) {
+        if (isDigest(reference) && digest !== reference) throw new OciError('DIGEST_MISMATCH', `the registry answered ${reference} with ${digest}`);
+        return { mediaType, digest, size };
+      }
+    } else if (response.status !== 405) {
+      // distribution-spec lets a registry refuse HEAD; anything else is an answer.
+      throw await this.client.errorFor(response, `${reference} in ${this.location}`);
+    }
+    // No usable HEAD: fetch the manifest and describe it ourselves.
+    const { bytes, mediaType } = await this.getManifest(reference, ACCEPT_MANIFESTS, options);
+    const digest = sha256Of(bytes);
+    if (isDigest(reference) && digest !== reference) throw new OciError('DIGEST_MISMATCH', `the registry answered ${reference} with content of digest ${digest}`);
+    return { mediaType, digest, size: bytes.byteLength };
+  }
+
+  async tag(descriptor: Descriptor, tag: string): Promise<void> {
+    const bytes = await this.fetchManifest(descriptor);
+    await this.pushManifest(descriptor, bytesSource(bytes), tag);
+  }
+
+  async tags(): Promise<string[]> {
+    const all: string[] = [];
+    let url: string | undefined = `${this.base}tags/list`;
+    for (let page = 0; url !== undefined && page < 10_000; page++) {
+      const response = await this.client.send({ method: 'GET', url, scopes: this.pullScopes });
+      if (response.status === 404) {
+        await discardBody(response);
+        return [];
+      }
+      if (response.status !== 200) throw await this.client.errorFor(response, `tags of ${this.location}`);
+      const parsed = TagListSchema.safeParse(await response.body.json().catch(() => undefined));
+      if (!parsed.success) throw new OciError('REGISTRY_ERROR', `the registry's tag list for ${this.repository} is malformed`);
+      all.push(...(parsed.data.tags ?? []));
+      url = nextLink(headerValue(response, 'link'), url);
+    }
+    // distribution 2.8 returns tags unsorted and ignores `n`/`last`: sort here for a stable answer.
+    return [...new Set(all)].sort();
+  }
+
+  async delete(descriptor: Descriptor): Promise<void> {
+    const kind = this.kindOf(descriptor);
+    const response = await this.client.send({ method: 'DELETE', url: this.url(kind, descriptor.digest), scopes: [`repository:${this.repository}:delete`] });
+    if (response.status !== 202 && response.status !== 200 && response.status !== 204) {
+      throw await this.client.errorFor(response, `delete ${descriptor.digest} from ${this.location}`);
+    }
+    await discardBody(response);
+  }
+
+  async referrers(subject: Descriptor, options: ReferrersOptions = {}): Promise<Descriptor[]> {
+    const url = new URL(`${this.base}referrers/${subject.digest}`);
+    if (options.artifactType !== undefined) url.searchParams.set('artifactType', options.artifactType);
+    const response = await this.client.send({ method: 'GET', url: url.toString(), scopes: this.pullScopes, headers: { accept: 'application/vnd.oci.image.index.v1+json' } });
+    if (response.status === 200) {
+      const index = ImageIndexSchema.safeParse(await response.body.json().catch(() => undefined));
+      if (!index.success) throw new OciError('REGISTRY_ERROR', `the referrers answer for ${subject.digest} is not an image index`);
+      const filtered = headerValue(response, 'oci-filters-applied')?.includes('artifactType') === true;
+      return index.data.manifests.filter((d) => filtered || options.artifactType === undefined || d.artifactType === options.artifactType);
+    }
+    await discardBody(response);
+    if (response.status !== 404 && response.status !== 400 && response.status !== 405) {
+      throw new OciError('REGISTRY_ERROR', `referrers of ${subject.digest}: HTTP ${response.status}`, { status: response.status });
+    }
+    return this.referrersFromTagSchema(subject, options);
+  }
+
+  /** distribution-spec "Referrers Tag Schema": the fallback index lives at tag `<alg>-<hex>`. */
+  private async referrersFromTagSchema(subject: Descriptor, options: ReferrersOptions): Promise<Descriptor[]> {
+    const tag = referrersTag(subject.digest);
+    let fetched;
+    try {
+      fetched = await this.getManifest(tag, 'application/vnd.oci.image.index.v1+json');
+    } catch (error) {
+      if (error instanceof OciError && error.code === 'NOT_FOUND') return [];
+      throw error;
+    }
+    if (!isIndexMediaType(fetched.mediaType)) {
+      throw new OciError('INVALID_MANIFEST', `the referrers tag ${tag} in ${this.location} does not point at an image index`);
+    }
+    const parsed = parseManifest(fetched.bytes, fetched.mediaType);
+    if (parsed.kind !== 'index') throw new OciError('INVALID_MANIFEST', `the referrers tag ${tag} is not an image index`);
+    const seen = new Set<string>();
+    return parsed.manifest.manifests.filter((d) => {
+      if (seen.has(d.digest)) return false;
+      seen.add(d.digest);
+      return options.artifactType === undefined || d.artifactType === options.artifactType;
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsClient) await this.client.close();
+  }
+}
+
+export function referrersTag(digest: Digest): string {
+  return `${digest.slice(0, digest.indexOf(':'))}-${digestHex(digest)}`;
+}

@@ -1,0 +1,60 @@
+import type { Readable } from 'node:stream';
+import type { ContentSource } from './content.ts';
+import type { Descriptor } from './schemas.ts';
+
+export interface FetchOptions {
+  signal?: AbortSignal;
+  /** Called with the running byte count while a blob streams. */
+  onProgress?: (bytes: number) => void;
+}
+
+export interface PushOptions {
+  signal?: AbortSignal;
+  onProgress?: (bytes: number) => void;
+}
+
+export interface ReferrersOptions {
+  artifactType?: string;
+}
+
+/**
+ * One store of content-addressed OCI content, the only transport surface higher packages see.
+ * Modelled on oras-go's Fetcher/Pusher/TagResolver/GraphStorage: registries and OCI layouts both
+ * implement it, so copy and pack are written once. Descriptors whose media type is a manifest type
+ * are manifests; everything else is a blob.
+ */
+export interface Target {
+  /** Human-readable location, safe to print (no credentials). */
+  readonly location: string;
+
+  exists(descriptor: Descriptor): Promise<boolean>;
+
+  /** A stream of the content that errors (DIGEST_MISMATCH / SIZE_MISMATCH) unless it matches the descriptor. */
+  fetch(descriptor: Descriptor, options?: FetchOptions): Promise<Readable>;
+
+  /** Manifest bytes, size-capped and verified against the descriptor. */
+  fetchManifest(descriptor: Descriptor, options?: FetchOptions): Promise<Uint8Array>;
+
+  /**
+   * Stores content under its descriptor. The content is verified before it becomes visible.
+   * `tag` (manifests only) names it at the same time, in one step where the store allows.
+   */
+  push(descriptor: Descriptor, content: ContentSource, options?: PushOptions & { tag?: string }): Promise<void>;
+
+  /** A tag or digest to the descriptor of the manifest it names. */
+  resolve(reference: string, options?: FetchOptions): Promise<Descriptor>;
+
+  /** Points a tag at an existing manifest. */
+  tag(descriptor: Descriptor, tag: string): Promise<void>;
+
+  /** All tags, sorted. */
+  tags(): Promise<string[]>;
+
+  delete(descriptor: Descriptor): Promise<void>;
+
+  /** Manifests whose `subject` is the given manifest (image-spec manifest.md#subject). */
+  referrers(subject: Descriptor, options?: ReferrersOptions): Promise<Descriptor[]>;
+
+  /** Releases connections or locks. */
+  close(): Promise<void>;
+}

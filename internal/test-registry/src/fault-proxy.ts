@@ -40,20 +40,23 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
       client.destroy();
       upstream.destroy();
     };
+    // Backpressure both ways, so the byte counts are what the far side really received.
     client.on('data', (chunk: Buffer) => {
       upstreamBytes += chunk.byteLength;
       const action = check('upstream', upstreamBytes);
       if (action === 'cut') return cutBoth();
       if (action === 'stall') return;
-      upstream.write(chunk);
+      if (!upstream.write(chunk)) client.pause();
     });
+    upstream.on('drain', () => client.resume());
     upstream.on('data', (chunk: Buffer) => {
       downstreamBytes += chunk.byteLength;
       const action = check('downstream', downstreamBytes);
       if (action === 'cut') return cutBoth();
       if (action === 'stall') return;
-      client.write(chunk);
+      if (!client.write(chunk)) upstream.pause();
     });
+    client.on('drain', () => upstream.resume());
     client.on('end', () => upstream.end());
     upstream.on('end', () => client.end());
     client.on('error', () => upstream.destroy());

@@ -25,11 +25,11 @@ export type OciErrorKind = 'input' | 'verification' | 'transport';
 const KIND_OF_CODE: Record<OciErrorCode, OciErrorKind> = {
   INVALID_REFERENCE: 'input',
   INVALID_INPUT: 'input',
-  PATH_TRAVERSAL: 'input',
   ALREADY_EXISTS: 'input',
   UNSUPPORTED: 'input',
   CREDENTIALS: 'input',
   INVALID_MANIFEST: 'verification',
+  PATH_TRAVERSAL: 'verification',
   UNSUPPORTED_MEDIA_TYPE: 'verification',
   MANIFEST_TOO_LARGE: 'verification',
   DIGEST_MISMATCH: 'verification',

@@ -53,3 +53,6 @@ export { packFiles, packLayers, parseFileArgument, guessMediaType, emptyConfig, 
 export { pushFiles, pushPacked, type PushArtifactOptions, type PushResult } from './push-artifact.ts';
 export { pullArtifact, fetchImageManifest, type PullOptions, type PullResult, type PulledFile } from './pull-artifact.ts';
 export { DEFAULT_MANIFEST_LIMIT } from './limits.ts';
+export { pingRegistry } from './registry/ping.ts';
+export { discoverReferrers, type ReferrerNode, type DiscoverOptions } from './discover.ts';
+export { writeFileAtomic, streamToFileAtomic } from './fs-atomic.ts';

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { ContentSource } from './content.ts';
 import type { Descriptor } from './schemas.ts';
+import type { Digest } from './digest.ts';
 
 export interface FetchOptions {
   signal?: AbortSignal;
@@ -40,6 +41,9 @@ export interface Target {
    * `tag` (manifests only) names it at the same time, in one step where the store allows.
    */
   push(descriptor: Descriptor, content: ContentSource, options?: PushOptions & { tag?: string }): Promise<void>;
+
+  /** The descriptor (size) of a blob known only by digest; NOT_FOUND when absent. */
+  resolveBlob(digest: Digest): Promise<Descriptor>;
 
   /** A tag or digest to the descriptor of the manifest it names. */
   resolve(reference: string, options?: FetchOptions): Promise<Descriptor>;

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { access, mkdir, readFile, rm } from 'node:fs/promises';
+import { access, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
@@ -8,7 +8,7 @@ import { readAll } from '../content.ts';
 import { digestAlgorithm, digestHex, isDigest, type Digest } from '../digest.ts';
 import { OciError } from '../errors.ts';
 import { writeFileAtomic, streamToFileAtomic } from '../fs-atomic.ts';
-import { ANNOTATION_REF_NAME, isManifestMediaType, MEDIA_TYPE_IMAGE_INDEX } from '../media-types.ts';
+import { ANNOTATION_REF_NAME, isManifestMediaType, MEDIA_TYPE_IMAGE_INDEX, MEDIA_TYPE_OCTET_STREAM } from '../media-types.ts';
 import { DescriptorSchema, ImageIndexSchema, parseManifest, sniffManifestMediaType, type Descriptor, type ImageIndex } from '../schemas.ts';
 import type { FetchOptions, PushOptions, ReferrersOptions, Target } from '../target.ts';
 import { VerifyingStream, verifyBytes } from '../verify-stream.ts';
@@ -153,6 +153,16 @@ export class LayoutTarget implements Target {
       const bytes = await readFile(this.blobPath(descriptor.digest));
       parseManifest(bytes, descriptor.mediaType);
       await this.updateIndex((index) => addToIndex(index, manifestEntry(descriptor, bytes), options.tag));
+    }
+  }
+
+  async resolveBlob(digest: Digest): Promise<Descriptor> {
+    try {
+      const info = await stat(this.blobPath(digest));
+      return { mediaType: MEDIA_TYPE_OCTET_STREAM, digest, size: info.size };
+    } catch (error) {
+      if (isNotFound(error)) throw new OciError('NOT_FOUND', `${digest} not found in ${this.location}`);
+      throw error;
     }
   }
 

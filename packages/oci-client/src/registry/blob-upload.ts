@@ -68,10 +68,19 @@ async function uploadedSoFar(ctx: UploadContext, url: string): Promise<{ offset:
   const response = await ctx.client.send({ method: 'GET', url, scopes: pushScopes(ctx), ...signalOf(ctx) });
   if (response.status !== 204 && response.status !== 200) throw await ctx.client.errorFor(response, `upload status of ${ctx.descriptor.digest}`);
   await discardBody(response);
-  const range = headerValue(response, 'range');
+  return { offset: offsetFromRange(headerValue(response, 'range')), url: location(response, url) };
+}
+
+/**
+ * The next byte to send, from an upload's `Range: 0-<last>` header. distribution answers `0-0` for
+ * an empty session as well as for one byte, so `0-0` is read as nothing received: resending one
+ * byte too many would corrupt the blob, resending it from zero never does.
+ */
+export function offsetFromRange(range: string | undefined): number {
   const match = range === undefined ? null : /^(?:bytes=)?0-(\d+)$/.exec(range.trim());
-  const offset = match === null ? 0 : Number(match[1]) + 1;
-  return { offset, url: location(response, url) };
+  if (match === null) return 0;
+  const last = Number(match[1]);
+  return last === 0 ? 0 : last + 1;
 }
 
 function pushScopes(ctx: UploadContext): string[] {
@@ -173,13 +182,23 @@ export async function uploadBlob(client: RegistryHttpClient, base: string, repos
       // Some registries (distribution 2.8) ignore Content-Range and hand out a new URL each time.
       url = location(response, url);
       const range = headerValue(response, 'range');
-      const match = range === undefined ? null : /^(?:bytes=)?0-(\d+)$/.exec(range.trim());
-      offset = match === null ? end : Number(match[1]) + 1;
+      offset = range === undefined ? end : offsetFromRange(range);
     } catch (error) {
       const wrapped = client.transportError(error, { method: 'PATCH', url });
       failures++;
       if (!wrapped.retryable || failures >= attempts || options.signal?.aborted === true) throw wrapped;
-      ({ offset, url } = await uploadedSoFar(ctx, url));
+      try {
+        ({ offset, url } = await uploadedSoFar(ctx, url));
+      } catch (statusError) {
+        // distribution 2.8 (registry/handlers/blobupload.go) cancels a session whose stored size
+        // differs from the offset in its signed _state, which is what a cut PATCH leaves behind:
+        // there is nothing to resume, so start a fresh session.
+        if (!(statusError instanceof OciError) || (statusError.status !== 404 && statusError.status !== 400)) throw statusError;
+        const fresh = await startUpload(ctx);
+        if (fresh.mounted) return;
+        url = fresh.url;
+        offset = 0;
+      }
     }
   }
   await finish(ctx, url, null);

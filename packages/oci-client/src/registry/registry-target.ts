@@ -4,7 +4,7 @@ import { bytesSource, readAll } from '../content.ts';
 import { isDigest, digestHex, sha256Of, type Digest } from '../digest.ts';
 import { OciError } from '../errors.ts';
 import { DEFAULT_MANIFEST_LIMIT } from '../limits.ts';
-import { isManifestMediaType, MANIFEST_MEDIA_TYPES, isIndexMediaType } from '../media-types.ts';
+import { isManifestMediaType, MANIFEST_MEDIA_TYPES, isIndexMediaType, MEDIA_TYPE_OCTET_STREAM } from '../media-types.ts';
 import { isLoopbackRegistry, isValidTag, registryApiHost } from '../reference.ts';
 import { ImageIndexSchema, parseManifest, sniffManifestMediaType, type Descriptor } from '../schemas.ts';
 import type { FetchOptions, PushOptions, ReferrersOptions, Target } from '../target.ts';
@@ -169,6 +169,15 @@ export class RegistryTarget implements Target {
     if (stored !== undefined && stored !== descriptor.digest) {
       throw new OciError('DIGEST_MISMATCH', `the registry stored the manifest as ${stored}, expected ${descriptor.digest}`);
     }
+  }
+
+  async resolveBlob(digest: Digest): Promise<Descriptor> {
+    const response = await this.client.send({ method: 'HEAD', url: this.url('blobs', digest), scopes: this.pullScopes });
+    await discardBody(response);
+    if (response.status !== 200) throw await this.client.errorFor(response, `blob ${digest} in ${this.location}`);
+    const size = Number(headerValue(response, 'content-length'));
+    if (!Number.isInteger(size) || size < 0) throw new OciError('REGISTRY_ERROR', `the registry gave no size for blob ${digest}`);
+    return { mediaType: MEDIA_TYPE_OCTET_STREAM, digest, size };
   }
 
   async resolve(reference: string, options: FetchOptions = {}): Promise<Descriptor> {

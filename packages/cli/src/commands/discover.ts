@@ -1,0 +1,67 @@
+import { discoverReferrers, pinnedReference, referenceSelector, type ReferrerNode } from '@sealpack/oci-client';
+import { z } from 'zod';
+import type { Command } from '../command.ts';
+import { UsageError } from '../errors.ts';
+import { parseRef } from '../global-options.ts';
+
+const DiscoverValues = z.object({
+  'artifact-type': z.string().min(1).optional(),
+  depth: z.coerce.number().int().min(1).max(32).optional(),
+  format: z.enum(['tree', 'table', 'json']).optional(),
+});
+
+function treeLines(node: ReferrerNode, prefix: string, lines: string[]): void {
+  node.referrers.forEach((child, i) => {
+    const last = i === node.referrers.length - 1;
+    lines.push(`${prefix}${last ? '└── ' : '├── '}${child.descriptor.artifactType ?? child.descriptor.mediaType}`);
+    lines.push(`${prefix}${last ? '    ' : '│   '}└── ${child.descriptor.digest}`);
+    treeLines(child, `${prefix}${last ? '    ' : '│   '}`, lines);
+  });
+}
+
+function tableRows(node: ReferrerNode, level: number, rows: string[][]): void {
+  for (const child of node.referrers) {
+    rows.push([String(level), child.descriptor.artifactType ?? '-', child.descriptor.digest, String(child.descriptor.size)]);
+    tableRows(child, level + 1, rows);
+  }
+}
+
+function toJson(node: ReferrerNode): unknown {
+  return { ...node.descriptor, referrers: node.referrers.map(toJson) };
+}
+
+export const discoverCommand: Command = {
+  path: ['discover'],
+  usage: 'sealpack discover REF [--artifact-type T] [--depth N] [--format tree|table|json]',
+  summary: 'show the referrers graph (signatures, SBOMs, provenance) of an artifact',
+  options: {
+    'artifact-type': { type: 'string' },
+    depth: { type: 'string' },
+    format: { type: 'string', short: 'o' },
+  },
+  async run({ values, positionals, out, open }) {
+    const parsed = DiscoverValues.safeParse(values);
+    if (!parsed.success) throw new UsageError(parsed.error.issues[0]?.message ?? 'invalid options');
+    const ref = parseRef(positionals[0]);
+    const target = await open(ref);
+    const subject = await target.resolve(referenceSelector(ref) ?? 'latest');
+    const root = await discoverReferrers(target, subject, {
+      depth: parsed.data.depth ?? 8,
+      ...(parsed.data['artifact-type'] === undefined ? {} : { artifactType: parsed.data['artifact-type'] }),
+    });
+    const format = out.options.json ? 'json' : (parsed.data.format ?? 'tree');
+    const pinned = pinnedReference(ref, subject.digest);
+    if (format === 'json') {
+      out.json({ reference: pinned, ...(toJson(root) as object) });
+    } else if (format === 'table') {
+      const rows: string[][] = [['LEVEL', 'ARTIFACT TYPE', 'DIGEST', 'SIZE']];
+      tableRows(root, 1, rows);
+      const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+      for (const row of rows) out.line(row.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ').trimEnd());
+    } else {
+      const lines = [pinned];
+      treeLines(root, '', lines);
+      for (const line of lines) out.line(line);
+    }
+  },
+};

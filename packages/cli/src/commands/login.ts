@@ -1,0 +1,56 @@
+import { createInterface } from 'node:readline/promises';
+import { eraseDockerCredential, pingRegistry, staticCredential, storeDockerCredential } from '@sealpack/oci-client';
+import type { Command } from '../command.ts';
+import { UsageError } from '../errors.ts';
+import { readStdin } from '../io.ts';
+import { parseRegistryHost } from '../registry-host.ts';
+
+export const loginCommand: Command = {
+  path: ['login'],
+  usage: 'sealpack login HOST -u USER --password-stdin',
+  summary: "check credentials against a registry and store them in docker's config.json (or its credential helper)",
+  options: {},
+  async run({ values, positionals, out, io }) {
+    const host = parseRegistryHost(positionals[0]);
+    let username = values.username;
+    let password: string;
+    if (values['password-stdin'] === true) {
+      if (username === undefined) throw new UsageError('--password-stdin needs --username');
+      password = (await readStdin(io)).replace(/\r?\n$/, '');
+    } else {
+      if (io.stdin.isTTY !== true) throw new UsageError('no terminal to ask for a password: use -u USER --password-stdin');
+      const rl = createInterface({ input: io.stdin, output: io.stderr, terminal: true });
+      username ??= (await rl.question('Username: ')).trim();
+      // Keep the typed password off the screen.
+      const muted = rl as unknown as { _writeToOutput?: (s: string) => void };
+      io.stderr.write('Password: ');
+      muted._writeToOutput = () => {};
+      password = await rl.question('');
+      rl.close();
+      io.stderr.write('\n');
+    }
+    if (username === undefined || username.length === 0 || password.length === 0) throw new UsageError('username and password must not be empty');
+    await pingRegistry(host, {
+      credentials: staticCredential({ kind: 'basic', username, password }),
+      ...(values['plain-http'] === true ? { plainHttp: true } : {}),
+      ...(values.insecure === true ? { insecure: true } : {}),
+      retry: { attempts: 2 },
+    });
+    const where = await storeDockerCredential(host, { username, password }, { env: io.env });
+    if (out.options.json) out.json({ registry: host, username, storedIn: where });
+    else out.line(`Login Succeeded (stored in ${where})`);
+  },
+};
+
+export const logoutCommand: Command = {
+  path: ['logout'],
+  usage: 'sealpack logout HOST',
+  summary: 'remove the stored credentials of a registry',
+  options: {},
+  async run({ positionals, out, io }) {
+    const host = parseRegistryHost(positionals[0]);
+    const removed = await eraseDockerCredential(host, { env: io.env });
+    if (out.options.json) out.json({ registry: host, removed });
+    else out.line(removed ? `Removed login credentials for ${host}` : `Not logged in to ${host}`);
+  },
+};

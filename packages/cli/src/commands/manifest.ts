@@ -1,0 +1,62 @@
+import { createInterface } from 'node:readline/promises';
+import { pinnedReference, referenceSelector } from '@sealpack/oci-client';
+import type { Command } from '../command.ts';
+import { UsageError } from '../errors.ts';
+import { parseRef } from '../global-options.ts';
+
+export const manifestGetCommand: Command = {
+  path: ['manifest', 'get'],
+  usage: 'sealpack manifest get REF [--descriptor] [--pretty]',
+  summary: 'print the raw manifest (verified against its digest)',
+  options: {
+    descriptor: { type: 'boolean' },
+    pretty: { type: 'boolean' },
+  },
+  async run({ values, positionals, out, open }) {
+    const ref = parseRef(positionals[0]);
+    const target = await open(ref);
+    const descriptor = await target.resolve(referenceSelector(ref) ?? 'latest');
+    if (values.descriptor === true) {
+      out.json(descriptor);
+      return;
+    }
+    const bytes = await target.fetchManifest(descriptor);
+    if (out.options.json) {
+      out.json({ reference: pinnedReference(ref, descriptor.digest), descriptor, manifest: JSON.parse(new TextDecoder().decode(bytes)) as unknown });
+      return;
+    }
+    // The raw bytes are what the digest covers; --pretty is for reading, not for hashing.
+    if (values.pretty === true) out.raw(`${JSON.stringify(JSON.parse(new TextDecoder().decode(bytes)), null, 2)}\n`);
+    else out.raw(bytes);
+  },
+};
+
+export const manifestDeleteCommand: Command = {
+  path: ['manifest', 'delete'],
+  usage: 'sealpack manifest delete REF [--force]',
+  summary: 'delete a manifest (asks first on a terminal; --force without asking)',
+  options: {
+    force: { type: 'boolean', short: 'f' },
+  },
+  async run({ values, positionals, out, open, io }) {
+    const ref = parseRef(positionals[0]);
+    const selector = referenceSelector(ref);
+    if (selector === undefined) throw new UsageError('manifest delete needs a tag or digest');
+    const target = await open(ref);
+    const descriptor = await target.resolve(selector);
+    if (values.force !== true) {
+      if (io.stdin.isTTY !== true) throw new UsageError('refusing to delete without confirmation: pass --force');
+      const rl = createInterface({ input: io.stdin, output: io.stderr });
+      const answer = await rl.question(`Delete ${pinnedReference(ref, descriptor.digest)}? [y/N] `);
+      rl.close();
+      if (!/^y(es)?$/i.test(answer.trim())) {
+        out.note('Not deleted');
+        return;
+      }
+    }
+    // distribution 2.8 cannot delete by tag: delete the digest the tag resolved to.
+    await target.delete(descriptor);
+    if (out.options.json) out.json({ deleted: pinnedReference(ref, descriptor.digest), digest: descriptor.digest });
+    else out.line(`Deleted ${pinnedReference(ref, descriptor.digest)}`);
+  },
+};

@@ -1,0 +1,79 @@
+import { parseFileArgument, pinnedReference, pushFiles, referenceSelector } from '@sealpack/oci-client';
+import { z } from 'zod';
+import type { Command } from '../command.ts';
+import { UsageError } from '../errors.ts';
+import { parseRef } from '../global-options.ts';
+import { parseAnnotations } from '../annotations.ts';
+import { resolve } from 'node:path';
+
+const PushValues = z.object({
+  'artifact-type': z.string().min(1).optional(),
+  annotation: z.array(z.string()).optional(),
+  subject: z.string().optional(),
+  concurrency: z.coerce.number().int().min(1).max(64).optional(),
+  reproducible: z.boolean().optional(),
+});
+
+export const pushCommand: Command = {
+  path: ['push'],
+  usage: 'sealpack push REF FILE[:MEDIATYPE]... [--artifact-type T] [-a KEY=VALUE]... [--subject REF] [--reproducible]',
+  summary: 'push files as an OCI artifact; prints the digest-pinned reference',
+  options: {
+    'artifact-type': { type: 'string' },
+    annotation: { type: 'string', short: 'a', multiple: true },
+    subject: { type: 'string' },
+    concurrency: { type: 'string' },
+    reproducible: { type: 'boolean' },
+  },
+  async run({ values, positionals, out, io, open }) {
+    const parsed = PushValues.safeParse(values);
+    if (!parsed.success) throw new UsageError(parsed.error.issues[0]?.message ?? 'invalid options');
+    const options = parsed.data;
+    const [refText, ...fileArgs] = positionals;
+    const ref = parseRef(refText);
+    if (ref.digest !== undefined) throw new UsageError('push takes a tag, not a digest: the digest is what push computes');
+    if (fileArgs.length === 0) throw new UsageError('push needs at least one FILE');
+    const target = await open(ref);
+    let subject;
+    if (options.subject !== undefined) {
+      const subjectRef = parseRef(options.subject, '--subject');
+      const selector = referenceSelector(subjectRef);
+      if (selector === undefined) throw new UsageError('--subject needs a tag or digest');
+      subject = await (await open(subjectRef)).resolve(selector);
+    }
+    // SOURCE_DATE_EPOCH (reproducible-builds.org) fixes the created time; --reproducible alone drops it.
+    const epoch = io.env.SOURCE_DATE_EPOCH;
+    const created = epoch !== undefined && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : options.reproducible === true ? null : new Date();
+    const progress = out.progress('push');
+    const result = await pushFiles(target, fileArgs.map((arg) => {
+      const file = parseFileArgument(arg);
+      return { ...file, path: resolve(io.cwd, file.path) };
+    }), {
+      tag: ref.tag ?? 'latest',
+      ...(options['artifact-type'] === undefined ? {} : { artifactType: options['artifact-type'] }),
+      annotations: parseAnnotations(options.annotation ?? []),
+      created,
+      ...(subject === undefined ? {} : { subject }),
+      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+      onProgress: (sent, total) => progress.update(sent, total),
+    });
+    progress.done();
+    const pinned = pinnedReference(ref, result.descriptor.digest);
+    if (out.options.json) {
+      out.json({
+        reference: pinned,
+        digest: result.descriptor.digest,
+        mediaType: result.descriptor.mediaType,
+        size: result.descriptor.size,
+        artifactType: result.artifact.manifest.artifactType,
+        tag: ref.tag ?? 'latest',
+        files: result.artifact.layers.map((l) => ({ title: l.descriptor.annotations?.['org.opencontainers.image.title'], digest: l.descriptor.digest, size: l.descriptor.size, mediaType: l.descriptor.mediaType })),
+      });
+      return;
+    }
+    out.note(`Pushed ${result.artifact.layers.length} file(s) to ${target.location}:${ref.tag ?? 'latest'}`);
+    out.line(`Pushed ${pinned}`);
+    out.line(`ArtifactType: ${result.artifact.manifest.artifactType}`);
+    out.line(`Digest: ${result.descriptor.digest}`);
+  },
+};

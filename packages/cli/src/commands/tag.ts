@@ -1,0 +1,25 @@
+import { isValidTag, pinnedReference, referenceSelector } from '@sealpack/oci-client';
+import type { Command } from '../command.ts';
+import { UsageError } from '../errors.ts';
+import { parseRef } from '../global-options.ts';
+
+export const tagCommand: Command = {
+  path: ['tag'],
+  usage: 'sealpack tag REF TAG...',
+  summary: 'point more tags at the manifest REF names',
+  options: {},
+  async run({ positionals, out, open }) {
+    const [refText, ...tags] = positionals;
+    const ref = parseRef(refText);
+    if (tags.length === 0) throw new UsageError('tag needs at least one TAG');
+    for (const tag of tags) if (!isValidTag(tag)) throw new UsageError(`'${tag}' is not a valid tag`);
+    const target = await open(ref);
+    const descriptor = await target.resolve(referenceSelector(ref) ?? 'latest');
+    for (const tag of tags) {
+      await target.tag(descriptor, tag);
+      out.line(`Tagged ${tag}`);
+    }
+    if (out.options.json) out.json({ reference: pinnedReference(ref, descriptor.digest), digest: descriptor.digest, tags });
+    else out.line(`Digest: ${descriptor.digest}`);
+  },
+};

@@ -1,0 +1,122 @@
+import { parseArgs } from 'node:util';
+import { OciError, type Reference, type Target } from '@sealpack/oci-client';
+import type { Command, CommandContext } from './command.ts';
+import { blobGetCommand } from './commands/blob.ts';
+import { discoverCommand } from './commands/discover.ts';
+import { loginCommand, logoutCommand } from './commands/login.ts';
+import { manifestDeleteCommand, manifestGetCommand } from './commands/manifest.ts';
+import { pullCommand } from './commands/pull.ts';
+import { pushCommand } from './commands/push.ts';
+import { resolveCommand } from './commands/resolve.ts';
+import { tagCommand } from './commands/tag.ts';
+import { tagsCommand } from './commands/tags.ts';
+import { UsageError } from './errors.ts';
+import { EXIT, exitCodeFor } from './exit-codes.ts';
+import { GLOBAL_OPTIONS, GlobalValuesSchema, openRefTarget, outputOptions, targetOptions } from './global-options.ts';
+import type { CliIo } from './io.ts';
+import { Output } from './output.ts';
+import { VERSION } from './version.ts';
+
+export const COMMANDS: readonly Command[] = [
+  pushCommand,
+  pullCommand,
+  resolveCommand,
+  tagCommand,
+  tagsCommand,
+  manifestGetCommand,
+  manifestDeleteCommand,
+  blobGetCommand,
+  discoverCommand,
+  loginCommand,
+  logoutCommand,
+];
+
+function findCommand(args: readonly string[]): { command: Command; rest: string[] } | undefined {
+  const matches = COMMANDS.filter((c) => c.path.every((word, i) => args[i] === word)).sort((a, b) => b.path.length - a.path.length);
+  const command = matches[0];
+  return command === undefined ? undefined : { command, rest: args.slice(command.path.length) };
+}
+
+function usageText(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.path.join(' ').length));
+  return [
+    'usage: sealpack COMMAND [ARGS...] [--json] [--quiet] [--debug]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.path.join(' ').padEnd(width)}  ${c.summary}`),
+    '',
+    'References: [oci://]HOST[:PORT]/REPO[:TAG][@sha256:HEX]  or  ocidir://PATH[:TAG][@sha256:HEX]',
+    'Auth: -u USER --password-stdin, SEALPACK_USERNAME/SEALPACK_PASSWORD, or ~/.docker/config.json',
+    'TLS: --ca-file FILE, --insecure, --plain-http (automatic for localhost and 127.0.0.1)',
+    'Exit codes: 0 ok, 1 verification or policy said no, 2 usage or invalid input, 3 registry, network or I/O failure',
+    '',
+    "Run 'sealpack COMMAND --help' for a command's options.",
+  ].join('\n');
+}
+
+function commandHelp(command: Command): string {
+  const own = Object.entries(command.options).map(([name, spec]) => `  ${'short' in spec && spec.short !== undefined ? `-${spec.short}, ` : '    '}--${name}${spec.type === 'string' ? ' VALUE' : ''}`);
+  return [`usage: ${command.usage}`, '', command.summary, ...(own.length > 0 ? ['', 'Options:', ...own] : []), '', 'Global: --json --quiet --debug -u/--username --password-stdin --plain-http --insecure --ca-file FILE'].join('\n');
+}
+
+/** Runs one sealpack invocation; returns the exit code (never throws, never exits the process). */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  if (argv[0] === '--version' || argv[0] === 'version') {
+    io.stdout.write(`sealpack ${VERSION}\n`);
+    return EXIT.OK;
+  }
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    (argv.length === 0 ? io.stderr : io.stdout).write(`${usageText()}\n`);
+    return argv.length === 0 ? EXIT.USAGE : EXIT.OK;
+  }
+  const found = findCommand(argv);
+  const debug = argv.includes('--debug');
+  if (found === undefined) {
+    io.stderr.write(`sealpack: unknown command '${argv[0]}' (see sealpack --help)\n`);
+    return EXIT.USAGE;
+  }
+  const { command, rest } = found;
+  const opened: Target[] = [];
+  let out = new Output(io, { json: argv.includes('--json'), quiet: false, debug });
+  try {
+    let parsed;
+    try {
+      parsed = parseArgs({ args: rest, options: { ...GLOBAL_OPTIONS, ...command.options }, allowPositionals: true, strict: true });
+    } catch (error) {
+      throw new UsageError(`${(error as Error).message.split('\n')[0]} (usage: ${command.usage})`);
+    }
+    const globals = GlobalValuesSchema.safeParse(Object.fromEntries(Object.entries(parsed.values).filter(([k]) => k in GLOBAL_OPTIONS)));
+    if (!globals.success) throw new UsageError(globals.error.issues[0]?.message ?? 'invalid options');
+    out = new Output(io, outputOptions(globals.data));
+    if (globals.data.help === true) {
+      io.stdout.write(`${commandHelp(command)}\n`);
+      return EXIT.OK;
+    }
+    const log = (line: string) => out.debug(line);
+    let options: Awaited<ReturnType<typeof targetOptions>> | undefined;
+    const context: CommandContext = {
+      io,
+      out,
+      values: { ...(parsed.values as Record<string, unknown>), ...globals.data },
+      positionals: parsed.positionals,
+      targetOptions: async () => (options ??= await targetOptions(globals.data, io, log)),
+      open: async (ref: Reference) => {
+        const target = openRefTarget(ref, await context.targetOptions(), io);
+        opened.push(target);
+        return target;
+      },
+    };
+    await command.run(context);
+    return EXIT.OK;
+  } catch (error) {
+    const code = exitCodeFor(error);
+    const message = error instanceof Error ? error.message : String(error);
+    const label = error instanceof OciError ? ` [${error.code}]` : '';
+    io.stderr.write(`sealpack ${command.path.join(' ')}: ${message.split('\n')[0]}${label}\n`);
+    if (debug && error instanceof Error) io.stderr.write(`${error.stack ?? ''}\n${error.cause === undefined ? '' : `cause: ${String((error.cause as Error).stack ?? error.cause)}\n`}`);
+    else if (!(error instanceof UsageError) && !(error instanceof OciError)) io.stderr.write('(run with --debug for details)\n');
+    return code;
+  } finally {
+    await Promise.allSettled(opened.map((t) => t.close()));
+  }
+}

@@ -1,0 +1,87 @@
+import type { CliIo } from './io.ts';
+
+export interface OutputOptions {
+  json: boolean;
+  quiet: boolean;
+  debug: boolean;
+}
+
+/**
+ * Human text or one JSON document on stdout (CLI.md "Global conventions"); notes and progress on
+ * stderr, progress only on a TTY and never with --json or --quiet.
+ */
+export class Output {
+  readonly io: CliIo;
+  readonly options: OutputOptions;
+
+  constructor(io: CliIo, options: OutputOptions) {
+    this.io = io;
+    this.options = options;
+  }
+
+  /** A result line for humans; suppressed with --json (the JSON document carries it). */
+  line(text: string): void {
+    if (!this.options.json) this.io.stdout.write(`${text}\n`);
+  }
+
+  json(value: unknown): void {
+    this.io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  }
+
+  /** Writes raw bytes to stdout (manifest get, blob get -o -). */
+  raw(bytes: Uint8Array | string): void {
+    this.io.stdout.write(bytes);
+  }
+
+  note(text: string): void {
+    if (!this.options.quiet && !this.options.json) this.io.stderr.write(`${text}\n`);
+  }
+
+  debug(text: string): void {
+    if (this.options.debug) this.io.stderr.write(`debug: ${text}\n`);
+  }
+
+  get colour(): boolean {
+    return this.io.stderr.isTTY === true && this.io.env.NO_COLOR === undefined;
+  }
+
+  progress(label: string): Progress {
+    const enabled = this.io.stderr.isTTY === true && !this.options.json && !this.options.quiet;
+    return new Progress(this.io.stderr, label, enabled);
+  }
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 1048576).toFixed(1)} MiB`;
+}
+
+/** A single self-overwriting stderr line, redrawn at most ten times a second. */
+export class Progress {
+  private readonly stream: CliIo['stderr'];
+  private readonly label: string;
+  private readonly enabled: boolean;
+  private readonly started = Date.now();
+  private lastDraw = 0;
+  private drawn = false;
+
+  constructor(stream: CliIo['stderr'], label: string, enabled: boolean) {
+    this.stream = stream;
+    this.label = label;
+    this.enabled = enabled;
+  }
+
+  update(done: number, total: number): void {
+    if (!this.enabled) return;
+    const now = Date.now();
+    if (now - this.lastDraw < 100 && done < total) return;
+    this.lastDraw = now;
+    const seconds = Math.max(0.001, (now - this.started) / 1000);
+    const percent = total > 0 ? Math.floor((done / total) * 100) : 100;
+    this.stream.write(`\r\x1b[2K${this.label} ${percent}% ${mib(done)}/${mib(total)} ${mib(done / seconds)}/s`);
+    this.drawn = true;
+  }
+
+  done(): void {
+    if (this.enabled && this.drawn) this.stream.write('\r\x1b[2K');
+  }
+}

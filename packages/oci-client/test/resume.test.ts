@@ -1,0 +1,143 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { startFakeRegistry, startFaultProxy, uniqueRepository, type FakeRegistry, type FaultProxy } from '@sealpack/test-registry';
+import { bytesSource, RegistryTarget, sha256Of, streamToFileAtomic, type Descriptor } from '../src/index.ts';
+
+const registries = inject('registries');
+const SIZE = 32 * 1024 * 1024;
+const fastRetry = { attempts: 4, baseDelayMs: 10, maxDelayMs: 50 };
+
+let proxy: FaultProxy | undefined;
+let fake: FakeRegistry | undefined;
+const stored = new Map<string, Buffer>();
+afterEach(async () => {
+  await proxy?.stop();
+  await fake?.stop();
+  proxy = undefined;
+  fake = undefined;
+});
+
+/**
+ * The upload half of distribution-spec as written ("Pushing a blob in chunks"): bytes of a PATCH
+ * are kept as they arrive, even when the connection breaks, and GET on the session reports them
+ * in `Range`. Used because distribution 2.8 cancels such a session instead.
+ */
+function startResumableUploadRegistry(): Promise<FakeRegistry> {
+  const sessions = new Map<string, Buffer[]>();
+  let next = 0;
+  const size = (id: string) => (sessions.get(id) ?? []).reduce((n, b) => n + b.byteLength, 0);
+  return startFakeRegistry((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const upload = /^\/v2\/(.+)\/blobs\/uploads\/([^/]*)$/.exec(url.pathname);
+    const blobHead = /^\/v2\/(.+)\/blobs\/(sha256:[a-f0-9]{64})$/.exec(url.pathname);
+    if (req.method === 'HEAD' && blobHead !== null) {
+      res.writeHead(stored.has(blobHead[2] as string) ? 200 : 404).end();
+      return;
+    }
+    if (upload === null) {
+      res.writeHead(404).end();
+      return;
+    }
+    const location = (id: string) => `/v2/${upload[1]}/blobs/uploads/${id}`;
+    if (req.method === 'POST') {
+      const id = `u${next++}`;
+      sessions.set(id, []);
+      res.writeHead(202, { location: location(id), range: '0-0' }).end();
+      return;
+    }
+    const id = upload[2] as string;
+    const chunks = sessions.get(id);
+    if (chunks === undefined) {
+      res.writeHead(404).end();
+      return;
+    }
+    if (req.method === 'GET') {
+      res.writeHead(204, { location: location(id), range: `0-${Math.max(0, size(id) - 1)}` }).end();
+      return;
+    }
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      if (req.method === 'PATCH') {
+        res.writeHead(202, { location: location(id), range: `0-${size(id) - 1}` }).end();
+        return;
+      }
+      const whole = Buffer.concat(chunks);
+      const digest = url.searchParams.get('digest');
+      if (digest !== sha256Of(whole)) {
+        res.writeHead(400).end();
+        return;
+      }
+      stored.set(digest, whole);
+      res.writeHead(201, { location: `/v2/${upload[1]}/blobs/${digest}` }).end();
+    });
+  });
+}
+
+function blob(): { bytes: Buffer; descriptor: Descriptor } {
+  const bytes = randomBytes(SIZE);
+  return { bytes, descriptor: { mediaType: 'application/octet-stream', digest: sha256Of(bytes), size: SIZE } };
+}
+
+describe('resumable transfers through a proxy that cuts the connection half way', () => {
+  it('an interrupted chunked upload continues where a spec-complete registry says it got to', async () => {
+    fake = await startResumableUploadRegistry();
+    proxy = await startFaultProxy(Number(fake.host.split(':')[1]));
+    const target = new RegistryTarget(proxy.host, 'data/resume', { chunkedThreshold: 1, retry: fastRetry });
+    const { bytes, descriptor } = blob();
+    proxy.cutAfter('upstream', SIZE / 2);
+    await target.push(descriptor, bytesSource(bytes));
+    await target.close();
+    expect(proxy.cuts).toBe(1);
+    // The status query was asked, and far less than the whole was sent again.
+    expect(fake.requests.some((r) => r.method === 'GET' && r.url.includes('/blobs/uploads/'))).toBe(true);
+    expect(proxy.upstreamBytes).toBeLessThan(SIZE * 1.1);
+    expect(stored.get(descriptor.digest)?.equals(bytes)).toBe(true);
+  });
+
+  it('on distribution 2.8, which cancels a cut upload, starts a fresh session and still lands the exact blob', async () => {
+    proxy = await startFaultProxy(registries.anonymous.port);
+    const repository = uniqueRepository();
+    const target = new RegistryTarget(proxy.host, repository, { chunkedThreshold: 1, retry: fastRetry });
+    const { bytes, descriptor } = blob();
+    proxy.cutAfter('upstream', SIZE / 2);
+    await target.push(descriptor, bytesSource(bytes));
+    expect(proxy.cuts).toBe(1);
+    // Everything sent, including the lost half-request: far less than two whole copies.
+    // distribution cannot resume, so the whole blob goes again after the lost half.
+    expect(proxy.upstreamBytes).toBeLessThan(SIZE * 1.75);
+    await target.close();
+    const direct = new RegistryTarget(registries.anonymous.host, repository);
+    expect(await direct.exists(descriptor)).toBe(true);
+    const back = await streamToBuffer(await direct.fetch(descriptor));
+    expect(sha256Of(back)).toBe(descriptor.digest);
+    await direct.close();
+  });
+
+  it('an interrupted download continues with a Range request and still verifies the digest', async () => {
+    const repository = uniqueRepository();
+    const { bytes, descriptor } = blob();
+    const direct = new RegistryTarget(registries.anonymous.host, repository);
+    await direct.push(descriptor, bytesSource(bytes));
+    await direct.close();
+    proxy = await startFaultProxy(registries.anonymous.port);
+    const target = new RegistryTarget(proxy.host, repository, { retry: fastRetry });
+    proxy.cutAfter('downstream', SIZE / 2);
+    const dir = await mkdtemp(join(tmpdir(), 'sealpack-resume-'));
+    const path = join(dir, 'blob');
+    await streamToFileAtomic(await target.fetch(descriptor), path);
+    expect(proxy.cuts).toBe(1);
+    expect(proxy.downstreamBytes).toBeLessThan(SIZE * 1.1);
+    expect(sha256Of(await readFile(path))).toBe(descriptor.digest);
+    await target.close();
+    await writeFile(join(dir, 'done'), '');
+  });
+});
+
+async function streamToBuffer(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}

@@ -5,6 +5,8 @@ export default defineConfig({
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     globalSetup: ['../../internal/test-registry/src/global-setup.ts'],
     testTimeout: 60_000,
+    reporters: ['default', 'json'],
+    outputFile: { json: 'test-results/vitest.json' },
     hookTimeout: 60_000,
     coverage: {
       provider: 'v8',

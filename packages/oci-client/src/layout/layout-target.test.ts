@@ -1,0 +1,115 @@
+import { spawn } from 'node:child_process';
+import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { bytesSource, readAll } from '../content.ts';
+import { sha256Of } from '../digest.ts';
+import { packLayers } from '../pack.ts';
+import { pushPacked } from '../push-artifact.ts';
+import type { Descriptor } from '../schemas.ts';
+import { LayoutTarget } from './layout-target.ts';
+
+async function layout(): Promise<LayoutTarget> {
+  return new LayoutTarget(join(await mkdtemp(join(tmpdir(), 'sealpack-layout-')), 'lay'));
+}
+
+function blobOf(text: string): { descriptor: Descriptor; source: ReturnType<typeof bytesSource> } {
+  const bytes = new TextEncoder().encode(text);
+  return { descriptor: { mediaType: 'text/plain', digest: sha256Of(bytes), size: bytes.byteLength, annotations: { 'org.opencontainers.image.title': `${text}.txt` } }, source: bytesSource(bytes) };
+}
+
+describe('LayoutTarget', () => {
+  it('writes an image-spec layout: oci-layout marker, index.json with ref.name tags, content-addressed blobs', async () => {
+    const target = await layout();
+    const artifact = packLayers([blobOf('a')], { created: null });
+    await pushPacked(target, artifact, { tag: 'v1' });
+    expect(JSON.parse(await readFile(join(target.root, 'oci-layout'), 'utf8'))).toEqual({ imageLayoutVersion: '1.0.0' });
+    const index = JSON.parse(await readFile(join(target.root, 'index.json'), 'utf8'));
+    expect(index.manifests).toHaveLength(1);
+    expect(index.manifests[0]).toMatchObject({ digest: artifact.descriptor.digest, annotations: { 'org.opencontainers.image.ref.name': 'v1' } });
+    expect(sha256Of(await readFile(target.blobPath(artifact.descriptor.digest)))).toBe(artifact.descriptor.digest);
+    expect(await target.resolve('v1')).toEqual({ mediaType: artifact.descriptor.mediaType, digest: artifact.descriptor.digest, size: artifact.descriptor.size, artifactType: artifact.manifest.artifactType });
+    expect(await target.resolveBlob(artifact.layers[0]!.descriptor.digest)).toMatchObject({ size: 1 });
+  });
+
+  it('moves a tag from one manifest to another and lists tags sorted', async () => {
+    const target = await layout();
+    const one = packLayers([blobOf('one')], { created: null });
+    const two = packLayers([blobOf('two')], { created: null });
+    await pushPacked(target, one, { tag: 'latest' });
+    await pushPacked(target, two, { tag: 'latest' });
+    await target.tag(one.descriptor, 'b-old');
+    await target.tag(two.descriptor, 'a-new');
+    expect((await target.resolve('latest')).digest).toBe(two.descriptor.digest);
+    expect(await target.tags()).toEqual(['a-new', 'b-old', 'latest']);
+  });
+
+  it('fails fetches of tampered blobs with DIGEST_MISMATCH and of truncated ones with SIZE_MISMATCH', async () => {
+    const target = await layout();
+    const { descriptor, source } = blobOf('precious');
+    await target.push(descriptor, source);
+    const path = target.blobPath(descriptor.digest);
+    await chmod(path, 0o644);
+    await writeFile(path, 'PRECIOUS');
+    await expect(readAll(await target.fetch(descriptor))).rejects.toMatchObject({ code: 'DIGEST_MISMATCH' });
+    await writeFile(path, 'pre');
+    await expect(readAll(await target.fetch(descriptor))).rejects.toMatchObject({ code: 'SIZE_MISMATCH' });
+  });
+
+  it('refuses content that does not match its descriptor and leaves no blob behind', async () => {
+    const target = await layout();
+    const { descriptor } = blobOf('real');
+    await expect(target.push(descriptor, bytesSource(new TextEncoder().encode('fake')))).rejects.toMatchObject({ code: 'DIGEST_MISMATCH' });
+    expect(await target.exists(descriptor)).toBe(false);
+  });
+
+  it('finds referrers by subject and deletes manifests from index.json', async () => {
+    const target = await layout();
+    const subject = packLayers([blobOf('data')], { created: null });
+    await pushPacked(target, subject, { tag: 'v1' });
+    const sig = packLayers([blobOf('sig')], { created: null, subject: subject.descriptor, artifactType: 'application/vnd.example.sig' });
+    const sbom = packLayers([blobOf('sbom')], { created: null, subject: subject.descriptor, artifactType: 'application/spdx+json' });
+    await pushPacked(target, sig);
+    await pushPacked(target, sbom);
+    expect((await target.referrers(subject.descriptor)).map((d) => d.digest).sort()).toEqual([sig.descriptor.digest, sbom.descriptor.digest].sort());
+    expect((await target.referrers(subject.descriptor, { artifactType: 'application/spdx+json' })).map((d) => d.digest)).toEqual([sbom.descriptor.digest]);
+    await target.delete(sig.descriptor);
+    expect((await target.referrers(subject.descriptor)).map((d) => d.digest)).toEqual([sbom.descriptor.digest]);
+    await expect(target.delete(sig.descriptor)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('answers NOT_FOUND for unknown tags, digests and directories that are no layout', async () => {
+    const target = await layout();
+    await expect(target.resolve('nope')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await target.init();
+    await expect(target.resolve('nope')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(target.resolve(`sha256:${'c'.repeat(64)}`)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(target.resolve('bad tag!')).rejects.toMatchObject({ code: 'INVALID_REFERENCE' });
+    expect(await target.referrers({ mediaType: 'x/y', digest: `sha256:${'c'.repeat(64)}`, size: 1 })).toEqual([]);
+  });
+
+  it('refuses a directory whose oci-layout marker is foreign', async () => {
+    const target = await layout();
+    await target.init();
+    await writeFile(join(target.root, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '9.9.9' }));
+    await expect(target.init()).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+  });
+
+  it('keeps every entry when separate processes tag into the same index.json at once', async () => {
+    const target = await layout();
+    await target.init();
+    const writers = 6;
+    const perWriter = 5;
+    const script = fileURLToPath(new URL('../../test/fixtures/layout-writer.ts', import.meta.url));
+    await Promise.all(Array.from({ length: writers }, (_, w) => new Promise<void>((resolve, reject) => {
+      const child = spawn(process.execPath, [script, target.root, String(w), String(perWriter)], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`writer ${w} exited ${code}: ${err}`))));
+    })));
+    const tags = await target.tags();
+    expect(tags).toHaveLength(writers * perWriter);
+  });
+});

@@ -1,0 +1,79 @@
+import { mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { bytesSource } from './content.ts';
+import { sha256Of } from './digest.ts';
+import { LayoutTarget } from './layout/layout-target.ts';
+import { packLayers, type PackedLayer } from './pack.ts';
+import { pullArtifact } from './pull-artifact.ts';
+import { pushPacked } from './push-artifact.ts';
+
+function layer(title: string | undefined, text = `content of ${title}`): PackedLayer {
+  const bytes = new TextEncoder().encode(text);
+  return {
+    descriptor: { mediaType: 'text/plain', digest: sha256Of(bytes), size: bytes.byteLength, ...(title === undefined ? {} : { annotations: { 'org.opencontainers.image.title': title } }) },
+    source: bytesSource(bytes),
+  };
+}
+
+async function setup(layers: PackedLayer[]) {
+  const dir = await mkdtemp(join(tmpdir(), 'sealpack-pull-'));
+  const target = new LayoutTarget(join(dir, 'lay'));
+  await pushPacked(target, packLayers(layers, { created: null }), { tag: 'v1' });
+  return { dir, target, out: join(dir, 'out') };
+}
+
+describe('pullArtifact', () => {
+  it('writes titled layers, including into subdirectories, and skips untitled ones', async () => {
+    const { target, out } = await setup([layer('a.txt'), layer('nested/dir/b.txt'), layer(undefined, 'anonymous')]);
+    const result = await pullArtifact(target, 'v1', out);
+    expect(result.files.map((f) => f.title)).toEqual(['a.txt', 'nested/dir/b.txt']);
+    expect(result.skipped).toHaveLength(1);
+    expect(await readFile(join(out, 'nested/dir/b.txt'), 'utf8')).toBe('content of nested/dir/b.txt');
+  });
+
+  it.each(['../escape.txt', 'a/../../escape.txt', '/etc/passwd', 'C:/windows.txt', 'back\\slash.txt', '..'])('refuses the title %j before writing anything', async (title) => {
+    const { dir, target, out } = await setup([layer('fine.txt'), layer(title)]);
+    await expect(pullArtifact(target, 'v1', out)).rejects.toMatchObject({ code: 'PATH_TRAVERSAL' });
+    expect(await readdir(out)).toEqual([]);
+    expect((await readdir(dir)).sort()).toEqual(['lay', 'out']);
+  });
+
+  it('refuses a title whose parent directory is a symbolic link', async () => {
+    const { dir, target, out } = await setup([layer('linked/x.txt')]);
+    await mkdir(out, { recursive: true });
+    await mkdir(join(dir, 'elsewhere'));
+    await symlink(join(dir, 'elsewhere'), join(out, 'linked'));
+    await expect(pullArtifact(target, 'v1', out)).rejects.toMatchObject({ code: 'PATH_TRAVERSAL' });
+    expect(await readdir(join(dir, 'elsewhere'))).toEqual([]);
+  });
+
+  it('does not overwrite unless asked, and replaces atomically when asked', async () => {
+    const { target, out } = await setup([layer('a.txt')]);
+    await mkdir(out, { recursive: true });
+    await writeFile(join(out, 'a.txt'), 'mine');
+    await expect(pullArtifact(target, 'v1', out)).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
+    expect(await readFile(join(out, 'a.txt'), 'utf8')).toBe('mine');
+    await pullArtifact(target, 'v1', out, { overwrite: true });
+    expect(await readFile(join(out, 'a.txt'), 'utf8')).toBe('content of a.txt');
+  });
+
+  it('leaves no partial or temp file when a layer fails verification', async () => {
+    const { target, out } = await setup([layer('good.txt'), layer('bad.txt')]);
+    const bad = layer('bad.txt').descriptor;
+    const { chmod } = await import('node:fs/promises');
+    await chmod(target.blobPath(bad.digest), 0o644);
+    await writeFile(target.blobPath(bad.digest), 'content of BAD.txt');
+    await expect(pullArtifact(target, 'v1', out, { concurrency: 1 })).rejects.toMatchObject({ code: 'DIGEST_MISMATCH' });
+    expect((await readdir(out)).filter((n) => n !== 'good.txt')).toEqual([]);
+  });
+
+  it('refuses to pull an image index as if it were an artifact', async () => {
+    const { target, out } = await setup([layer('a.txt')]);
+    const child = await target.resolve('v1');
+    const bytes = new TextEncoder().encode(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [child] }));
+    await target.push({ mediaType: 'application/vnd.oci.image.index.v1+json', digest: sha256Of(bytes), size: bytes.byteLength }, bytesSource(bytes), { tag: 'idx' });
+    await expect(pullArtifact(target, 'idx', out)).rejects.toMatchObject({ code: 'UNSUPPORTED' });
+  });
+});

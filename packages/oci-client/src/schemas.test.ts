@@ -1,0 +1,52 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { OciError } from './errors.ts';
+import { MEDIA_TYPE_IMAGE_INDEX, MEDIA_TYPE_IMAGE_MANIFEST } from './media-types.ts';
+import { childDescriptors, parseManifest, sniffManifestMediaType } from './schemas.ts';
+
+const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+const desc = { mediaType: 'application/octet-stream', digest: `sha256:${'b'.repeat(64)}`, size: 3 };
+
+describe('parseManifest', () => {
+  it('accepts an image manifest and keeps fields it does not know', () => {
+    const parsed = parseManifest(enc({ schemaVersion: 2, mediaType: MEDIA_TYPE_IMAGE_MANIFEST, config: desc, layers: [desc], 'x-future': { a: 1 } }), MEDIA_TYPE_IMAGE_MANIFEST);
+    expect(parsed.kind).toBe('manifest');
+    expect((parsed.manifest as Record<string, unknown>)['x-future']).toEqual({ a: 1 });
+    expect(childDescriptors(parsed)).toHaveLength(2);
+  });
+
+  it('accepts an image index', () => {
+    const parsed = parseManifest(enc({ schemaVersion: 2, manifests: [{ ...desc, mediaType: MEDIA_TYPE_IMAGE_MANIFEST }] }), MEDIA_TYPE_IMAGE_INDEX);
+    expect(parsed.kind).toBe('index');
+    expect(childDescriptors(parsed)).toHaveLength(1);
+  });
+
+  it.each([
+    ['not JSON', new TextEncoder().encode('{oops'), MEDIA_TYPE_IMAGE_MANIFEST, 'INVALID_MANIFEST'],
+    ['invalid UTF-8', new Uint8Array([0xff, 0xfe]), MEDIA_TYPE_IMAGE_MANIFEST, 'INVALID_MANIFEST'],
+    ['wrong schemaVersion', enc({ schemaVersion: 1, config: desc, layers: [] }), MEDIA_TYPE_IMAGE_MANIFEST, 'INVALID_MANIFEST'],
+    ['bad digest', enc({ schemaVersion: 2, config: { ...desc, digest: 'sha256:xyz' }, layers: [] }), MEDIA_TYPE_IMAGE_MANIFEST, 'INVALID_MANIFEST'],
+    ['negative size', enc({ schemaVersion: 2, config: { ...desc, size: -1 }, layers: [] }), MEDIA_TYPE_IMAGE_MANIFEST, 'INVALID_MANIFEST'],
+    ['body says another media type', enc({ schemaVersion: 2, mediaType: MEDIA_TYPE_IMAGE_INDEX, manifests: [] }), MEDIA_TYPE_IMAGE_MANIFEST, 'INVALID_MANIFEST'],
+    ['unknown media type', enc({ schemaVersion: 2 }), 'application/vnd.example.thing+json', 'UNSUPPORTED_MEDIA_TYPE'],
+  ])('refuses %s', (_name, bytes, mediaType, code) => {
+    expect(() => parseManifest(bytes, mediaType)).toThrow(expect.objectContaining({ code }));
+  });
+
+  it('sniffs the media type from the body when the transport gave none', () => {
+    expect(sniffManifestMediaType(enc({ schemaVersion: 2, manifests: [] }))).toBe(MEDIA_TYPE_IMAGE_INDEX);
+    expect(sniffManifestMediaType(enc({ schemaVersion: 2, config: desc, layers: [] }))).toBe(MEDIA_TYPE_IMAGE_MANIFEST);
+    expect(() => sniffManifestMediaType(enc({ hello: 1 }))).toThrow(OciError);
+    expect(() => sniffManifestMediaType(enc(7))).toThrow(OciError);
+  });
+
+  it('any JSON either parses or fails with a typed error, for both manifest kinds', () => {
+    fc.assert(fc.property(fc.jsonValue(), fc.constantFrom(MEDIA_TYPE_IMAGE_MANIFEST, MEDIA_TYPE_IMAGE_INDEX), (value, mediaType) => {
+      try {
+        parseManifest(enc(value), mediaType);
+      } catch (error) {
+        expect(error).toBeInstanceOf(OciError);
+      }
+    }), { numRuns: 2000 });
+  });
+});

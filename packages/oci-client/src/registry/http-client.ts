@@ -102,7 +102,7 @@ export class RegistryHttpClient {
   private readonly userAgent: string;
   private readonly log: (line: string) => void;
   private readonly sleep: (ms: number) => Promise<void>;
-  private readonly tokens = new Map<string, CachedToken>();
+  private readonly tokens = new Map<string, Promise<CachedToken>>();
   private challenge: AuthChallenge | undefined;
   private credential: Promise<Credential | undefined> | undefined;
   readonly registry: string;
@@ -150,15 +150,26 @@ export class RegistryHttpClient {
       return credential?.kind === 'basic' ? basicHeader(credential.username, credential.password) : undefined;
     }
     if (this.challenge.scheme === 'bearer') {
-      const cached = this.tokens.get(this.tokenKey(scopes));
-      if (cached !== undefined && cached.expiresAt > Date.now()) return `Bearer ${cached.token}`;
-      return `Bearer ${await this.fetchToken(this.challenge, scopes)}`;
+      const key = this.tokenKey(scopes);
+      const pending = this.tokens.get(key);
+      if (pending !== undefined) {
+        const cached = await pending.catch(() => undefined);
+        if (cached !== undefined && cached.expiresAt > Date.now()) return `Bearer ${cached.token}`;
+        if (this.tokens.get(key) !== pending) return this.knownAuthorization(scopes);
+      }
+      // One request per scope set, shared by everything that needs it at the same moment.
+      const request = this.fetchToken(this.challenge, scopes);
+      this.tokens.set(key, request);
+      request.catch(() => {
+        if (this.tokens.get(key) === request) this.tokens.delete(key);
+      });
+      return `Bearer ${(await request).token}`;
     }
     return undefined;
   }
 
   /** distribution token-auth: GET realm?service&scope with Basic creds, or the OAuth2 refresh-token POST. */
-  private async fetchToken(challenge: AuthChallenge, scopes: string[]): Promise<string> {
+  private async fetchToken(challenge: AuthChallenge, scopes: string[]): Promise<CachedToken> {
     const realm = challenge.params.realm;
     if (realm === undefined) throw new OciError('UNAUTHORIZED', `${this.registry} asked for a bearer token but named no realm`);
     let realmUrl: URL;
@@ -200,8 +211,7 @@ export class RegistryHttpClient {
     if (token === undefined || token.length === 0) throw new OciError('UNAUTHORIZED', `the token service of ${this.registry} returned no token`);
     // token-auth spec: expires_in defaults to 60 s; renew a little early.
     const lifetime = (parsed.success ? (parsed.data.expires_in ?? 60) : 60) * 1000;
-    this.tokens.set(this.tokenKey(scopes), { token, expiresAt: Date.now() + Math.max(0, lifetime - 5_000) });
-    return token;
+    return { token, expiresAt: Date.now() + Math.max(0, lifetime - 5_000) };
   }
 
   /** Sends a request, handling auth, redirects and retries. Any status may come back; see `expect`. */
@@ -271,7 +281,9 @@ export class RegistryHttpClient {
         if (usable === undefined) throw new OciError('UNAUTHORIZED', `${this.registry} requires authentication it does not describe`, { status: 401 });
         this.challenge = usable;
         triedChallenge = true;
-        if (usable.scheme === 'bearer') this.tokens.delete(this.tokenKey(req.scopes));
+        // Drop a cached token only if it was the one refused; a request sent before the challenge
+        // was known must not throw away a token a concurrent request has just fetched.
+        if (usable.scheme === 'bearer' && authorization !== undefined) this.tokens.delete(this.tokenKey(req.scopes));
         authorization = await this.knownAuthorization(req.scopes);
         if (authorization === undefined) {
           throw new OciError('UNAUTHORIZED', `${this.registry} requires credentials (use sealpack login ${this.registry}, or -u/--password-stdin)`, { status: 401 });

@@ -204,6 +204,7 @@ export class RegistryTarget implements Target {
     }
     // No usable HEAD: fetch the manifest and describe it ourselves.
     const { bytes, mediaType } = await this.getManifest(reference, ACCEPT_MANIFESTS, options);
+    parseManifest(bytes, mediaType);
     const digest = sha256Of(bytes);
     if (isDigest(reference) && digest !== reference) throw new OciError('DIGEST_MISMATCH', `the registry answered ${reference} with content of digest ${digest}`);
     return { mediaType, digest, size: bytes.byteLength };
@@ -264,7 +265,9 @@ export class RegistryTarget implements Target {
     const tag = referrersTag(subject.digest);
     let fetched;
     try {
-      fetched = await this.getManifest(tag, 'application/vnd.oci.image.index.v1+json');
+      // Accept every manifest type: distribution answers 404 for a type not accepted, which would
+      // hide a fallback tag that wrongly points at a non-index.
+      fetched = await this.getManifest(tag, ACCEPT_MANIFESTS);
     } catch (error) {
       if (error instanceof OciError && error.code === 'NOT_FOUND') return [];
       throw error;

@@ -1,0 +1,162 @@
+import { createServer } from 'node:net';
+import { mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startFakeRegistry, type FakeRegistry } from '@sealpack/test-registry';
+import { readAll, RegistryTarget, sha256Of, staticCredential, streamToFileAtomic, type Descriptor } from '../src/index.ts';
+
+const MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+const fastRetry = { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 };
+let fake: FakeRegistry | undefined;
+afterEach(async () => {
+  await fake?.stop();
+  fake = undefined;
+});
+
+async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void, options = {}): Promise<RegistryTarget> {
+  fake = await startFakeRegistry(handler);
+  return new RegistryTarget(fake.host, 'data/x', { retry: fastRetry, ...options });
+}
+
+const goodManifest = new TextEncoder().encode(JSON.stringify({ schemaVersion: 2, mediaType: MANIFEST, config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a', size: 2 }, layers: [] }));
+const blob = new TextEncoder().encode('the real content');
+const blobDescriptor: Descriptor = { mediaType: 'application/octet-stream', digest: sha256Of(blob), size: blob.byteLength };
+
+describe('a hostile or broken registry', () => {
+  it('malformed manifest JSON is INVALID_MANIFEST', async () => {
+    const target = await serve((_req, res) => res.writeHead(200, { 'content-type': MANIFEST }).end('{"schemaVersion": 2, '));
+    await expect(target.resolve('v1')).rejects.toMatchObject({ code: 'INVALID_MANIFEST' });
+  });
+
+  it('a manifest whose bytes do not match the requested digest is DIGEST_MISMATCH', async () => {
+    const target = await serve((_req, res) => res.writeHead(200, { 'content-type': MANIFEST, 'content-length': String(goodManifest.byteLength) }).end(goodManifest));
+    const claimed: Descriptor = { mediaType: MANIFEST, digest: sha256Of('something else'), size: goodManifest.byteLength };
+    await expect(target.fetchManifest(claimed)).rejects.toMatchObject({ code: 'DIGEST_MISMATCH' });
+  });
+
+  it('a manifest over the cap is refused even when Content-Length lies', async () => {
+    const huge = Buffer.alloc(5 * 1024 * 1024, 0x20);
+    const target = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': MANIFEST, 'transfer-encoding': 'chunked' });
+      res.write(huge);
+      res.end();
+    });
+    await expect(target.resolve('v1')).rejects.toMatchObject({ code: 'MANIFEST_TOO_LARGE' });
+    const honest = await serve((_req, res) => res.writeHead(200, { 'content-type': MANIFEST, 'content-length': String(huge.byteLength) }).end(huge));
+    await expect(honest.resolve('v1')).rejects.toMatchObject({ code: 'MANIFEST_TOO_LARGE' });
+  });
+
+  it('an unknown manifest media type is UNSUPPORTED_MEDIA_TYPE', async () => {
+    const target = await serve((req, res) => {
+      const body = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.example.odd+json' });
+      res.writeHead(200, { 'content-type': 'application/vnd.example.odd+json', 'content-length': String(Buffer.byteLength(body)) }).end(req.method === 'HEAD' ? undefined : body);
+    });
+    await expect(target.resolve('v1')).rejects.toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE' });
+  });
+
+  it('a blob with wrong bytes, a short blob and an endless blob all fail and write nothing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sealpack-hostile-'));
+    const cases: Array<[string, (res: ServerResponse) => void]> = [
+      ['DIGEST_MISMATCH', (res) => res.writeHead(200, { 'content-length': String(blob.byteLength) }).end(Buffer.from('the fake content'))],
+      ['SIZE_MISMATCH', (res) => res.writeHead(200).end(blob.subarray(0, 5))],
+      ['SIZE_MISMATCH', (res) => {
+        res.writeHead(200);
+        const timer = setInterval(() => { if (!res.write(Buffer.alloc(64 * 1024, 1))) { /* keep pushing */ } }, 1);
+        res.on('close', () => clearInterval(timer));
+      }],
+    ];
+    for (const [code, respond] of cases) {
+      const target = await serve((_req, res) => respond(res));
+      await expect(streamToFileAtomic(await target.fetch(blobDescriptor), join(dir, 'out.bin'))).rejects.toMatchObject({ code });
+      expect(await readdir(dir)).toEqual([]);
+      await target.close();
+      await fake?.stop();
+      fake = undefined;
+    }
+  });
+
+  it('retries 503 and 429 (honouring Retry-After) and then succeeds', async () => {
+    let calls = 0;
+    const target = await serve((_req, res) => {
+      calls++;
+      if (calls === 1) return void res.writeHead(503).end();
+      if (calls === 2) return void res.writeHead(429, { 'retry-after': '0' }).end();
+      res.writeHead(200, { 'content-length': String(blob.byteLength) }).end(blob);
+    });
+    expect(new TextDecoder().decode(await readAll(await target.fetch(blobDescriptor)))).toBe('the real content');
+    expect(calls).toBe(3);
+  });
+
+  it('gives up on a registry that keeps failing, and on one asking to wait too long', async () => {
+    const target = await serve((_req, res) => res.writeHead(500).end());
+    await expect(target.resolve('v1')).rejects.toMatchObject({ code: 'REGISTRY_ERROR' });
+    expect(fake?.requests).toHaveLength(fastRetry.attempts);
+    const patient = await serve((_req, res) => res.writeHead(429, { 'retry-after': '3600' }).end());
+    await expect(patient.resolve('v1')).rejects.toThrow(/retry after 3600 s/);
+  });
+
+  it('a registry that is down is NETWORK, after bounded retries', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port: p } = probe.address() as { port: number };
+        probe.close(() => resolve(p));
+      });
+    });
+    const target = new RegistryTarget(`127.0.0.1:${port}`, 'data/x', { retry: fastRetry });
+    await expect(target.resolve('v1')).rejects.toMatchObject({ code: 'NETWORK' });
+  });
+
+  it('a stalled body is a TIMEOUT, not a hang', async () => {
+    const target = await serve((_req, res) => {
+      res.writeHead(200, { 'content-length': String(blob.byteLength) });
+      res.write(blob.subarray(0, 3));
+    }, { bodyTimeoutMs: 200 });
+    await expect(readAll(await target.fetch(blobDescriptor))).rejects.toMatchObject({ code: 'TIMEOUT' });
+  });
+
+  it('never sends credentials along a redirect to another origin', async () => {
+    const objectStore = await startFakeRegistry((_req, res) => res.writeHead(200, { 'content-length': String(blob.byteLength) }).end(blob));
+    try {
+      const target = await serve((req, res) => {
+        if (req.headers.authorization === undefined) return void res.writeHead(401, { 'www-authenticate': 'Basic realm="r"' }).end();
+        res.writeHead(307, { location: `http://${objectStore.host}/bucket/blob?sig=abc` }).end();
+      }, { credentials: staticCredential({ kind: 'basic', username: 'u', password: 'hunter2-secret' }) });
+      expect(new TextDecoder().decode(await readAll(await target.fetch(blobDescriptor)))).toBe('the real content');
+      expect(fake?.requests.some((r) => r.headers.authorization !== undefined)).toBe(true);
+      expect(objectStore.requests).toHaveLength(1);
+      expect(objectStore.requests[0]?.headers.authorization).toBeUndefined();
+    } finally {
+      await objectStore.stop();
+    }
+  });
+
+  it('keeps secrets out of errors and debug logs', async () => {
+    const lines: string[] = [];
+    const target = await serve((_req, res) => res.writeHead(401, { 'www-authenticate': 'Basic realm="r"' }).end(), {
+      credentials: staticCredential({ kind: 'basic', username: 'u', password: 'hunter2-secret' }),
+      log: (line: string) => lines.push(line),
+    });
+    const error = await target.resolve('v1').catch((e: unknown) => e as Error);
+    expect(error).toMatchObject({ code: 'UNAUTHORIZED' });
+    const everything = `${error.message} ${String(error.stack)} ${lines.join('\n')}`;
+    expect(everything).not.toContain('hunter2-secret');
+    expect(everything).not.toContain(Buffer.from('u:hunter2-secret').toString('base64'));
+    expect(lines.length).toBeGreaterThan(0);
+  });
+
+  it('uses the referrers API when the registry has one, filtering by artifactType itself when the registry did not', async () => {
+    const subject: Descriptor = { mediaType: MANIFEST, digest: sha256Of('subject'), size: 7 };
+    const index = { schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [
+      { mediaType: MANIFEST, digest: sha256Of('a'), size: 1, artifactType: 'application/vnd.example.sig' },
+      { mediaType: MANIFEST, digest: sha256Of('b'), size: 1, artifactType: 'application/spdx+json' },
+    ] };
+    const target = await serve((req, res) => {
+      if (req.url?.startsWith(`/v2/data/x/referrers/${subject.digest}`) === true) return void res.writeHead(200, { 'content-type': 'application/vnd.oci.image.index.v1+json' }).end(JSON.stringify(index));
+      res.writeHead(404).end();
+    });
+    expect(await target.referrers(subject)).toHaveLength(2);
+    expect((await target.referrers(subject, { artifactType: 'application/spdx+json' })).map((d) => d.digest)).toEqual([sha256Of('b')]);
+  });
+});

@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, inject, it } from 'vitest';
+import { startFaultProxy, startRegistryProcess, startTokenServer, TEST_PASSWORD, TEST_USER, TOKEN_ISSUER, TOKEN_SERVICE, uniqueRepository } from '@sealpack/test-registry';
+import { bytesSource, packLayers, pushPacked, RegistryTarget, referrersTag, sha256Of, staticCredential, type Descriptor, type PackedLayer } from '../src/index.ts';
+
+const registries = inject('registries');
+
+function layer(text: string): PackedLayer {
+  const bytes = new TextEncoder().encode(text);
+  return { descriptor: { mediaType: 'text/plain', digest: sha256Of(bytes), size: bytes.byteLength, annotations: { 'org.opencontainers.image.title': `${text.slice(0, 10)}.txt` } }, source: bytesSource(bytes) };
+}
+
+function randomBlob(size: number): { descriptor: Descriptor; bytes: Buffer } {
+  const bytes = randomBytes(size);
+  return { bytes, descriptor: { mediaType: 'application/octet-stream', digest: sha256Of(bytes), size } };
+}
+
+describe('registry operations on distribution 2.8', () => {
+  it('lists tags sorted although the registry returns them unsorted', async () => {
+    const target = new RegistryTarget(registries.anonymous.host, uniqueRepository());
+    const artifact = packLayers([layer('tags')], { created: null });
+    await pushPacked(target, artifact, { tag: 'zeta' });
+    for (const tag of ['alpha', 'Mid', 'beta-2', '0first']) await target.tag(artifact.descriptor, tag);
+    expect(await target.tags()).toEqual(['0first', 'Mid', 'alpha', 'beta-2', 'zeta']);
+    expect(await new RegistryTarget(registries.anonymous.host, uniqueRepository()).tags()).toEqual([]);
+  });
+
+  it('deletes a manifest by digest, after which the tag no longer resolves', async () => {
+    const target = new RegistryTarget(registries.anonymous.host, uniqueRepository());
+    const artifact = packLayers([layer('delete me')], { created: null });
+    await pushPacked(target, artifact, { tag: 'v1' });
+    expect(await target.exists(artifact.descriptor)).toBe(true);
+    await target.delete(artifact.descriptor);
+    expect(await target.exists(artifact.descriptor)).toBe(false);
+    await expect(target.resolve('v1')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(target.delete(artifact.descriptor)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('finds referrers through the OCI 1.1 referrers tag schema, since this registry has no API', async () => {
+    const target = new RegistryTarget(registries.anonymous.host, uniqueRepository());
+    const subject = packLayers([layer('subject')], { created: null });
+    await pushPacked(target, subject, { tag: 'v1' });
+    expect(await target.referrers(subject.descriptor)).toEqual([]);
+    const sbom = packLayers([layer('sbom')], { created: null, subject: subject.descriptor, artifactType: 'application/spdx+json' });
+    await pushPacked(target, sbom);
+    const entry = { ...sbom.descriptor };
+    const index = new TextEncoder().encode(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [entry, entry] }));
+    await target.push({ mediaType: 'application/vnd.oci.image.index.v1+json', digest: sha256Of(index), size: index.byteLength }, bytesSource(index), { tag: referrersTag(subject.descriptor.digest) });
+    expect(await target.referrers(subject.descriptor)).toEqual([entry]);
+    expect(await target.referrers(subject.descriptor, { artifactType: 'application/vnd.example.other' })).toEqual([]);
+  });
+
+  it('refuses a referrers tag that points at something other than an image index', async () => {
+    const target = new RegistryTarget(registries.anonymous.host, uniqueRepository());
+    const subject = packLayers([layer('subject2')], { created: null });
+    await pushPacked(target, subject, { tag: referrersTag(sha256Of('not really')) });
+    await expect(target.referrers({ ...subject.descriptor, digest: sha256Of('not really') })).rejects.toMatchObject({ code: 'INVALID_MANIFEST' });
+  });
+
+  it('skips blobs that exist, mounts across repositories, and re-pushes an unchanged artifact almost for free', async () => {
+    const proxy = await startFaultProxy(registries.anonymous.port);
+    try {
+      const from = uniqueRepository();
+      const source = new RegistryTarget(proxy.host, from);
+      const { descriptor, bytes } = randomBlob(4 * 1024 * 1024);
+      await source.push(descriptor, bytesSource(bytes));
+      const afterFirst = proxy.upstreamBytes;
+      await source.push(descriptor, bytesSource(bytes));
+      expect(proxy.upstreamBytes - afterFirst).toBeLessThan(4096);
+      const other = new RegistryTarget(proxy.host, uniqueRepository(), { client: source.client });
+      const beforeMount = proxy.upstreamBytes;
+      await other.push(descriptor, bytesSource(bytes), { mountFrom: from });
+      expect(proxy.upstreamBytes - beforeMount).toBeLessThan(4096);
+      expect(await other.exists(descriptor)).toBe(true);
+      await source.close();
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('uploads in several PATCH chunks when asked and the registry assembles the exact blob', async () => {
+    const repository = uniqueRepository();
+    const target = new RegistryTarget(registries.anonymous.host, repository, { chunkedThreshold: 1, chunkSize: 1024 * 1024 });
+    const { descriptor, bytes } = randomBlob(5 * 1024 * 1024 + 123);
+    let progress = 0;
+    await target.push(descriptor, bytesSource(bytes), { onProgress: (n) => (progress = n) });
+    expect(progress).toBe(descriptor.size);
+    expect((await target.resolveBlob(descriptor.digest)).size).toBe(descriptor.size);
+  });
+
+  it('refuses to push a manifest larger than the cap before sending it', async () => {
+    const target = new RegistryTarget(registries.anonymous.host, uniqueRepository(), { manifestLimit: 1024 });
+    const many = Array.from({ length: 30 }, (_, i) => layer(`layer number ${i}`));
+    const artifact = packLayers(many, { created: null });
+    await expect(pushPacked(target, artifact, { tag: 'big' })).rejects.toMatchObject({ code: 'MANIFEST_TOO_LARGE' });
+  });
+
+  it('fetches bearer tokens once per scope set and reuses them', async () => {
+    const fixture = (name: string) => fileURLToPath(new URL(`../../../internal/test-registry/fixtures/${name}`, import.meta.url));
+    const tokens = await startTokenServer({
+      privateKeyPem: await readFile(fixture('token-signer.key'), 'utf8'),
+      certificatePem: await readFile(fixture('token-signer.crt'), 'utf8'),
+      issuer: TOKEN_ISSUER,
+      service: TOKEN_SERVICE,
+      users: { [TEST_USER]: TEST_PASSWORD },
+    });
+    const registry = await startRegistryProcess({ kind: 'token', realm: tokens.url, service: TOKEN_SERVICE, issuer: TOKEN_ISSUER, rootCertBundle: fixture('token-signer.crt') });
+    try {
+      const repository = uniqueRepository();
+      const target = new RegistryTarget(registry.host, repository, { credentials: staticCredential({ kind: 'basic', username: TEST_USER, password: TEST_PASSWORD }) });
+      const artifact = packLayers([layer('t1'), layer('t2'), layer('t3')], { created: null });
+      await pushPacked(target, artifact, { tag: 'v1' });
+      await target.resolve('v1');
+      await target.fetchManifest(artifact.descriptor);
+      const scopeSets = tokens.requests.map((r) => r.scopes.join(' '));
+      expect(new Set(scopeSets).size).toBe(scopeSets.length);
+      expect(scopeSets).toContain(`repository:${repository}:pull,push`);
+      expect(tokens.requests.every((r) => r.user === TEST_USER)).toBe(true);
+      await target.close();
+      const anonymous = new RegistryTarget(registry.host, repository);
+      await expect(anonymous.resolve('v1')).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    } finally {
+      await registry.stop();
+      await tokens.stop();
+    }
+  });
+});

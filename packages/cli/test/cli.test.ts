@@ -1,0 +1,184 @@
+import { createHash } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { beforeEach, describe, expect, inject, it } from 'vitest';
+import { TEST_PASSWORD, TEST_USER, uniqueRepository } from '@sealpack/test-registry';
+import { runCli } from './run-cli.ts';
+
+const registries = inject('registries');
+const sha = (text: string | Buffer) => `sha256:${createHash('sha256').update(text).digest('hex')}`;
+
+let cwd: string;
+beforeEach(async () => {
+  cwd = await mkdtemp(join(tmpdir(), 'sealpack-cli-'));
+  await writeFile(join(cwd, 'parks.geojson'), '{"type":"FeatureCollection","features":[]}');
+  await writeFile(join(cwd, 'notes.txt'), 'hello\n');
+});
+
+describe('sealpack push / resolve / pull / tag / tags (oras spelling, real registry)', () => {
+  it('round-trips files with --json output, digest-pinned references and verified bytes', async () => {
+    const ref = `${registries.anonymous.host}/${uniqueRepository()}`;
+    const pushed = await runCli(['push', `${ref}:v1`, 'parks.geojson', 'notes.txt:text/x-notes', '--artifact-type', 'application/vnd.example.v1', '-a', 'org.opencontainers.image.licenses=CC0-1.0', '--json'], { cwd });
+    expect(pushed.code).toBe(0);
+    const result = JSON.parse(pushed.stdout) as { digest: string; reference: string; files: Array<{ title: string; mediaType: string }> };
+    expect(result.reference).toBe(`oci://${ref}@${result.digest}`);
+    expect(result.files.map((f) => f.mediaType)).toEqual(['application/geo+json', 'text/x-notes']);
+
+    const resolved = await runCli(['resolve', `oci://${ref}:v1`], { cwd });
+    expect(resolved).toMatchObject({ code: 0, stdout: `${result.digest}\n` });
+
+    const tagged = await runCli(['tag', `${ref}:v1`, 'stable', 'prod'], { cwd });
+    expect(tagged.code).toBe(0);
+    expect((await runCli(['tags', ref], { cwd })).stdout).toBe('prod\nstable\nv1\n');
+    expect(JSON.parse((await runCli(['tags', ref, '--json'], { cwd })).stdout)).toMatchObject({ tags: ['prod', 'stable', 'v1'] });
+
+    const pulled = await runCli(['pull', `${ref}@${result.digest}`, '-o', 'out'], { cwd });
+    expect(pulled.code).toBe(0);
+    expect(await readFile(join(cwd, 'out', 'notes.txt'), 'utf8')).toBe('hello\n');
+    expect(pulled.stdout).toContain(`Pulled oci://${ref}@${result.digest}`);
+
+    const again = await runCli(['pull', `${ref}:v1`, '-o', 'out'], { cwd });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/exists \(use --overwrite/);
+    expect((await runCli(['pull', `${ref}:v1`, '-o', 'out', '--overwrite'], { cwd })).code).toBe(0);
+  });
+
+  it('manifest get prints the exact bytes the digest covers; blob get verifies into a file', async () => {
+    const ref = `${registries.anonymous.host}/${uniqueRepository()}`;
+    const { digest } = JSON.parse((await runCli(['push', `${ref}:v1`, 'notes.txt', '--json'], { cwd })).stdout) as { digest: string };
+    const manifest = await runCli(['manifest', 'get', `${ref}:v1`], { cwd });
+    expect(sha(manifest.stdout)).toBe(digest);
+    const layerDigest = (JSON.parse(manifest.stdout) as { layers: Array<{ digest: string }> }).layers[0]!.digest;
+    const blob = await runCli(['blob', 'get', `${ref}@${layerDigest}`, '-o', 'copy.txt'], { cwd });
+    expect(blob.code).toBe(0);
+    expect(await readFile(join(cwd, 'copy.txt'), 'utf8')).toBe('hello\n');
+    const toStdout = await runCli(['blob', 'get', `${ref}@${layerDigest}`, '-o', '-'], { cwd });
+    expect(toStdout.stdout).toBe('hello\n');
+    const descriptor = JSON.parse((await runCli(['manifest', 'get', `${ref}:v1`, '--descriptor'], { cwd })).stdout) as { digest: string };
+    expect(descriptor.digest).toBe(digest);
+  });
+
+  it('manifest delete needs --force without a terminal, then deletes by the digest the tag named', async () => {
+    const ref = `${registries.anonymous.host}/${uniqueRepository()}`;
+    await runCli(['push', `${ref}:v1`, 'notes.txt'], { cwd });
+    const refused = await runCli(['manifest', 'delete', `${ref}:v1`], { cwd });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/--force/);
+    expect((await runCli(['manifest', 'delete', `${ref}:v1`, '--force'], { cwd })).code).toBe(0);
+    const gone = await runCli(['resolve', `${ref}:v1`], { cwd });
+    expect(gone.code).toBe(3);
+    expect(gone.stderr).toMatch(/NOT_FOUND/);
+  });
+
+  it('push --subject makes a referrer that discover shows as a tree, table and JSON', async () => {
+    const ref = `${registries.anonymous.host}/${uniqueRepository()}`;
+    const layout = `ocidir://${join(cwd, 'lay')}`;
+    for (const base of [layout]) {
+      const { digest } = JSON.parse((await runCli(['push', `${base}:v1`, 'parks.geojson', '--json'], { cwd })).stdout) as { digest: string };
+      const sig = JSON.parse((await runCli(['push', `${base}:sig`, 'notes.txt', '--artifact-type', 'application/vnd.example.sig', '--subject', `${base}@${digest}`, '--json'], { cwd })).stdout) as { digest: string };
+      const tree = await runCli(['discover', `${base}:v1`], { cwd });
+      expect(tree.stdout).toContain('└── application/vnd.example.sig');
+      expect(tree.stdout).toContain(sig.digest);
+      const table = await runCli(['discover', `${base}:v1`, '--format', 'table'], { cwd });
+      expect(table.stdout.split('\n')[0]).toMatch(/^LEVEL\s+ARTIFACT TYPE\s+DIGEST\s+SIZE$/);
+      const json = JSON.parse((await runCli(['discover', `${base}:v1`, '--json'], { cwd })).stdout) as { digest: string; referrers: Array<{ digest: string }> };
+      expect(json.digest).toBe(digest);
+      expect(json.referrers.map((r) => r.digest)).toEqual([sig.digest]);
+    }
+    expect((await runCli(['discover', `${ref}:missing`], { cwd })).code).toBe(3);
+  });
+});
+
+describe('errors: one line, the documented exit code, no stack trace unless --debug', () => {
+  it.each<[string[], number, RegExp]>([
+    [['push', 'UPPER/Case:v1', 'notes.txt'], 2, /invalid reference/],
+    [['push', 'ocidir://lay:v1', 'missing.txt'], 2, /no such file/],
+    [['push', 'ocidir://lay:v1'], 2, /at least one FILE/],
+    [['push', 'ocidir://lay:v1', 'notes.txt', '--bogus'], 2, /Unknown option/],
+    [['push', 'ocidir://lay:v1', 'notes.txt', '-a', 'novalue'], 2, /KEY=VALUE/],
+    [['resolve'], 2, /missing REF/],
+    [['resolve', 'ocidir://nowhere:v1'], 3, /not an OCI image layout/],
+    [['frobnicate'], 2, /unknown command/],
+    [['tag', 'ocidir://lay:v1', 'bad tag'], 2, /not a valid tag/],
+    [['blob', 'get', 'ocidir://lay:v1', '-o', 'x'], 2, /REF@DIGEST/],
+    [['discover', 'ocidir://lay:v1', '--depth', 'zero'], 2, /expected number|Invalid input/i],
+  ])('sealpack %j exits %i', async (args, code, message) => {
+    const result = await runCli(args, { cwd });
+    expect(result.code).toBe(code);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('exit 3 for a registry that is down; --debug adds the stack', async () => {
+    const down = await runCli(['resolve', '127.0.0.1:9/x/y:v1'], { cwd });
+    expect(down.code).toBe(3);
+    const debug = await runCli(['resolve', '127.0.0.1:9/x/y:v1', '--debug'], { cwd });
+    expect(debug.stderr).toMatch(/\n\s+at /);
+  });
+
+  it('--help and --version answer on stdout with exit 0; no arguments is a usage error', async () => {
+    expect(await runCli(['--help'], { cwd })).toMatchObject({ code: 0, stdout: expect.stringMatching(/usage: sealpack COMMAND/) });
+    expect(await runCli(['push', '--help'], { cwd })).toMatchObject({ code: 0, stdout: expect.stringMatching(/usage: sealpack push REF/) });
+    expect(await runCli(['--version'], { cwd })).toMatchObject({ code: 0, stdout: expect.stringMatching(/^sealpack \S+\n$/) });
+    expect((await runCli([], { cwd })).code).toBe(2);
+  });
+
+  it('shows progress only on a terminal, and never with --json', async () => {
+    const tty = await runCli(['push', `ocidir://${join(cwd, 'lay')}:p`, 'parks.geojson'], { cwd, tty: true });
+    expect(tty.stderr).toMatch(/push 100%/);
+    const json = await runCli(['push', `ocidir://${join(cwd, 'lay')}:p`, 'parks.geojson', '--json'], { cwd, tty: true });
+    expect(json.stderr).toBe('');
+    const pipe = await runCli(['push', `ocidir://${join(cwd, 'lay')}:p`, 'parks.geojson'], { cwd });
+    expect(pipe.stderr).not.toMatch(/%/);
+  });
+});
+
+describe('credentials: login, logout, --password-stdin, environment', () => {
+  it('login checks the password, stores it, and later commands use it; logout removes it', async () => {
+    const host = registries.basic.host;
+    const ref = `${host}/${uniqueRepository()}`;
+    const wrong = await runCli(['login', host, '-u', TEST_USER, '--password-stdin'], { cwd, stdin: 'not-the-password\n' });
+    expect(wrong.code).toBe(3);
+    expect(wrong.stderr).not.toContain('not-the-password');
+    const ok = await runCli(['login', host, '-u', TEST_USER, '--password-stdin'], { cwd, stdin: `${TEST_PASSWORD}\n` });
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/Login Succeeded/);
+    const config = JSON.parse(await readFile(join(cwd, '.docker', 'config.json'), 'utf8')) as { auths: Record<string, { auth: string }> };
+    expect(Buffer.from(config.auths[host]!.auth, 'base64').toString()).toBe(`${TEST_USER}:${TEST_PASSWORD}`);
+    expect((await runCli(['push', `${ref}:v1`, 'notes.txt'], { cwd })).code).toBe(0);
+    expect((await runCli(['logout', host], { cwd })).stdout).toMatch(/Removed/);
+    const denied = await runCli(['resolve', `${ref}:v1`], { cwd });
+    expect(denied.code).toBe(3);
+    expect(denied.stderr).toMatch(/UNAUTHORIZED/);
+  });
+
+  it('takes -u with --password-stdin and SEALPACK_USERNAME/PASSWORD, never a password argument, and never echoes it', async () => {
+    const ref = `${registries.token.host}/${uniqueRepository()}`;
+    const flags = await runCli(['push', `${ref}:v1`, 'notes.txt', '-u', TEST_USER, '--password-stdin', '--debug'], { cwd, stdin: TEST_PASSWORD });
+    expect(flags.code).toBe(0);
+    expect(`${flags.stdout}${flags.stderr}`).not.toContain(TEST_PASSWORD);
+    const env = { HOME: cwd, DOCKER_CONFIG: join(cwd, '.docker'), SEALPACK_USERNAME: TEST_USER, SEALPACK_PASSWORD: TEST_PASSWORD };
+    const viaEnv = await runCli(['resolve', `${ref}:v1`, '--debug'], { cwd, env });
+    expect(viaEnv.code).toBe(0);
+    expect(`${viaEnv.stdout}${viaEnv.stderr}`).not.toContain(TEST_PASSWORD);
+    expect((await runCli(['resolve', `${ref}:v1`, '-u', TEST_USER], { cwd })).code).toBe(2);
+    expect((await runCli(['login', 'not a host'], { cwd })).code).toBe(2);
+  });
+});
+
+describe('the built bin', () => {
+  const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+  const run = promisify(execFile);
+
+  it('prints its version and maps a user mistake to exit 2 with one line on stderr', async () => {
+    expect((await run(process.execPath, [bin, '--version'])).stdout).toMatch(/^sealpack \d+\.\d+\.\d+\n$/);
+    const failure = await run(process.execPath, [bin, 'resolve', 'NOT A REF'], { cwd }).catch((e: { code: number; stderr: string }) => e);
+    expect(failure).toMatchObject({ code: 2 });
+    expect((failure as { stderr: string }).stderr.trim().split('\n')).toHaveLength(1);
+  });
+});

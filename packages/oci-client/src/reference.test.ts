@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { OciError } from './errors.ts';
 import { formatReference, isLoopbackRegistry, parseReference, pinnedReference, referenceSelector, registryApiHost, type Reference } from './reference.ts';
 
-const D = 'sha256:' + 'a'.repeat(64);
+const D = `sha256:${'a'.repeat(64)}` as const;
 
 describe('parseReference', () => {
   it.each<[string, Reference]>([

@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createWriteStream } from 'node:fs';
 
 /** A sibling temp name: same directory so the final rename is atomic (POSIX rename(2)). */
 export function tempPathFor(finalPath: string): string {
@@ -28,17 +26,77 @@ export async function writeFileAtomic(finalPath: string, bytes: Uint8Array | str
   }
 }
 
+/** Bytes gathered before one writev: big enough that syscalls stop mattering, small enough for memory. */
+const WRITE_BATCH = 4 * 1024 * 1024;
+
+/**
+ * Appends chunks to an open file with one writev in flight while the next batch fills.
+ * fs.WriteStream issues a threadpool write per 64 KiB chunk, which measured at about 60% of curl's
+ * speed here; 4 MiB writev batches keep up with curl while memory stays bounded.
+ */
+export class BatchedFileWriter {
+  private readonly handle: FileHandle;
+  private pending: Promise<unknown> = Promise.resolve();
+  private batch: Uint8Array[] = [];
+  private batched = 0;
+
+  constructor(handle: FileHandle) {
+    this.handle = handle;
+  }
+
+  /** Resolves at once unless a full batch must wait for the previous write. */
+  async write(chunk: Uint8Array): Promise<void> {
+    this.batch.push(chunk);
+    this.batched += chunk.byteLength;
+    if (this.batched < WRITE_BATCH) return;
+    const full = this.batch;
+    this.batch = [];
+    this.batched = 0;
+    await this.pending;
+    this.pending = this.handle.writev(full);
+  }
+
+  async flush(): Promise<void> {
+    await this.pending;
+    if (this.batch.length > 0) await this.handle.writev(this.batch);
+    this.batch = [];
+    this.batched = 0;
+  }
+}
+
+/**
+ * Creates `finalPath` from whatever `fill` writes, atomically: a temp file beside it, renamed into
+ * place only if `fill` (which is expected to verify the content) succeeds; removed otherwise.
+ */
+export async function writeFileAtomicWith(finalPath: string, fill: (writer: BatchedFileWriter) => Promise<void>, mode = 0o644): Promise<void> {
+  const temp = tempPathFor(finalPath);
+  try {
+    const handle = await open(temp, 'wx', mode);
+    try {
+      const writer = new BatchedFileWriter(handle);
+      await fill(writer);
+      await writer.flush();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, finalPath);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+
 /**
  * Streams into a temp file and renames it into place only if the stream (which is expected to
  * verify its own content) ends cleanly. On any failure the temp file is removed.
  */
 export async function streamToFileAtomic(source: Readable, finalPath: string, mode = 0o644): Promise<void> {
-  const temp = tempPathFor(finalPath);
   try {
-    await pipeline(source, createWriteStream(temp, { flags: 'wx', mode, highWaterMark: 1 << 20 }));
-    await rename(temp, finalPath);
+    await writeFileAtomicWith(finalPath, async (writer) => {
+      for await (const chunk of source) await writer.write(chunk as Uint8Array);
+    }, mode);
   } catch (error) {
-    await rm(temp, { force: true });
+    source.destroy();
     throw error;
   }
 }

@@ -2,7 +2,6 @@ import { access, mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { mapLimit } from './concurrency.ts';
 import { OciError } from './errors.ts';
-import { streamToFileAtomic } from './fs-atomic.ts';
 import { ANNOTATION_TITLE } from './media-types.ts';
 import { safeJoin } from './safe-path.ts';
 import { parseManifest, type Descriptor, type ImageManifest } from './schemas.ts';
@@ -72,7 +71,7 @@ export async function pullArtifact(target: Target, reference: string, outDir: st
     // Re-check after mkdir: a directory created meanwhile must not have become a link.
     await safeJoin(root, file.title);
     let last = 0;
-    const stream = await target.fetch(file.descriptor, {
+    await target.fetchToFile(file.descriptor, file.path, {
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       onProgress: (bytes) => {
         received += bytes - last;
@@ -80,7 +79,6 @@ export async function pullArtifact(target: Target, reference: string, outDir: st
         options.onProgress?.(received, total);
       },
     });
-    await streamToFileAtomic(stream, file.path);
   });
   return { descriptor, manifest, files: planned, skipped };
 }

@@ -33,6 +33,12 @@ export interface Target {
   /** A stream of the content that errors (DIGEST_MISMATCH / SIZE_MISMATCH) unless it matches the descriptor. */
   fetch(descriptor: Descriptor, options?: FetchOptions): Promise<Readable>;
 
+  /**
+   * Writes the content to `path` atomically: verified in full before it is renamed into place,
+   * never a partial file. Faster than piping `fetch` into a file where the store can write directly.
+   */
+  fetchToFile(descriptor: Descriptor, path: string, options?: FetchOptions): Promise<void>;
+
   /** Manifest bytes, size-capped and verified against the descriptor. */
   fetchManifest(descriptor: Descriptor, options?: FetchOptions): Promise<Uint8Array>;
 

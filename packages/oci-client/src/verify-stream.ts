@@ -8,27 +8,26 @@ import type { Descriptor } from './schemas.ts';
  * content does not match the descriptor (image-spec descriptor.md: "the content SHOULD be
  * verified against this digest"). Oversize content fails as soon as it crosses the size, so an
  * endless body never fills the disk; a short or wrong body fails at the end, before the consumer
- * sees a clean finish. `alreadyHashed` lets a resumed download continue an earlier hash.
+ * sees a clean finish.
  */
 export class VerifyingStream extends Transform {
   private readonly hash;
   private seen: number;
   private readonly descriptor: Descriptor;
 
-  constructor(descriptor: Descriptor, resume?: { hash: ReturnType<typeof createDigester>; seen: number }) {
+  private readonly onProgress: ((bytes: number) => void) | undefined;
+
+  /** `onProgress` is called from inside the transform: a 'data' listener would steal chunks from an async-iterating consumer. */
+  constructor(descriptor: Descriptor, onProgress?: (bytes: number) => void) {
     super({ highWaterMark: 1 << 20 });
     this.descriptor = descriptor;
-    this.hash = resume?.hash ?? createDigester(descriptor.digest);
-    this.seen = resume?.seen ?? 0;
+    this.hash = createDigester(descriptor.digest);
+    this.seen = 0;
+    this.onProgress = onProgress;
   }
 
   get bytesSeen(): number {
     return this.seen;
-  }
-
-  /** The hash state, for a resumed download to carry on from. */
-  get state() {
-    return { hash: this.hash, seen: this.seen };
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -38,6 +37,7 @@ export class VerifyingStream extends Transform {
       return;
     }
     this.hash.update(chunk);
+    this.onProgress?.(this.seen);
     callback(null, chunk);
   }
 

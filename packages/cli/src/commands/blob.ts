@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { OciError, streamToFileAtomic } from '@sealpack/oci-client';
+import { OciError } from '@sealpack/oci-client';
 import { access } from 'node:fs/promises';
 import type { Command } from '../command.ts';
 import { UsageError } from '../errors.ts';
@@ -29,20 +29,19 @@ export const blobGetCommand: Command = {
     }
     const descriptor = { mediaType: 'application/octet-stream', digest: ref.digest, size };
     const progress = out.progress('blob');
-    const stream = await target.fetch(descriptor, { onProgress: (n) => progress.update(n, size) });
+    const onProgress = (n: number) => progress.update(n, size);
     if (values.output === '-') {
-      await pipeline(stream, io.stdout, { end: false });
-    } else {
-      const path = resolve(io.cwd, values.output);
-      if (values.overwrite !== true && (await access(path).then(() => true, () => false))) {
-        stream.destroy();
-        throw new OciError('ALREADY_EXISTS', `${path} exists (use --overwrite to replace it)`);
-      }
-      await streamToFileAtomic(stream, path);
-      progress.done();
-      if (out.options.json) out.json({ digest: ref.digest, size, path });
-      else out.note(`Wrote ${path} (${size} bytes, ${ref.digest})`);
+      await pipeline(await target.fetch(descriptor, { onProgress }), io.stdout, { end: false });
+      return;
     }
+    const path = resolve(io.cwd, values.output);
+    if (values.overwrite !== true && (await access(path).then(() => true, () => false))) {
+      throw new OciError('ALREADY_EXISTS', `${path} exists (use --overwrite to replace it)`);
+    }
+    await target.fetchToFile(descriptor, path, { onProgress });
+    progress.done();
+    if (out.options.json) out.json({ digest: ref.digest, size, path });
+    else out.note(`Wrote ${path} (${size} bytes, ${ref.digest})`);
   },
 };
 

@@ -114,13 +114,13 @@ export class LayoutTarget implements Target {
       file.once('open', () => resolve());
       file.once('error', (error) => reject(isNotFound(error) ? new OciError('NOT_FOUND', `${descriptor.digest} not found in ${this.location}`) : new OciError('IO', `cannot read ${path}: ${error.message}`, { cause: error })));
     });
-    const verifier = new VerifyingStream(descriptor);
-    if (options.onProgress !== undefined) {
-      const report = options.onProgress;
-      verifier.on('data', () => report(verifier.bytesSeen));
-    }
+    const verifier = new VerifyingStream(descriptor, options.onProgress);
     file.on('error', (error) => verifier.destroy(error));
     return file.pipe(verifier);
+  }
+
+  async fetchToFile(descriptor: Descriptor, path: string, options: FetchOptions = {}): Promise<void> {
+    await streamToFileAtomic(await this.fetch(descriptor, options), path);
   }
 
   async fetchManifest(descriptor: Descriptor, options: FetchOptions = {}): Promise<Uint8Array> {
@@ -139,11 +139,7 @@ export class LayoutTarget implements Target {
     }
     if (!(await this.exists(descriptor))) {
       await mkdir(join(this.root, 'blobs', digestAlgorithm(descriptor.digest)), { recursive: true });
-      const verifier = new VerifyingStream(descriptor);
-      if (options.onProgress !== undefined) {
-        const report = options.onProgress;
-        verifier.on('data', () => report(verifier.bytesSeen));
-      }
+      const verifier = new VerifyingStream(descriptor, options.onProgress);
       const source = content.open(0);
       source.on('error', (error) => verifier.destroy(error));
       await streamToFileAtomic(source.pipe(verifier), this.blobPath(descriptor.digest), 0o444);

@@ -4,6 +4,7 @@ import { createDigester } from '../content.ts';
 import { OciError } from '../errors.ts';
 import type { Descriptor } from '../schemas.ts';
 import { discardBody, headerValue, type RegistryHttpClient } from './http-client.ts';
+import { writeFileAtomicWith } from '../fs-atomic.ts';
 
 export interface DownloadOptions {
   signal?: AbortSignal;
@@ -18,76 +19,90 @@ export interface DownloadOptions {
  */
 export function downloadBlob(client: RegistryHttpClient, url: string, scopes: string[], descriptor: Descriptor, options: DownloadOptions = {}): Readable {
   const out = new PassThrough({ highWaterMark: 1 << 20 });
+  const sink = async (chunk: Buffer) => {
+    if (!out.write(chunk)) await once(out, 'drain');
+  };
+  downloadInto(client, url, scopes, descriptor, sink, () => out.destroyed, options)
+    .then(() => out.end())
+    .catch((error: unknown) => out.destroy(error instanceof OciError ? error : client.transportError(error, { method: 'GET', url })));
+  return out;
+}
+
+/** Downloads a blob straight into a file (no stream in between), verified, then renamed into place. */
+export async function downloadBlobToFile(client: RegistryHttpClient, url: string, scopes: string[], descriptor: Descriptor, path: string, options: DownloadOptions = {}): Promise<void> {
+  await writeFileAtomicWith(path, (writer) => downloadInto(client, url, scopes, descriptor, (chunk) => writer.write(chunk), () => false, options));
+}
+
+async function downloadInto(
+  client: RegistryHttpClient,
+  url: string,
+  scopes: string[],
+  descriptor: Descriptor,
+  sink: (chunk: Buffer) => Promise<void>,
+  abandoned: () => boolean,
+  options: DownloadOptions,
+): Promise<void> {
   const hash = createDigester(descriptor.digest);
   let received = 0;
-
-  const fail = (error: OciError) => out.destroy(error);
-
-  const run = async (): Promise<void> => {
-    let failures = 0;
-    while (received < descriptor.size || received === 0) {
-      const headers: Record<string, string> = {};
-      if (received > 0) headers.range = `bytes=${received}-`;
-      let response;
-      try {
-        response = await client.send({ method: 'GET', url, scopes, headers, ...(options.signal === undefined ? {} : { signal: options.signal }) });
-      } catch (error) {
-        throw client.transportError(error, { method: 'GET', url });
-      }
-      if (response.status !== 200 && response.status !== 206) throw await client.errorFor(response, `blob ${descriptor.digest}`);
-      // A server that ignores Range answers 200 with the whole body: skip what we already have.
-      let skip = response.status === 200 ? received : 0;
-      if (response.status === 206) {
-        const range = headerValue(response, 'content-range');
-        const start = range === undefined ? NaN : Number(/^bytes (\d+)-/.exec(range)?.[1]);
-        if (start !== received) {
-          await discardBody(response);
-          throw new OciError('REGISTRY_ERROR', `the registry resumed ${descriptor.digest} at the wrong offset`);
-        }
-      }
-      try {
-        for await (const raw of response.body) {
-          let chunk = raw as Buffer;
-          if (skip > 0) {
-            const dropped = Math.min(skip, chunk.byteLength);
-            skip -= dropped;
-            chunk = chunk.subarray(dropped);
-            if (chunk.byteLength === 0) continue;
-          }
-          received += chunk.byteLength;
-          if (received > descriptor.size) {
-            response.body.destroy();
-            throw new OciError('SIZE_MISMATCH', `blob ${descriptor.digest} is larger than its descriptor's ${descriptor.size} bytes`);
-          }
-          hash.update(chunk);
-          options.onProgress?.(received);
-          if (!out.write(chunk)) await once(out, 'drain');
-        }
-      } catch (error) {
-        if (error instanceof OciError) throw error;
-        if (out.destroyed) return;
-        failures++;
-        const wrapped = client.transportError(error, { method: 'GET', url });
-        if (failures >= client.retry.attempts || options.signal?.aborted === true) throw wrapped;
-        continue;
-      }
-      if (received < descriptor.size) {
-        // The body ended early without an error: a cut the server did not announce. Resume too.
-        failures++;
-        if (failures >= client.retry.attempts) {
-          throw new OciError('SIZE_MISMATCH', `blob ${descriptor.digest} ended after ${received} of ${descriptor.size} bytes`);
-        }
-        continue;
-      }
-      break;
+  let failures = 0;
+  while (received < descriptor.size || received === 0) {
+    const headers: Record<string, string> = {};
+    if (received > 0) headers.range = `bytes=${received}-`;
+    let response;
+    try {
+      response = await client.send({ method: 'GET', url, scopes, headers, ...(options.signal === undefined ? {} : { signal: options.signal }) });
+    } catch (error) {
+      throw client.transportError(error, { method: 'GET', url });
     }
-    const actual = `${descriptor.digest.slice(0, descriptor.digest.indexOf(':'))}:${hash.digest('hex')}`;
-    if (actual !== descriptor.digest) {
-      throw new OciError('DIGEST_MISMATCH', `blob digest ${actual} does not match the expected ${descriptor.digest}`);
+    if (response.status !== 200 && response.status !== 206) throw await client.errorFor(response, `blob ${descriptor.digest}`);
+    // A server that ignores Range answers 200 with the whole body: skip what we already have.
+    let skip = response.status === 200 ? received : 0;
+    if (response.status === 206) {
+      const range = headerValue(response, 'content-range');
+      const start = range === undefined ? NaN : Number(/^bytes (\d+)-/.exec(range)?.[1]);
+      if (start !== received) {
+        await discardBody(response);
+        throw new OciError('REGISTRY_ERROR', `the registry resumed ${descriptor.digest} at the wrong offset`);
+      }
     }
-    out.end();
-  };
-
-  run().catch((error: unknown) => fail(error instanceof OciError ? error : client.transportError(error, { method: 'GET', url })));
-  return out;
+    try {
+      for await (const raw of response.body) {
+        let chunk = raw as Buffer;
+        if (skip > 0) {
+          const dropped = Math.min(skip, chunk.byteLength);
+          skip -= dropped;
+          chunk = chunk.subarray(dropped);
+          if (chunk.byteLength === 0) continue;
+        }
+        received += chunk.byteLength;
+        if (received > descriptor.size) {
+          response.body.destroy();
+          throw new OciError('SIZE_MISMATCH', `blob ${descriptor.digest} is larger than its descriptor's ${descriptor.size} bytes`);
+        }
+        hash.update(chunk);
+        options.onProgress?.(received);
+        await sink(chunk);
+      }
+    } catch (error) {
+      if (error instanceof OciError) throw error;
+      if (abandoned()) return;
+      failures++;
+      const wrapped = client.transportError(error, { method: 'GET', url });
+      if (failures >= client.retry.attempts || options.signal?.aborted === true) throw wrapped;
+      continue;
+    }
+    if (received < descriptor.size) {
+      // The body ended early without an error: a cut the server did not announce. Resume too.
+      failures++;
+      if (failures >= client.retry.attempts) {
+        throw new OciError('SIZE_MISMATCH', `blob ${descriptor.digest} ended after ${received} of ${descriptor.size} bytes`);
+      }
+      continue;
+    }
+    break;
+  }
+  const actual = `${descriptor.digest.slice(0, descriptor.digest.indexOf(':'))}:${hash.digest('hex')}`;
+  if (actual !== descriptor.digest) {
+    throw new OciError('DIGEST_MISMATCH', `blob digest ${actual} does not match the expected ${descriptor.digest}`);
+  }
 }

@@ -9,7 +9,8 @@ import { isLoopbackRegistry, isValidTag, registryApiHost } from '../reference.ts
 import { ImageIndexSchema, parseManifest, sniffManifestMediaType, type Descriptor } from '../schemas.ts';
 import type { FetchOptions, PushOptions, ReferrersOptions, Target } from '../target.ts';
 import { verifyBytes } from '../verify-stream.ts';
-import { downloadBlob } from './blob-download.ts';
+import { downloadBlob, downloadBlobToFile } from './blob-download.ts';
+import { writeFileAtomicWith } from '../fs-atomic.ts';
 import { uploadBlob } from './blob-upload.ts';
 import { discardBody, headerValue, RegistryHttpClient, type HttpClientOptions, type RegistryResponse } from './http-client.ts';
 import { nextLink } from './link-header.ts';
@@ -89,6 +90,15 @@ export class RegistryTarget implements Target {
       return Readable.from([Buffer.from(await this.fetchManifest(descriptor, options))]);
     }
     return downloadBlob(this.client, this.url('blobs', descriptor.digest), this.pullScopes, descriptor, options);
+  }
+
+  async fetchToFile(descriptor: Descriptor, path: string, options: FetchOptions = {}): Promise<void> {
+    if (this.kindOf(descriptor) === 'manifests') {
+      const bytes = await this.fetchManifest(descriptor, options);
+      await writeFileAtomicWith(path, (writer) => writer.write(bytes));
+      return;
+    }
+    await downloadBlobToFile(this.client, this.url('blobs', descriptor.digest), this.pullScopes, descriptor, path, options);
   }
 
   /** GET a manifest with a size cap that holds even when Content-Length lies. */

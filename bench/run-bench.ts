@@ -4,7 +4,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,9 +22,12 @@ const size = sizeMiB * 1024 * 1024;
 
 interface Measured { seconds: number; maxRssMiB?: number }
 
+// The node flags the installed `sealpack` runs with are those on its shebang line; measure with the same.
+const binFlags = (await readFile(bin, 'utf8')).split('\n')[0]?.match(/node\s+(.*)$/)?.[1]?.split(/\s+/).filter(Boolean) ?? [];
+
 async function sealpack(args: string[], cwd: string): Promise<Measured> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [measure, ...args], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [...binFlags, measure, ...args], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr.on('data', (c: Buffer) => (err += c.toString()));
     child.on('exit', () => {
@@ -82,7 +85,7 @@ const fresh = async () => {
   return registry;
 };
 try {
-  process.stdout.write(`sealpack bench: ${sizeMiB} MiB artifact, Debian docker-registry on 127.0.0.1, node ${process.version}\n`);
+  process.stdout.write(`sealpack bench: ${sizeMiB} MiB artifact, Debian docker-registry on 127.0.0.1, node ${process.version} ${binFlags.join(' ')}\n`);
   const file = join(work, 'big.bin');
   const digest = await makeFile(file);
   await mkdir(join(work, 'pulls'), { recursive: true });
@@ -106,7 +109,7 @@ try {
   const skopeoDown = await timed(() => run('skopeo', ['copy', '-q', '--src-tls-verify=false', `docker://${regSkopeo.host}/bench/skopeo:v1`, `oci:${join(work, 'skopeo-pull')}:v1`]));
 
   const versions: number[] = [];
-  for (let i = 0; i < 5; i++) versions.push((await timed(() => run(process.execPath, [bin, '--version']))).seconds * 1000);
+  for (let i = 0; i < 5; i++) versions.push((await timed(() => run(bin, ['--version']))).seconds * 1000);
   versions.sort((a, b) => a - b);
 
   const lines = [

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { digestAlgorithm, type Digest } from './digest.ts';
@@ -24,18 +24,42 @@ export function bytesSource(bytes: Uint8Array): ContentSource {
 export function fileSource(path: string, size: number): ContentSource {
   return {
     size,
-    // 1 MiB reads: fewer syscalls and event-loop turns than the 64 KiB default on multi-GiB files.
-    open: (start = 0) => createReadStream(path, { start, highWaterMark: 1 << 20 }),
+    // 64 KiB reads (the default): larger ones measured no faster on upload and leave more garbage buffers for the GC.
+    open: (start = 0) => createReadStream(path, { start }),
   };
 }
 
-/** Hashes a file while streaming it: the descriptor a push needs, in one pass and constant memory. */
+/**
+ * Hashes a file in one pass and constant memory: two reused 1 MiB buffers, one being read while the
+ * other is hashed. (A read stream allocates a fresh buffer per read, and hundreds of MiB of them
+ * waiting for the GC showed up as peak RSS.)
+ */
 export async function describeFile(path: string, mediaType: string, annotations?: Record<string, string>): Promise<Descriptor> {
-  const { size } = await stat(path);
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-  const digest: Digest = `sha256:${hash.digest('hex')}`;
-  return { mediaType, digest, size, ...(annotations === undefined ? {} : { annotations }) };
+  const handle = await open(path, 'r');
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw Object.assign(new Error(`${path} is not a regular file`), { code: 'EISDIR' });
+    const size = info.size;
+    const hash = createHash('sha256');
+    const buffers = [Buffer.allocUnsafe(1 << 20), Buffer.allocUnsafe(1 << 20)];
+    let position = 0;
+    let which = 0;
+    let reading = handle.read(buffers[0] as Buffer, 0, (1 << 20), 0);
+    for (;;) {
+      const { bytesRead } = await reading;
+      if (bytesRead === 0) break;
+      const current = buffers[which] as Buffer;
+      position += bytesRead;
+      which = 1 - which;
+      reading = handle.read(buffers[which] as Buffer, 0, 1 << 20, position);
+      hash.update(current.subarray(0, bytesRead));
+    }
+    if (position !== size) throw new Error(`${path} changed size while it was read`);
+    const digest: Digest = `sha256:${hash.digest('hex')}`;
+    return { mediaType, digest, size, ...(annotations === undefined ? {} : { annotations }) };
+  } finally {
+    await handle.close();
+  }
 }
 
 export function createDigester(digest: Digest) {

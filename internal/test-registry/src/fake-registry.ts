@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export interface FakeRegistry {
@@ -11,12 +12,13 @@ export interface FakeRegistry {
  * A scripted HTTP server on 127.0.0.1:0 for registry misbehaviour the real one cannot be made to
  * show (lying Content-Length, wrong digests, endless bodies). Used only for those cases.
  */
-export async function startFakeRegistry(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<FakeRegistry> {
+export async function startFakeRegistry(handler: (req: IncomingMessage, res: ServerResponse) => void, tls?: { key: string; cert: string }): Promise<FakeRegistry> {
   const requests: FakeRegistry['requests'] = [];
-  const server: Server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
     handler(req, res);
-  });
+  };
+  const server: Server = tls === undefined ? createServer(listener) : createTlsServer(tls, listener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

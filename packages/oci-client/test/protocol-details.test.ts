@@ -1,0 +1,97 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startFakeRegistry, type FakeRegistry } from '@sealpack/test-registry';
+import { bytesSource, RegistryTarget, sha256Of, staticCredential } from '../src/index.ts';
+
+const fixture = (name: string) => fileURLToPath(new URL(`../../../internal/test-registry/fixtures/${name}`, import.meta.url));
+const fastRetry = { attempts: 2, baseDelayMs: 5, maxDelayMs: 10 };
+let fake: FakeRegistry | undefined;
+afterEach(async () => {
+  await fake?.stop();
+  fake = undefined;
+});
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+  });
+}
+
+describe('distribution-spec details a full registry uses', () => {
+  it('follows Link pagination for tags (distribution-spec "Listing Tags") and sorts the union', async () => {
+    fake = await startFakeRegistry((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      const last = url.searchParams.get('last');
+      if (last === null) return void res.writeHead(200, { link: '</v2/data/x/tags/list?n=2&last=b>; rel="next"', 'content-type': 'application/json' }).end(JSON.stringify({ name: 'data/x', tags: ['c', 'b'] }));
+      if (last === 'b') return void res.writeHead(200, { link: `<http://${req.headers.host}/v2/data/x/tags/list?n=2&last=d>; rel="next"` }).end(JSON.stringify({ name: 'data/x', tags: ['a', 'd'] }));
+      res.writeHead(200).end(JSON.stringify({ name: 'data/x', tags: null }));
+    });
+    const target = new RegistryTarget(fake.host, 'data/x');
+    expect(await target.tags()).toEqual(['a', 'b', 'c', 'd']);
+    expect(fake.requests).toHaveLength(3);
+  });
+
+  it('sends chunks no smaller than OCI-Chunk-Min-Length and tracks the offset itself', async () => {
+    const received: Buffer[] = [];
+    const patches: number[] = [];
+    fake = await startFakeRegistry((req, res) => {
+      void readBody(req).then((body) => {
+        if (req.method === 'HEAD') return void res.writeHead(404).end();
+        if (req.method === 'POST') return void res.writeHead(202, { location: '/v2/data/x/blobs/uploads/s1', 'oci-chunk-min-length': '3000' }).end();
+        if (req.method === 'PATCH') {
+          patches.push(body.byteLength);
+          received.push(body);
+          const total = received.reduce((n, b) => n + b.byteLength, 0);
+          return void res.writeHead(202, { location: '/v2/data/x/blobs/uploads/s1', range: `0-${total - 1}` }).end();
+        }
+        const whole = Buffer.concat([...received, body]);
+        res.writeHead(new URL(req.url ?? '/', 'http://x').searchParams.get('digest') === sha256Of(whole) ? 201 : 400).end();
+      });
+    });
+    const bytes = Buffer.alloc(10_000, 7);
+    const target = new RegistryTarget(fake.host, 'data/x', { chunkedThreshold: 1, chunkSize: 1000, retry: fastRetry });
+    await target.push({ mediaType: 'application/octet-stream', digest: sha256Of(bytes), size: bytes.byteLength }, bytesSource(bytes));
+    expect(patches).toEqual([3000, 3000, 3000, 1000]);
+  });
+
+  it('exchanges an identity token (OAuth2 refresh token) at the token endpoint', async () => {
+    const tokenRequests: string[] = [];
+    fake = await startFakeRegistry((req, res) => {
+      if (req.url?.startsWith('/token') === true) {
+        void readBody(req).then((body) => {
+          tokenRequests.push(`${req.method} ${body.toString()}`);
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: 'access-1', expires_in: 300 }));
+        });
+        return;
+      }
+      if (req.headers.authorization !== 'Bearer access-1') {
+        return void res.writeHead(401, { 'www-authenticate': `Bearer realm="http://${req.headers.host}/token",service="fake"` }).end();
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ name: 'data/x', tags: ['v1'] }));
+    });
+    const target = new RegistryTarget(fake.host, 'data/x', { credentials: staticCredential({ kind: 'identity-token', username: '<token>', token: 'refresh-xyz' }) });
+    expect(await target.tags()).toEqual(['v1']);
+    expect(await target.tags()).toEqual(['v1']);
+    expect(tokenRequests).toHaveLength(1);
+    const form = new URLSearchParams(tokenRequests[0]?.slice('POST '.length));
+    expect(tokenRequests[0]?.startsWith('POST ')).toBe(true);
+    expect(Object.fromEntries(form)).toMatchObject({ grant_type: 'refresh_token', refresh_token: 'refresh-xyz', service: 'fake', scope: 'repository:data/x:pull' });
+  });
+
+  it('speaks TLS: trusts a given CA, refuses an unknown certificate, and skips checks only when told', async () => {
+    const tls = { key: await readFile(fixture('tls-localhost.key'), 'utf8'), cert: await readFile(fixture('tls-localhost.crt'), 'utf8') };
+    const handler = (_req: IncomingMessage, res: ServerResponse) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ name: 'data/x', tags: ['secure'] }));
+    fake = await startFakeRegistry(handler, tls);
+    const trusted = new RegistryTarget(fake.host, 'data/x', { plainHttp: false, ca: tls.cert });
+    expect(await trusted.tags()).toEqual(['secure']);
+    const untrusted = new RegistryTarget(fake.host, 'data/x', { plainHttp: false, retry: fastRetry });
+    await expect(untrusted.tags()).rejects.toMatchObject({ code: 'NETWORK' });
+    const insecure = new RegistryTarget(fake.host, 'data/x', { plainHttp: false, insecure: true });
+    expect(await insecure.tags()).toEqual(['secure']);
+    await Promise.all([trusted.close(), untrusted.close(), insecure.close()]);
+  });
+});

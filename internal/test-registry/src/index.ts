@@ -4,10 +4,7 @@ export { startTokenServer, type TokenServer } from './token-server.ts';
 export { startFaultProxy, type FaultProxy } from './fault-proxy.ts';
 export { startFakeRegistry, type FakeRegistry } from './fake-registry.ts';
 
-export const TEST_USER = 'sealpack';
-export const TEST_PASSWORD = 'sealpack-test-password';
-export const TOKEN_ISSUER = 'sealpack-test-issuer';
-export const TOKEN_SERVICE = 'sealpack-test-registry';
+export { startTokenAuthRegistry, fixturePath, TEST_USER, TEST_PASSWORD, TOKEN_ISSUER, TOKEN_SERVICE, type TokenAuthRegistry } from './token-registry.ts';
 
 export interface RegistryEndpoint {
   /** `127.0.0.1:PORT`. */

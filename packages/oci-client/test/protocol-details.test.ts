@@ -1,11 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeRegistry, type FakeRegistry } from '@sealpack/test-registry';
+import { fixturePath as fixture, startFakeRegistry, type FakeRegistry } from '@sealpack/test-registry';
 import { bytesSource, RegistryTarget, sha256Of, staticCredential } from '../src/index.ts';
 
-const fixture = (name: string) => fileURLToPath(new URL(`../../../internal/test-registry/fixtures/${name}`, import.meta.url));
 const fastRetry = { attempts: 2, baseDelayMs: 5, maxDelayMs: 10 };
 let fake: FakeRegistry | undefined;
 afterEach(async () => {

@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, inject, it } from 'vitest';
-import { startFaultProxy, startRegistryProcess, startTokenServer, TEST_PASSWORD, TEST_USER, TOKEN_ISSUER, TOKEN_SERVICE, uniqueRepository } from '@sealpack/test-registry';
+import { startFaultProxy, startTokenAuthRegistry, TEST_PASSWORD, TEST_USER, uniqueRepository } from '@sealpack/test-registry';
 import { bytesSource, packLayers, pushPacked, RegistryTarget, referrersTag, sha256Of, staticCredential, type Descriptor, type PackedLayer } from '../src/index.ts';
 
 const registries = inject('registries');
@@ -98,15 +96,7 @@ describe('registry operations on distribution 2.8', () => {
   });
 
   it('fetches bearer tokens once per scope set and reuses them', async () => {
-    const fixture = (name: string) => fileURLToPath(new URL(`../../../internal/test-registry/fixtures/${name}`, import.meta.url));
-    const tokens = await startTokenServer({
-      privateKeyPem: await readFile(fixture('token-signer.key'), 'utf8'),
-      certificatePem: await readFile(fixture('token-signer.crt'), 'utf8'),
-      issuer: TOKEN_ISSUER,
-      service: TOKEN_SERVICE,
-      users: { [TEST_USER]: TEST_PASSWORD },
-    });
-    const registry = await startRegistryProcess({ kind: 'token', realm: tokens.url, service: TOKEN_SERVICE, issuer: TOKEN_ISSUER, rootCertBundle: fixture('token-signer.crt') });
+    const { registry, tokens, stop } = await startTokenAuthRegistry();
     try {
       const repository = uniqueRepository();
       const target = new RegistryTarget(registry.host, repository, { credentials: staticCredential({ kind: 'basic', username: TEST_USER, password: TEST_PASSWORD }) });
@@ -122,8 +112,7 @@ describe('registry operations on distribution 2.8', () => {
       const anonymous = new RegistryTarget(registry.host, repository);
       await expect(anonymous.resolve('v1')).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
     } finally {
-      await registry.stop();
-      await tokens.stop();
+      await stop();
     }
   });
 });

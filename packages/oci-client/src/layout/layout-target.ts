@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { access, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { z } from 'zod';
 import type { ContentSource } from '../content.ts';
 import { readAll } from '../content.ts';
@@ -115,8 +115,7 @@ export class LayoutTarget implements Target {
       file.once('error', (error) => reject(isNotFound(error) ? new OciError('NOT_FOUND', `${descriptor.digest} not found in ${this.location}`) : new OciError('IO', `cannot read ${path}: ${error.message}`, { cause: error })));
     });
     const verifier = new VerifyingStream(descriptor, options.onProgress);
-    file.on('error', (error) => verifier.destroy(error));
-    return file.pipe(verifier);
+    return verifiedThrough(file, verifier);
   }
 
   async fetchToFile(descriptor: Descriptor, path: string, options: FetchOptions = {}): Promise<void> {
@@ -141,8 +140,7 @@ export class LayoutTarget implements Target {
       await mkdir(join(this.root, 'blobs', digestAlgorithm(descriptor.digest)), { recursive: true });
       const verifier = new VerifyingStream(descriptor, options.onProgress);
       const source = content.open(0);
-      source.on('error', (error) => verifier.destroy(error));
-      await streamToFileAtomic(source.pipe(verifier), this.blobPath(descriptor.digest), 0o444);
+      await streamToFileAtomic(verifiedThrough(source, verifier), this.blobPath(descriptor.digest), 0o444);
     }
     if (manifest) {
       // Validate before the manifest becomes reachable through index.json.
@@ -231,6 +229,16 @@ export class LayoutTarget implements Target {
   }
 
   async close(): Promise<void> {}
+}
+
+/**
+ * `source` through `verifier`, with errors of either ending up on the verifier only. Readable.pipe
+ * re-emits a destination error it cannot see handled, which raced the consumer's own listener.
+ */
+function verifiedThrough(source: Readable, verifier: VerifyingStream): Readable {
+  return pipeline(source, verifier, () => {
+    // Failures reach the consumer through the verifier's own error; nothing more to do here.
+  });
 }
 
 function emptyIndex(): ImageIndex {

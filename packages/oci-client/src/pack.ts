@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { describeFile, fileSource, bytesSource, type ContentSource } from './content.ts';
 import { sha256Of } from './digest.ts';
@@ -87,27 +88,57 @@ export function emptyConfig(): PackedLayer {
   };
 }
 
-/** An OCI 1.1 artifact manifest (image-spec manifest.md, artifacts guidance) over local files. */
-export async function packFiles(files: readonly PackFile[], options: PackOptions = {}): Promise<PackedArtifact> {
+/** A file checked and named, not yet hashed. */
+export interface PlannedFile {
+  path: string;
+  title: string;
+  mediaType: string;
+  size: number;
+}
+
+function fileError(path: string, error: unknown): OciError {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return new OciError('INVALID_INPUT', `no such file: ${path}`);
+  if (code === 'EISDIR') return new OciError('INVALID_INPUT', `${path} is a directory (give files)`);
+  return new OciError('IO', `cannot read ${path}: ${(error as Error).message}`, { cause: error });
+}
+
+/** Checks titles (unique, non-empty) and that every file is a readable regular file, before any work. */
+export async function planFiles(files: readonly PackFile[]): Promise<PlannedFile[]> {
   const titles = new Set<string>();
-  const layers: PackedLayer[] = [];
+  const planned: PlannedFile[] = [];
   for (const file of files) {
     const title = file.title ?? basename(file.path);
     checkTitle(title);
     if (titles.has(title)) throw new OciError('INVALID_INPUT', `two files would have the same title '${title}'`);
     titles.add(title);
-    const mediaType = file.mediaType ?? guessMediaType(file.path);
-    let descriptor: Descriptor;
+    let info;
     try {
-      descriptor = await describeFile(file.path, mediaType, { [ANNOTATION_TITLE]: title });
+      info = await stat(file.path);
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') throw new OciError('INVALID_INPUT', `no such file: ${file.path}`);
-      if (code === 'EISDIR') throw new OciError('INVALID_INPUT', `${file.path} is a directory (give files)`);
-      throw new OciError('IO', `cannot read ${file.path}: ${(error as Error).message}`, { cause: error });
+      throw fileError(file.path, error);
     }
-    layers.push({ descriptor, source: fileSource(file.path, descriptor.size) });
+    if (info.isDirectory()) throw new OciError('INVALID_INPUT', `${file.path} is a directory (give files)`);
+    planned.push({ path: file.path, title, mediaType: file.mediaType ?? guessMediaType(file.path), size: info.size });
   }
+  return planned;
+}
+
+/** Hashes a planned file into its layer descriptor. */
+export async function describePlanned(file: PlannedFile): Promise<PackedLayer> {
+  let descriptor: Descriptor;
+  try {
+    descriptor = await describeFile(file.path, file.mediaType, { [ANNOTATION_TITLE]: file.title });
+  } catch (error) {
+    throw fileError(file.path, error);
+  }
+  return { descriptor, source: fileSource(file.path, descriptor.size) };
+}
+
+/** An OCI 1.1 artifact manifest (image-spec manifest.md, artifacts guidance) over local files. */
+export async function packFiles(files: readonly PackFile[], options: PackOptions = {}): Promise<PackedArtifact> {
+  const layers: PackedLayer[] = [];
+  for (const file of await planFiles(files)) layers.push(await describePlanned(file));
   return packLayers(layers, options);
 }
 

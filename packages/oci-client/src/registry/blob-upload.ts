@@ -1,7 +1,7 @@
 import { Transform, type Readable } from 'node:stream';
 import { OciError } from '../errors.ts';
 import type { ContentSource } from '../content.ts';
-import type { Descriptor } from '../schemas.ts';
+import type { Digest } from '../digest.ts';
 import { discardBody, headerValue, type RegistryHttpClient, type RegistryResponse } from './http-client.ts';
 
 export interface UploadOptions {
@@ -15,11 +15,23 @@ export interface UploadOptions {
   mountFrom?: string;
 }
 
+/** What an upload needs to know of its blob: the size, and the digest, possibly still being computed. */
+export interface BlobToUpload {
+  size: number;
+  /**
+   * Known up front, or still being computed while the bytes stream: a chunked upload needs the
+   * digest only for its closing PUT (distribution-spec "Pushing a blob in chunks").
+   */
+  digest: Digest | Promise<Digest>;
+}
+
 interface UploadContext {
   client: RegistryHttpClient;
   base: string;
   repository: string;
-  descriptor: Descriptor;
+  blob: BlobToUpload;
+  /** The digest when known, else the size: for messages. */
+  label: string;
   content: ContentSource;
   options: UploadOptions;
 }
@@ -66,7 +78,7 @@ function openRange(content: ContentSource, start: number, end: number, onProgres
 /** distribution-spec "Pushing a blob in chunks": GET on the upload URL says how much arrived. */
 async function uploadedSoFar(ctx: UploadContext, url: string): Promise<{ offset: number; url: string }> {
   const response = await ctx.client.send({ method: 'GET', url, scopes: pushScopes(ctx), ...signalOf(ctx) });
-  if (response.status !== 204 && response.status !== 200) throw await ctx.client.errorFor(response, `upload status of ${ctx.descriptor.digest}`);
+  if (response.status !== 204 && response.status !== 200) throw await ctx.client.errorFor(response, `upload status of ${ctx.label}`);
   await discardBody(response);
   return { offset: offsetFromRange(headerValue(response, 'range')), url: location(response, url) };
 }
@@ -96,8 +108,8 @@ function signalOf(ctx: UploadContext): { signal?: AbortSignal } {
 /** POST to start an upload, or to mount (distribution-spec "Mounting a blob from another repository"). */
 async function startUpload(ctx: UploadContext): Promise<{ mounted: true } | { mounted: false; url: string; minChunk: number }> {
   const url = new URL(`${ctx.base}blobs/uploads/`);
-  if (ctx.options.mountFrom !== undefined && ctx.options.mountFrom !== ctx.repository) {
-    url.searchParams.set('mount', ctx.descriptor.digest);
+  if (ctx.options.mountFrom !== undefined && ctx.options.mountFrom !== ctx.repository && typeof ctx.blob.digest === 'string') {
+    url.searchParams.set('mount', ctx.blob.digest);
     url.searchParams.set('from', ctx.options.mountFrom);
   }
   const response = await ctx.client.send({ method: 'POST', url: url.toString(), scopes: pushScopes(ctx), headers: { 'content-length': '0' }, ...signalOf(ctx) });
@@ -105,25 +117,26 @@ async function startUpload(ctx: UploadContext): Promise<{ mounted: true } | { mo
     await discardBody(response);
     return { mounted: true };
   }
-  if (response.status !== 202) throw await ctx.client.errorFor(response, `start upload of ${ctx.descriptor.digest} to ${ctx.repository}`);
+  if (response.status !== 202) throw await ctx.client.errorFor(response, `start upload of ${ctx.label} to ${ctx.repository}`);
   await discardBody(response);
   const minChunk = Number(headerValue(response, 'oci-chunk-min-length') ?? '0');
   return { mounted: false, url: location(response, ctx.base), minChunk: Number.isFinite(minChunk) ? minChunk : 0 };
 }
 
 async function finish(ctx: UploadContext, url: string, body: { start: number } | null): Promise<void> {
-  const size = body === null ? 0 : ctx.descriptor.size - body.start;
+  const size = body === null ? 0 : ctx.blob.size - body.start;
+  const digest = await ctx.blob.digest;
   const response = await ctx.client.send({
     method: 'PUT',
-    url: withDigest(url, ctx.descriptor.digest),
+    url: withDigest(url, digest),
     scopes: pushScopes(ctx),
     // distribution 2.8 rejects a PUT without this Content-Type even when the body is empty.
     headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
-    body: () => (body === null || size === 0 ? null : openRange(ctx.content, body.start, ctx.descriptor.size, ctx.options.onProgress)),
+    body: () => (body === null || size === 0 ? null : openRange(ctx.content, body.start, ctx.blob.size, ctx.options.onProgress)),
     retry: false,
     ...signalOf(ctx),
   });
-  if (response.status !== 201) throw await ctx.client.errorFor(response, `upload of ${ctx.descriptor.digest}`);
+  if (response.status !== 201) throw await ctx.client.errorFor(response, `upload of ${digest}`);
   await discardBody(response);
 }
 
@@ -132,12 +145,13 @@ async function finish(ctx: UploadContext, url: string, body: { start: number } |
  * when a PATCH breaks off, the registry is asked how far it got and the upload continues from there
  * instead of starting over (distribution-spec "Pushing a blob in chunks", 416 / Range).
  */
-export async function uploadBlob(client: RegistryHttpClient, base: string, repository: string, descriptor: Descriptor, content: ContentSource, options: UploadOptions): Promise<void> {
-  const ctx: UploadContext = { client, base, repository, descriptor, content, options };
+export async function uploadBlob(client: RegistryHttpClient, base: string, repository: string, blob: BlobToUpload, content: ContentSource, options: UploadOptions): Promise<void> {
+  const label = typeof blob.digest === 'string' ? blob.digest : `blob of ${blob.size} bytes`;
+  const ctx: UploadContext = { client, base, repository, blob, label, content, options };
   const attempts = client.retry.attempts;
   let started = await startUpload(ctx);
   if (started.mounted) return;
-  if (descriptor.size < options.chunkedThreshold) {
+  if (blob.size < options.chunkedThreshold) {
     for (let attempt = 1; ; attempt++) {
       try {
         await finish(ctx, started.url, { start: 0 });
@@ -154,8 +168,8 @@ export async function uploadBlob(client: RegistryHttpClient, base: string, repos
   let offset = 0;
   const chunkSize = options.chunkSize > 0 ? Math.max(options.chunkSize, started.minChunk) : 0;
   let failures = 0;
-  while (offset < descriptor.size) {
-    const end = chunkSize > 0 ? Math.min(descriptor.size, offset + chunkSize) : descriptor.size;
+  while (offset < blob.size) {
+    const end = chunkSize > 0 ? Math.min(blob.size, offset + chunkSize) : blob.size;
     const start = offset;
     try {
       const response = await client.send({
@@ -177,7 +191,7 @@ export async function uploadBlob(client: RegistryHttpClient, base: string, repos
         ({ offset, url } = await uploadedSoFar(ctx, url));
         continue;
       }
-      if (response.status !== 202) throw await client.errorFor(response, `upload of ${descriptor.digest}`);
+      if (response.status !== 202) throw await client.errorFor(response, `upload of ${label}`);
       await discardBody(response);
       // Some registries (distribution 2.8) ignore Content-Range and hand out a new URL each time.
       url = location(response, url);

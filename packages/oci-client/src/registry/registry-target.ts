@@ -157,6 +157,47 @@ export class RegistryTarget implements Target {
     });
   }
 
+  /** Blobs at least this large are pushed by `pushHashingAlong` when their digest is not yet known. */
+  get hashAlongThreshold(): number {
+    return this.chunkedThreshold;
+  }
+
+  /**
+   * Pushes a blob while its digest is still being computed (a large file being hashed): the bytes
+   * stream up in PATCH requests meanwhile, and only the closing PUT waits for the digest. Once the
+   * digest is known the registry is asked whether it already has the blob; if so the upload is
+   * abandoned (the registry purges the session), so an unchanged re-push still costs one hash pass.
+   */
+  async pushHashingAlong(size: number, digest: Promise<Digest>, content: ContentSource, options: PushOptions = {}): Promise<void> {
+    const abort = new AbortController();
+    const unlink = linkAbort(options.signal, abort);
+    const upload = uploadBlob(this.client, this.base, this.repository, { size, digest }, content, {
+      chunkedThreshold: 0,
+      chunkSize: this.chunkSize,
+      signal: abort.signal,
+      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    });
+    try {
+      let known: Digest;
+      try {
+        known = await digest;
+      } catch (error) {
+        abort.abort();
+        await upload.catch(() => undefined);
+        throw error;
+      }
+      if (await this.exists({ mediaType: MEDIA_TYPE_OCTET_STREAM, digest: known, size })) {
+        abort.abort();
+        await upload.catch(() => undefined);
+        options.onProgress?.(size);
+        return;
+      }
+      await upload;
+    } finally {
+      unlink();
+    }
+  }
+
   private async pushManifest(descriptor: Descriptor, content: ContentSource, tag: string | undefined): Promise<void> {
     if (descriptor.size > this.manifestLimit) {
       throw new OciError('MANIFEST_TOO_LARGE', `manifest is ${descriptor.size} bytes, over the ${this.manifestLimit}-byte limit`);
@@ -298,6 +339,15 @@ export class RegistryTarget implements Target {
   async close(): Promise<void> {
     if (this.ownsClient) await this.client.close();
   }
+}
+
+/** Aborts `target` when `source` aborts; returns the unlinking function. */
+function linkAbort(source: AbortSignal | undefined, target: AbortController): () => void {
+  if (source === undefined) return () => {};
+  if (source.aborted) target.abort(source.reason);
+  const forward = () => target.abort(source.reason);
+  source.addEventListener('abort', forward, { once: true });
+  return () => source.removeEventListener('abort', forward);
 }
 
 export function referrersTag(digest: Digest): string {

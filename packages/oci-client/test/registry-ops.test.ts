@@ -88,6 +88,15 @@ describe('registry operations on distribution 2.8', () => {
     expect((await target.resolveBlob(descriptor.digest)).size).toBe(descriptor.size);
   });
 
+  it('uploads one-byte and empty blobs in PATCH mode without looping on the ambiguous Range 0-0', async () => {
+    const target = new RegistryTarget(registries.anonymous.host, uniqueRepository(), { chunkedThreshold: 0 });
+    for (const size of [1, 0, 2]) {
+      const { descriptor, bytes } = randomBlob(size);
+      await target.push(descriptor, bytesSource(bytes));
+      expect((await target.resolveBlob(descriptor.digest)).size).toBe(size);
+    }
+  });
+
   it('refuses to push a manifest larger than the cap before sending it', async () => {
     const target = new RegistryTarget(registries.anonymous.host, uniqueRepository(), { manifestLimit: 1024 });
     const many = Array.from({ length: 30 }, (_, i) => layer(`layer number ${i}`));

@@ -80,19 +80,20 @@ async function uploadedSoFar(ctx: UploadContext, url: string): Promise<{ offset:
   const response = await ctx.client.send({ method: 'GET', url, scopes: pushScopes(ctx), ...signalOf(ctx) });
   if (response.status !== 204 && response.status !== 200) throw await ctx.client.errorFor(response, `upload status of ${ctx.label}`);
   await discardBody(response);
-  return { offset: offsetFromRange(headerValue(response, 'range')), url: location(response, url) };
+  return { offset: offsetFromRange(headerValue(response, 'range'), true) ?? 0, url: location(response, url) };
 }
 
 /**
  * The next byte to send, from an upload's `Range: 0-<last>` header. distribution answers `0-0` for
- * an empty session as well as for one byte, so `0-0` is read as nothing received: resending one
- * byte too many would corrupt the blob, resending it from zero never does.
+ * an empty session as well as for a one-byte one; a status query reads that as nothing received
+ * (resending from zero never corrupts a blob, resending a byte too many would), while the answer
+ * to a PATCH that carried bytes means one byte.
  */
-export function offsetFromRange(range: string | undefined): number {
+export function offsetFromRange(range: string | undefined, zeroMeansEmpty: boolean): number | undefined {
   const match = range === undefined ? null : /^(?:bytes=)?0-(\d+)$/.exec(range.trim());
-  if (match === null) return 0;
+  if (match === null) return undefined;
   const last = Number(match[1]);
-  return last === 0 ? 0 : last + 1;
+  return last === 0 && zeroMeansEmpty ? 0 : last + 1;
 }
 
 function pushScopes(ctx: UploadContext): string[] {
@@ -195,8 +196,9 @@ export async function uploadBlob(client: RegistryHttpClient, base: string, repos
       await discardBody(response);
       // Some registries (distribution 2.8) ignore Content-Range and hand out a new URL each time.
       url = location(response, url);
-      const range = headerValue(response, 'range');
-      offset = range === undefined ? end : offsetFromRange(range);
+      const next = offsetFromRange(headerValue(response, 'range'), false) ?? end;
+      if (next <= start) throw new OciError('REGISTRY_ERROR', `the registry accepted a chunk of ${label} but reports no progress`, { retryable: true });
+      offset = next;
     } catch (error) {
       const wrapped = client.transportError(error, { method: 'PATCH', url });
       failures++;

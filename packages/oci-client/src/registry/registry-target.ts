@@ -1,10 +1,10 @@
 import { Readable } from 'node:stream';
 import type { ContentSource } from '../content.ts';
 import { bytesSource, readAll } from '../content.ts';
-import { isDigest, digestHex, sha256Of, type Digest } from '../digest.ts';
+import { isDigest, sha256Of, type Digest } from '../digest.ts';
 import { OciError } from '../errors.ts';
 import { DEFAULT_MANIFEST_LIMIT } from '../limits.ts';
-import { isManifestMediaType, MANIFEST_MEDIA_TYPES, isIndexMediaType, MEDIA_TYPE_OCTET_STREAM } from '../media-types.ts';
+import { isManifestMediaType, MANIFEST_MEDIA_TYPES, MEDIA_TYPE_OCTET_STREAM } from '../media-types.ts';
 import { isLoopbackRegistry, isValidTag, registryApiHost } from '../reference.ts';
 import { ImageIndexSchema, parseManifest, sniffManifestMediaType, type Descriptor } from '../schemas.ts';
 import type { FetchOptions, PushOptions, ReferrersOptions, Target } from '../target.ts';
@@ -15,6 +15,7 @@ import { uploadBlob } from './blob-upload.ts';
 import { discardBody, headerValue, RegistryHttpClient, type HttpClientOptions, type RegistryResponse } from './http-client.ts';
 import { nextLink } from './link-header.ts';
 import { TagListSchema } from './tag-list.ts';
+import { readFallbackIndex, updateFallbackIndex, type TaggedManifestStore } from './referrers-tag-schema.ts';
 
 export interface RegistryTargetOptions extends HttpClientOptions {
   /** Speak HTTP instead of HTTPS; on by default for localhost and 127.0.0.0/8 (CLI.md). */
@@ -26,7 +27,14 @@ export interface RegistryTargetOptions extends HttpClientOptions {
   chunkSize?: number;
   /** Share one HTTP client (connections, tokens) between repositories of the same registry. */
   client?: RegistryHttpClient;
+  /**
+   * How referrers are found and recorded (oras's `--distribution-spec`): `auto` uses the referrers
+   * API and falls back to the tag schema where the registry lacks it; `api` and `tag-schema` force one.
+   */
+  referrersMode?: ReferrersMode;
 }
+
+export type ReferrersMode = 'auto' | 'api' | 'tag-schema';
 
 const ACCEPT_MANIFESTS = MANIFEST_MEDIA_TYPES.join(', ');
 
@@ -41,6 +49,8 @@ export class RegistryTarget implements Target {
   private readonly chunkedThreshold: number;
   private readonly chunkSize: number;
   private readonly ownsClient: boolean;
+  private readonly referrersMode: ReferrersMode;
+  private readonly taggedStore: TaggedManifestStore;
 
   constructor(registry: string, repository: string, options: RegistryTargetOptions = {}) {
     this.registry = registry;
@@ -53,6 +63,35 @@ export class RegistryTarget implements Target {
     this.manifestLimit = options.manifestLimit ?? DEFAULT_MANIFEST_LIMIT;
     this.chunkedThreshold = options.chunkedThreshold ?? 64 * 1024 * 1024;
     this.chunkSize = options.chunkSize ?? 0;
+    this.referrersMode = options.referrersMode ?? 'auto';
+    this.taggedStore = {
+      readTagged: async (tag) => {
+        try {
+          const { bytes, mediaType, response } = await this.getManifest(tag, ACCEPT_MANIFESTS);
+          const etag = headerValue(response, 'etag');
+          return { bytes, mediaType, ...(etag === undefined ? {} : { etag }) };
+        } catch (error) {
+          if (error instanceof OciError && error.code === 'NOT_FOUND') return undefined;
+          throw error;
+        }
+      },
+      writeTagged: async (tag, bytes, mediaType, ifMatch) => {
+        const response = await this.client.send({
+          method: 'PUT',
+          url: this.url('manifests', tag),
+          scopes: this.pushScopes,
+          headers: { 'content-type': mediaType, ...(ifMatch === undefined ? {} : { 'if-match': ifMatch }) },
+          body: () => Buffer.from(bytes),
+        });
+        if (response.status === 412) {
+          await discardBody(response);
+          return false;
+        }
+        if (response.status !== 201) throw await this.client.errorFor(response, `update referrers index ${tag} in ${this.location}`);
+        await discardBody(response);
+        return true;
+      },
+    };
   }
 
   private get pullScopes(): string[] {
@@ -205,7 +244,7 @@ export class RegistryTarget implements Target {
     if (tag !== undefined && !isValidTag(tag)) throw new OciError('INVALID_REFERENCE', `'${tag}' is not a valid tag`);
     const bytes = await readAll(content.open(0), this.manifestLimit);
     verifyBytes(bytes, descriptor);
-    parseManifest(bytes, descriptor.mediaType);
+    const parsed = parseManifest(bytes, descriptor.mediaType);
     const reference = tag ?? descriptor.digest;
     const response = await this.client.send({
       method: 'PUT',
@@ -219,6 +258,13 @@ export class RegistryTarget implements Target {
     const stored = headerValue(response, 'docker-content-digest');
     if (stored !== undefined && stored !== descriptor.digest) {
       throw new OciError('DIGEST_MISMATCH', `the registry stored the manifest as ${stored}, expected ${descriptor.digest}`);
+    }
+    const subject = parsed.manifest.subject;
+    // distribution-spec "Pushing Manifests with Subject": a registry that processed the subject
+    // says so with OCI-Subject; otherwise the client keeps the referrers tag schema index itself.
+    const handled = headerValue(response, 'oci-subject') !== undefined && this.referrersMode === 'auto';
+    if (subject !== undefined && this.referrersMode !== 'api' && !handled) {
+      await updateFallbackIndex(this.taggedStore, subject.digest, { add: [referrerEntry(descriptor, parsed)] });
     }
   }
 
@@ -287,14 +333,27 @@ export class RegistryTarget implements Target {
 
   async delete(descriptor: Descriptor): Promise<void> {
     const kind = this.kindOf(descriptor);
+    // A deleted referrer must leave its subject's fallback index too (distribution-spec "Deleting Manifests").
+    const subject = kind === 'manifests' && this.referrersMode !== 'api' ? await this.subjectOf(descriptor) : undefined;
     const response = await this.client.send({ method: 'DELETE', url: this.url(kind, descriptor.digest), scopes: [`repository:${this.repository}:delete`] });
     if (response.status !== 202 && response.status !== 200 && response.status !== 204) {
       throw await this.client.errorFor(response, `delete ${descriptor.digest} from ${this.location}`);
     }
     await discardBody(response);
+    if (subject !== undefined) await updateFallbackIndex(this.taggedStore, subject, { remove: [descriptor.digest] });
+  }
+
+  private async subjectOf(descriptor: Descriptor): Promise<Digest | undefined> {
+    try {
+      return parseManifest(await this.fetchManifest(descriptor), descriptor.mediaType).manifest.subject?.digest;
+    } catch (error) {
+      if (error instanceof OciError && error.code === 'NOT_FOUND') return undefined;
+      throw error;
+    }
   }
 
   async referrers(subject: Descriptor, options: ReferrersOptions = {}): Promise<Descriptor[]> {
+    if (this.referrersMode === 'tag-schema') return this.referrersFromTagSchema(subject, options);
     const url = new URL(`${this.base}referrers/${subject.digest}`);
     if (options.artifactType !== undefined) url.searchParams.set('artifactType', options.artifactType);
     const response = await this.client.send({ method: 'GET', url: url.toString(), scopes: this.pullScopes, headers: { accept: 'application/vnd.oci.image.index.v1+json' } });
@@ -305,35 +364,16 @@ export class RegistryTarget implements Target {
       return index.data.manifests.filter((d) => filtered || options.artifactType === undefined || d.artifactType === options.artifactType);
     }
     await discardBody(response);
-    if (response.status !== 404 && response.status !== 400 && response.status !== 405) {
-      throw new OciError('REGISTRY_ERROR', `referrers of ${subject.digest}: HTTP ${response.status}`, { status: response.status });
+    if ((response.status !== 404 && response.status !== 400 && response.status !== 405) || this.referrersMode === 'api') {
+      throw new OciError(response.status === 404 ? 'UNSUPPORTED' : 'REGISTRY_ERROR', `referrers of ${subject.digest}: HTTP ${response.status}${this.referrersMode === 'api' ? ' (the registry has no referrers API?)' : ''}`, { status: response.status });
     }
     return this.referrersFromTagSchema(subject, options);
   }
 
   /** distribution-spec "Referrers Tag Schema": the fallback index lives at tag `<alg>-<hex>`. */
   private async referrersFromTagSchema(subject: Descriptor, options: ReferrersOptions): Promise<Descriptor[]> {
-    const tag = referrersTag(subject.digest);
-    let fetched;
-    try {
-      // Accept every manifest type: distribution answers 404 for a type not accepted, which would
-      // hide a fallback tag that wrongly points at a non-index.
-      fetched = await this.getManifest(tag, ACCEPT_MANIFESTS);
-    } catch (error) {
-      if (error instanceof OciError && error.code === 'NOT_FOUND') return [];
-      throw error;
-    }
-    if (!isIndexMediaType(fetched.mediaType)) {
-      throw new OciError('INVALID_MANIFEST', `the referrers tag ${tag} in ${this.location} does not point at an image index`);
-    }
-    const parsed = parseManifest(fetched.bytes, fetched.mediaType);
-    if (parsed.kind !== 'index') throw new OciError('INVALID_MANIFEST', `the referrers tag ${tag} is not an image index`);
-    const seen = new Set<string>();
-    return parsed.manifest.manifests.filter((d) => {
-      if (seen.has(d.digest)) return false;
-      seen.add(d.digest);
-      return options.artifactType === undefined || d.artifactType === options.artifactType;
-    });
+    const fallback = await readFallbackIndex(this.taggedStore, subject.digest);
+    return (fallback?.index.manifests ?? []).filter((d) => options.artifactType === undefined || d.artifactType === options.artifactType);
   }
 
   async close(): Promise<void> {
@@ -350,6 +390,14 @@ function linkAbort(source: AbortSignal | undefined, target: AbortController): ()
   return () => source.removeEventListener('abort', forward);
 }
 
-export function referrersTag(digest: Digest): string {
-  return `${digest.slice(0, digest.indexOf(':'))}-${digestHex(digest)}`;
+/** image-spec manifest.md / distribution-spec "Listing Referrers": what an index entry of a referrer carries. */
+function referrerEntry(descriptor: Descriptor, parsed: ReturnType<typeof parseManifest>): Descriptor {
+  const artifactType = parsed.kind === 'manifest' ? (parsed.manifest.artifactType ?? parsed.manifest.config.mediaType) : parsed.manifest.artifactType;
+  return {
+    mediaType: descriptor.mediaType,
+    digest: descriptor.digest,
+    size: descriptor.size,
+    ...(artifactType === undefined ? {} : { artifactType }),
+    ...(parsed.manifest.annotations === undefined ? {} : { annotations: parsed.manifest.annotations }),
+  };
 }

@@ -57,3 +57,4 @@ export { DEFAULT_MANIFEST_LIMIT } from './limits.ts';
 export { pingRegistry } from './registry/ping.ts';
 export { discoverReferrers, type ReferrerNode, type DiscoverOptions } from './discover.ts';
 export { writeFileAtomic, streamToFileAtomic } from './fs-atomic.ts';
+export { copyGraph, type CopyOptions, type CopyResult } from './copy.ts';

@@ -15,7 +15,8 @@ import { uploadBlob } from './blob-upload.ts';
 import { discardBody, headerValue, RegistryHttpClient, type HttpClientOptions, type RegistryResponse } from './http-client.ts';
 import { nextLink } from './link-header.ts';
 import { TagListSchema } from './tag-list.ts';
-import { readFallbackIndex, updateFallbackIndex, type TaggedManifestStore } from './referrers-tag-schema.ts';
+import { readFallbackIndex, type TaggedManifestStore } from './referrers-tag-schema.ts';
+import { ReferrersIndexWriter } from './referrers-index-writer.ts';
 
 export interface RegistryTargetOptions extends HttpClientOptions {
   /** Speak HTTP instead of HTTPS; on by default for localhost and 127.0.0.0/8 (CLI.md). */
@@ -51,6 +52,7 @@ export class RegistryTarget implements Target {
   private readonly ownsClient: boolean;
   private readonly referrersMode: ReferrersMode;
   private readonly taggedStore: TaggedManifestStore;
+  private readonly referrersIndex: ReferrersIndexWriter;
 
   constructor(registry: string, repository: string, options: RegistryTargetOptions = {}) {
     this.registry = registry;
@@ -92,6 +94,7 @@ export class RegistryTarget implements Target {
         return true;
       },
     };
+    this.referrersIndex = new ReferrersIndexWriter(this.taggedStore);
   }
 
   private get pullScopes(): string[] {
@@ -264,7 +267,7 @@ export class RegistryTarget implements Target {
     // says so with OCI-Subject; otherwise the client keeps the referrers tag schema index itself.
     const handled = headerValue(response, 'oci-subject') !== undefined && this.referrersMode === 'auto';
     if (subject !== undefined && this.referrersMode !== 'api' && !handled) {
-      await updateFallbackIndex(this.taggedStore, subject.digest, { add: [referrerEntry(descriptor, parsed)] });
+      await this.referrersIndex.update(subject.digest, { add: [referrerEntry(descriptor, parsed)] });
     }
   }
 
@@ -340,7 +343,7 @@ export class RegistryTarget implements Target {
       throw await this.client.errorFor(response, `delete ${descriptor.digest} from ${this.location}`);
     }
     await discardBody(response);
-    if (subject !== undefined) await updateFallbackIndex(this.taggedStore, subject, { remove: [descriptor.digest] });
+    if (subject !== undefined) await this.referrersIndex.update(subject, { remove: [descriptor.digest] });
   }
 
   private async subjectOf(descriptor: Descriptor): Promise<Digest | undefined> {

@@ -1,0 +1,91 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, inject, it } from 'vitest';
+import { uniqueRepository } from '@sealpack/test-registry';
+import { bytesSource, copyGraph, discoverReferrers, LayoutTarget, packLayers, pushPacked, referrersTag, RegistryTarget, sha256Of, type Descriptor, type PackedLayer, type ReferrerNode, type Target } from '../src/index.ts';
+
+const registries = inject('registries');
+
+function layer(text: string): PackedLayer {
+  const bytes = new TextEncoder().encode(text);
+  return { descriptor: { mediaType: 'text/plain', digest: sha256Of(bytes), size: bytes.byteLength, annotations: { 'org.opencontainers.image.title': 'f.txt' } }, source: bytesSource(bytes) };
+}
+
+async function pushArtifact(target: Target, text: string, options: { subject?: Descriptor; artifactType?: string; tag?: string } = {}): Promise<Descriptor> {
+  const artifact = packLayers([layer(text)], { created: null, ...(options.subject === undefined ? {} : { subject: options.subject }), ...(options.artifactType === undefined ? {} : { artifactType: options.artifactType }) });
+  await pushPacked(target, artifact, options.tag === undefined ? {} : { tag: options.tag });
+  return artifact.descriptor;
+}
+
+/** The graph as digests, children sorted, for digest-for-digest comparison. */
+function shape(node: ReferrerNode): unknown {
+  return { digest: node.descriptor.digest, referrers: node.referrers.map(shape).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))) };
+}
+
+describe('copyGraph', () => {
+  it('copy -r registry → layout → another repository reproduces the three-level graph digest for digest', async () => {
+    const origin = new RegistryTarget(registries.anonymous.host, uniqueRepository());
+    const subject = await pushArtifact(origin, 'deliverable', { tag: 'v1' });
+    const sig = await pushArtifact(origin, 'signature', { subject, artifactType: 'application/vnd.example.sig' });
+    const sbom = await pushArtifact(origin, 'sbom', { subject, artifactType: 'application/spdx+json' });
+    await pushArtifact(origin, 'sbom signature', { subject: sbom, artifactType: 'application/vnd.example.sig' });
+    void sig;
+    const expected = shape(await discoverReferrers(origin, subject, { depth: 5 }));
+
+    const layout = new LayoutTarget(join(await mkdtemp(join(tmpdir(), 'sealpack-copy-')), 'backup'));
+    const toLayout = await copyGraph(origin, layout, 'v1', { recursive: true, tag: 'v1' });
+    expect(toLayout.manifests).toBe(4);
+    expect(shape(await discoverReferrers(layout, await layout.resolve('v1'), { depth: 5 }))).toEqual(expected);
+
+    const other = new RegistryTarget(registries.anonymous.host, uniqueRepository());
+    await copyGraph(layout, other, subject.digest, { recursive: true, tag: 'restored' });
+    expect((await other.resolve('restored')).digest).toBe(subject.digest);
+    expect(shape(await discoverReferrers(other, subject, { depth: 5 }))).toEqual(expected);
+
+    const again = await copyGraph(layout, other, subject.digest, { recursive: true });
+    expect(again.blobs).toBe(0);
+    expect(again.manifests).toBe(0);
+  });
+
+  it('copies a subject with 200 referrers between two repositories, completely', async () => {
+    const from = new RegistryTarget(registries.anonymous.host, uniqueRepository());
+    const subject = await pushArtifact(from, 'popular', { tag: 'v1' });
+    const referrers = await Promise.all(Array.from({ length: 200 }, (_, i) => {
+      const artifact = packLayers([layer(`evidence ${i}`)], { created: null, subject, artifactType: 'application/vnd.example.evidence' });
+      return (async () => {
+        await from.push(artifact.layers[0]!.descriptor, artifact.layers[0]!.source);
+        await from.push(artifact.config.descriptor, artifact.config.source);
+        return artifact;
+      })();
+    }));
+    await Promise.all(referrers.map((artifact) => from.push(artifact.descriptor, bytesSource(artifact.manifestBytes))));
+    expect(await from.referrers(subject)).toHaveLength(200);
+    const to = new RegistryTarget(registries.anonymous.host, uniqueRepository(), { client: from.client });
+    const started = performance.now();
+    const result = await copyGraph(from, to, 'v1', { recursive: true, tag: 'v1', concurrency: 64 });
+    process.stderr.write(`copy -r of 200 referrers: ${Math.round(performance.now() - started)} ms\n`);
+    expect(result.manifests).toBe(201);
+    expect((await to.referrers(subject)).map((d) => d.digest).sort()).toEqual(referrers.map((a) => a.descriptor.digest).sort());
+  }, 120_000);
+
+  it('skips with a warning a listed referrer that is missing or whose subject does not match, and survives a cycle', async () => {
+    const from = new RegistryTarget(registries.anonymous.host, uniqueRepository());
+    const subject = await pushArtifact(from, 'subject', { tag: 'v1' });
+    const real = await pushArtifact(from, 'real evidence', { subject });
+    const unrelated = await pushArtifact(from, 'unrelated');
+    const ghost = await pushArtifact(from, 'deleted later');
+    // The subject listed as its own referrer: a cycle. The ghost: listed, then deleted.
+    const index = new TextEncoder().encode(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [real, unrelated, ghost, subject] }));
+    await from.push({ mediaType: 'application/vnd.oci.image.index.v1+json', digest: sha256Of(index), size: index.byteLength }, bytesSource(index), { tag: referrersTag(subject.digest) });
+    await from.delete(ghost);
+    const warnings: string[] = [];
+    const to = new LayoutTarget(join(await mkdtemp(join(tmpdir(), 'sealpack-copy-')), 'lay'));
+    const result = await copyGraph(from, to, 'v1', { recursive: true, onWarning: (w) => warnings.push(w) });
+    expect(result.manifests).toBe(2);
+    expect(warnings).toHaveLength(3);
+    expect(warnings.join('\n')).toMatch(/not in the source/);
+    expect(warnings.join('\n')).toMatch(/its subject is none/);
+    expect(warnings.join('\n')).toMatch(/a cycle/);
+  });
+});

@@ -58,3 +58,5 @@ export { pingRegistry } from './registry/ping.ts';
 export { discoverReferrers, type ReferrerNode, type DiscoverOptions } from './discover.ts';
 export { writeFileAtomic, streamToFileAtomic } from './fs-atomic.ts';
 export { copyGraph, type CopyOptions, type CopyResult } from './copy.ts';
+export { archiveLayout, extractLayoutArchive } from './layout/layout-archive.ts';
+export { backup, restore, type BackupOptions } from './backup.ts';

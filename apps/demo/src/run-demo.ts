@@ -1,6 +1,7 @@
 // The README's main job: publish the sample deliverable into an OCI image layout directory (no
 // server needed), attach evidence to it as a referrer, then resolve, discover and pull it back,
-// each step through the same `sealpack` commands a user types.
+// back it up with its evidence as one tar and restore it, each step through the same `sealpack`
+// commands a user types.
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -48,12 +49,16 @@ const pushed = JSON.parse(await sealpack('push', `${layout}:parks-2026`, ...file
 // Evidence travels as a referrer: here a SHA256SUMS file of the deliverable, attached by subject.
 const sums = (await Promise.all(files.map(async (f) => `${(await sha256File(join(dataDir, f))).slice(7)}  ${f}`))).join('\n');
 await writeFile(join(workDir, 'SHA256SUMS'), `${sums}\n`);
-await sealpack('push', `${layout}:parks-2026-checksums`, join(workDir, 'SHA256SUMS'), '--artifact-type', 'application/vnd.sealpack.checksums.v1', '--subject', `${layout}@${pushed.digest}`);
+await sealpack('attach', `${layout}@${pushed.digest}`, join(workDir, 'SHA256SUMS'), '--artifact-type', 'application/vnd.sealpack.checksums.v1');
 
 const digest = (await sealpack('resolve', `${layout}:parks-2026`)).trim();
 if (digest !== pushed.digest) throw new Error(`resolve gave ${digest}, push gave ${pushed.digest}`);
 await sealpack('discover', `${layout}:parks-2026`);
 await sealpack('pull', `${layout}@${digest}`, '-o', join(workDir, 'pulled'));
+// The deliverable with its evidence, as one file for an air-gapped hand-over, and back.
+await sealpack('backup', `${layout}:parks-2026`, '-o', join(workDir, 'parks-2026.tar'));
+await sealpack('restore', join(workDir, 'parks-2026.tar'), `ocidir://${join(workDir, 'restored')}:parks-2026`);
+await sealpack('discover', `ocidir://${join(workDir, 'restored')}:parks-2026`);
 
 // The round trip must give back the very bytes that went in.
 process.stdout.write('\nRound trip:\n');

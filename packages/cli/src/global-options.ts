@@ -26,6 +26,7 @@ export const GLOBAL_OPTIONS = {
   'plain-http': { type: 'boolean' },
   insecure: { type: 'boolean' },
   'ca-file': { type: 'string' },
+  'distribution-spec': { type: 'string' },
 } as const;
 
 export const GlobalValuesSchema = z.object({
@@ -38,6 +39,8 @@ export const GlobalValuesSchema = z.object({
   'plain-http': z.boolean().optional(),
   insecure: z.boolean().optional(),
   'ca-file': z.string().min(1).optional(),
+  // oras's spelling for forcing how referrers are found and recorded.
+  'distribution-spec': z.enum(['v1.1-referrers-api', 'v1.1-referrers-tag'], { error: '--distribution-spec is v1.1-referrers-api or v1.1-referrers-tag' }).optional(),
 });
 export type GlobalValues = z.infer<typeof GlobalValuesSchema>;
 
@@ -87,6 +90,7 @@ export async function targetOptions(values: GlobalValues, io: CliIo, log: (line:
     ...(values['plain-http'] === true ? { plainHttp: true } : {}),
     ...(values.insecure === true ? { insecure: true } : {}),
     ...(ca === undefined ? {} : { ca }),
+    ...(values['distribution-spec'] === undefined ? {} : { referrersMode: values['distribution-spec'] === 'v1.1-referrers-api' ? 'api' : 'tag-schema' }),
   };
 }
 

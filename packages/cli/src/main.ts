@@ -1,7 +1,10 @@
 import { parseArgs } from 'node:util';
 import { OciError, type Reference, type Target } from '@sealpack/oci-client';
 import type { Command, CommandContext } from './command.ts';
+import { attachCommand } from './commands/attach.ts';
+import { backupCommand, restoreCommand } from './commands/backup.ts';
 import { blobGetCommand } from './commands/blob.ts';
+import { copyCommand } from './commands/copy.ts';
 import { discoverCommand } from './commands/discover.ts';
 import { loginCommand, logoutCommand } from './commands/login.ts';
 import { manifestDeleteCommand, manifestGetCommand } from './commands/manifest.ts';
@@ -26,7 +29,11 @@ export const COMMANDS: readonly Command[] = [
   manifestGetCommand,
   manifestDeleteCommand,
   blobGetCommand,
+  attachCommand,
   discoverCommand,
+  copyCommand,
+  backupCommand,
+  restoreCommand,
   loginCommand,
   logoutCommand,
 ];
@@ -48,6 +55,7 @@ function usageText(): string {
     'References: [oci://]HOST[:PORT]/REPO[:TAG][@sha256:HEX]  or  ocidir://PATH[:TAG][@sha256:HEX]',
     'Auth: -u USER --password-stdin, SEALPACK_USERNAME/SEALPACK_PASSWORD, or ~/.docker/config.json',
     'TLS: --ca-file FILE, --insecure, --plain-http (automatic for localhost and 127.0.0.1)',
+    'Referrers: --distribution-spec v1.1-referrers-api|v1.1-referrers-tag (default: the API where the registry has it, else the tag schema)',
     'Exit codes: 0 ok, 1 verification or policy said no, 2 usage or invalid input, 3 registry, network or I/O failure',
     '',
     "Run 'sealpack COMMAND --help' for a command's options.",
@@ -56,7 +64,7 @@ function usageText(): string {
 
 function commandHelp(command: Command): string {
   const own = Object.entries(command.options).map(([name, spec]) => `  ${'short' in spec && spec.short !== undefined ? `-${spec.short}, ` : '    '}--${name}${spec.type === 'string' ? ' VALUE' : ''}`);
-  return [`usage: ${command.usage}`, '', command.summary, ...(own.length > 0 ? ['', 'Options:', ...own] : []), '', 'Global: --json --quiet --debug -u/--username --password-stdin --plain-http --insecure --ca-file FILE'].join('\n');
+  return [`usage: ${command.usage}`, '', command.summary, ...(own.length > 0 ? ['', 'Options:', ...own] : []), '', 'Global: --json --quiet --debug -u/--username --password-stdin --plain-http --insecure --ca-file FILE --distribution-spec SPEC'].join('\n');
 }
 
 /** Runs one sealpack invocation; returns the exit code (never throws, never exits the process). */

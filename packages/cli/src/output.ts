@@ -37,6 +37,11 @@ export class Output {
     if (!this.options.quiet && !this.options.json) this.io.stderr.write(`${text}\n`);
   }
 
+  /** Something the user should know even with --json (which keeps stdout for the document). */
+  warn(text: string): void {
+    if (!this.options.quiet) this.io.stderr.write(`warning: ${text}\n`);
+  }
+
   debug(text: string): void {
     if (this.options.debug) this.io.stderr.write(`debug: ${text}\n`);
   }

@@ -1,0 +1,45 @@
+import { resolve } from 'node:path';
+import { backup, pinnedReference, referenceSelector, restore } from '@sealpack/oci-client';
+import type { Command } from '../command.ts';
+import { UsageError } from '../errors.ts';
+import { parseRef } from '../global-options.ts';
+
+export const backupCommand: Command = {
+  path: ['backup'],
+  usage: 'sealpack backup REF -o DIR|FILE.tar',
+  summary: 'save an artifact with its whole referrers graph as an OCI layout directory or tar (air-gap transfer)',
+  options: {
+    output: { type: 'string', short: 'o' },
+  },
+  async run({ values, positionals, out, io, open }) {
+    const ref = parseRef(positionals[0]);
+    if (typeof values.output !== 'string') throw new UsageError('backup needs -o DIR or -o FILE.tar');
+    const path = resolve(io.cwd, values.output);
+    const result = await backup(await open(ref), referenceSelector(ref) ?? 'latest', path, { onWarning: (w) => out.warn(w) });
+    if (out.options.json) {
+      out.json({ reference: pinnedReference(ref, result.root.digest), path, tag: result.tag, manifests: result.manifests, blobs: result.blobs, bytes: result.bytes });
+      return;
+    }
+    out.line(`Saved ${pinnedReference(ref, result.root.digest)} with ${result.manifests - 1} referrer manifest(s) to ${path}`);
+  },
+};
+
+export const restoreCommand: Command = {
+  path: ['restore'],
+  usage: 'sealpack restore DIR|FILE.tar DST',
+  summary: 'put a backup back into a registry or layout, digests unchanged',
+  options: {},
+  async run({ positionals, out, io, open }) {
+    const [from, dstText] = positionals;
+    if (from === undefined) throw new UsageError('missing DIR|FILE.tar');
+    const dst = parseRef(dstText, 'DST');
+    if (dst.digest !== undefined) throw new UsageError('DST takes a tag, not a digest');
+    const result = await restore(resolve(io.cwd, from), await open(dst), { ...(dst.tag === undefined ? {} : { tag: dst.tag }), onWarning: (w) => out.warn(w) });
+    const pinned = pinnedReference(dst, result.root.digest);
+    if (out.options.json) {
+      out.json({ reference: pinned, digest: result.root.digest, tag: result.tag, manifests: result.manifests, blobs: result.blobs });
+      return;
+    }
+    out.line(`Restored ${pinned} (tag ${result.tag})`);
+  },
+};

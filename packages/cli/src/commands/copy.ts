@@ -1,0 +1,44 @@
+import { copyGraph, pinnedReference, referenceSelector } from '@sealpack/oci-client';
+import { z } from 'zod';
+import type { Command } from '../command.ts';
+import { UsageError } from '../errors.ts';
+import { parseRef } from '../global-options.ts';
+
+const CopyValues = z.object({
+  recursive: z.boolean().optional(),
+  concurrency: z.coerce.number().int().min(1).max(256).optional(),
+});
+
+export const copyCommand: Command = {
+  path: ['copy'],
+  usage: 'sealpack copy SRC DST [-r] [--concurrency N]',
+  summary: 'copy an artifact (with -r its referrers graph) between registries and layouts, digests unchanged',
+  options: {
+    recursive: { type: 'boolean', short: 'r' },
+    concurrency: { type: 'string' },
+  },
+  async run({ values, positionals, out, open }) {
+    const parsed = CopyValues.safeParse(values);
+    if (!parsed.success) throw new UsageError(parsed.error.issues[0]?.message ?? 'invalid options');
+    const [srcText, dstText] = positionals;
+    const src = parseRef(srcText, 'SRC');
+    const dst = parseRef(dstText, 'DST');
+    if (dst.digest !== undefined) throw new UsageError('DST takes a tag, not a digest: the digest is kept from SRC');
+    const selector = referenceSelector(src) ?? 'latest';
+    // As oras: the destination tag defaults to the source tag when the source named one.
+    const tag = dst.tag ?? src.tag;
+    const result = await copyGraph(await open(src), await open(dst), selector, {
+      recursive: parsed.data.recursive === true,
+      ...(parsed.data.concurrency === undefined ? {} : { concurrency: parsed.data.concurrency }),
+      ...(tag === undefined ? {} : { tag }),
+      onWarning: (warning) => out.warn(warning),
+    });
+    const pinned = pinnedReference(dst, result.root.digest);
+    if (out.options.json) {
+      out.json({ reference: pinned, digest: result.root.digest, manifests: result.manifests, blobs: result.blobs, skipped: result.skipped, bytes: result.bytes });
+      return;
+    }
+    out.note(`Copied ${result.manifests} manifest(s) and ${result.blobs} blob(s) (${result.bytes} bytes); ${result.skipped} already there`);
+    out.line(`Copied ${pinned}`);
+  },
+};

@@ -1,0 +1,67 @@
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, inject, it } from 'vitest';
+import { uniqueRepository } from '@sealpack/test-registry';
+import { runCli } from './run-cli.ts';
+
+const registries = inject('registries');
+let cwd: string;
+beforeEach(async () => {
+  cwd = await mkdtemp(join(tmpdir(), 'sealpack-graph-cli-'));
+  await writeFile(join(cwd, 'data.geojson'), '{"type":"FeatureCollection","features":[]}');
+  await writeFile(join(cwd, 'sbom.spdx.json'), '{"spdxVersion":"SPDX-2.3"}');
+  await writeFile(join(cwd, 'sig.json'), '{"signature":"x"}');
+});
+
+const json = <T>(text: string) => JSON.parse(text) as T;
+
+describe('attach, discover, copy -r, backup and restore from the command line', () => {
+  it('builds a three-level evidence graph and carries it registry → tar → another repository', async () => {
+    const ref = `${registries.anonymous.host}/${uniqueRepository()}`;
+    const subject = json<{ digest: string }>((await runCli(['push', `${ref}:v1`, 'data.geojson', '--json'], { cwd })).stdout);
+    const sbom = await runCli(['attach', `${ref}:v1`, 'sbom.spdx.json', '--artifact-type', 'application/spdx+json', '--json'], { cwd });
+    expect(sbom.code).toBe(0);
+    const sbomDigest = json<{ digest: string; subject: string }>(sbom.stdout);
+    expect(sbomDigest.subject).toBe(`oci://${ref}@${subject.digest}`);
+    expect((await runCli(['attach', `${ref}@${sbomDigest.digest}`, 'sig.json', '--artifact-type', 'application/vnd.example.sig'], { cwd })).code).toBe(0);
+
+    const tree = await runCli(['discover', `${ref}:v1`], { cwd });
+    expect(tree.stdout).toMatch(/└── application\/spdx\+json\n\s+└── sha256:[a-f0-9]{64}\n\s+└── application\/vnd\.example\.sig/);
+
+    const saved = await runCli(['backup', `${ref}:v1`, '-o', 'evidence.tar'], { cwd });
+    expect(saved.code).toBe(0);
+    expect(await readdir(cwd)).toContain('evidence.tar');
+    const other = `${registries.anonymous.host}/${uniqueRepository()}`;
+    const restored = await runCli(['restore', 'evidence.tar', `${other}:v1`, '--json'], { cwd });
+    expect(json<{ digest: string }>(restored.stdout).digest).toBe(subject.digest);
+    const copied = await runCli(['copy', `${other}:v1`, `ocidir://${join(cwd, 'lay')}`, '-r', '--json'], { cwd });
+    expect(json<{ manifests: number; reference: string }>(copied.stdout)).toMatchObject({ manifests: 3, reference: `ocidir://${join(cwd, 'lay')}@${subject.digest}` });
+    const layoutTree = await runCli(['discover', `ocidir://${join(cwd, 'lay')}:v1`, '--format', 'json'], { cwd });
+    const root = json<{ referrers: Array<{ artifactType: string; referrers: unknown[] }> }>(layoutTree.stdout);
+    expect(root.referrers).toHaveLength(1);
+    expect(root.referrers[0]?.artifactType).toBe('application/spdx+json');
+    expect(root.referrers[0]?.referrers).toHaveLength(1);
+  });
+
+  it('copy without -r leaves the referrers behind; --distribution-spec v1.1-referrers-api is refused by a registry without the API', async () => {
+    const ref = `${registries.anonymous.host}/${uniqueRepository()}`;
+    await runCli(['push', `${ref}:v1`, 'data.geojson'], { cwd });
+    await runCli(['attach', `${ref}:v1`, 'sig.json', '--artifact-type', 'application/vnd.example.sig'], { cwd });
+    const other = `${registries.anonymous.host}/${uniqueRepository()}`;
+    expect((await runCli(['copy', `${ref}:v1`, other], { cwd })).code).toBe(0);
+    expect((await runCli(['discover', `${other}:v1`, '--format', 'table'], { cwd })).stdout.trim().split('\n')).toHaveLength(1);
+    const api = await runCli(['discover', `${ref}:v1`, '--distribution-spec', 'v1.1-referrers-api'], { cwd });
+    expect(api.code).toBe(2);
+    expect(api.stderr).toMatch(/no referrers API/);
+    expect((await runCli(['discover', `${ref}:v1`, '--distribution-spec', 'v2'], { cwd })).code).toBe(2);
+    expect((await runCli(['discover', `${ref}:v1`, '--distribution-spec', 'v1.1-referrers-tag', '--format', 'table'], { cwd })).stdout.trim().split('\n')).toHaveLength(2);
+  });
+
+  it('refuses attach without --artifact-type and copy or restore to a digest', async () => {
+    expect((await runCli(['attach', 'ocidir://lay:v1', 'sig.json'], { cwd })).stderr).toMatch(/--artifact-type/);
+    expect((await runCli(['copy', 'ocidir://lay:v1', `ocidir://other@sha256:${'a'.repeat(64)}`], { cwd })).code).toBe(2);
+    expect((await runCli(['restore', 'nothing.tar', `ocidir://other@sha256:${'a'.repeat(64)}`], { cwd })).code).toBe(2);
+    expect((await runCli(['backup', 'ocidir://lay:v1'], { cwd })).code).toBe(2);
+  });
+});

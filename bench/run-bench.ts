@@ -1,7 +1,8 @@
 // `./run bench`: push and pull one large artifact through a real registry (Debian's
 // docker-registry on 127.0.0.1) with sealpack, curl (the ceiling) and skopeo, in one run, and
 // print throughput, ratios and sealpack's peak RSS. Options: --size-mib N (default 1024), --rounds N
-// (default 3; the order of the clients rotates each round and the medians are reported).
+// (default 3; the order of the clients rotates each round and the medians are reported), --only
+// transfer|graph (graph-bench.ts: copy -r of 200 referrers, push of 1,000 small files).
 import { execFile, spawn } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -78,6 +79,9 @@ async function curlPull(registry: RegistryProcess, repository: string, digest: s
 const mibps = (m: Measured) => sizeMiB / m.seconds;
 const fmt = (m: Measured) => `${mibps(m).toFixed(0).padStart(5)} MiB/s  (${m.seconds.toFixed(2)} s)`;
 
+const onlyArg = process.argv.indexOf('--only');
+const only = onlyArg === -1 ? undefined : process.argv[onlyArg + 1];
+if (only !== undefined && only !== 'transfer' && only !== 'graph') throw new Error('--only takes transfer or graph');
 const roundsArg = process.argv.indexOf('--rounds');
 const rounds = roundsArg === -1 ? 3 : Number(process.argv[roundsArg + 1]);
 if (!Number.isInteger(rounds) || rounds <= 0) throw new Error('--rounds takes a whole number');
@@ -91,6 +95,10 @@ function median(runs: Measured[]): Measured {
 // Dirty pages from one client's writes would otherwise be flushed during the next one's run.
 const settle = () => run('sync');
 
+if (only === 'graph') {
+  await import('./graph-bench.ts');
+  process.exit(0);
+}
 const work = await mkdtemp(join(tmpdir(), 'sealpack-bench-'));
 const registries: RegistryProcess[] = [];
 const fresh = async () => {
@@ -170,3 +178,4 @@ try {
   await stopAll();
   await rm(work, { recursive: true, force: true });
 }
+if (only === undefined) await import('./graph-bench.ts');

@@ -80,6 +80,8 @@ export async function copyGraph(source: Target, destination: Target, reference: 
   const result: CopyResult = { root, manifests: 0, blobs: 0, skipped: 0, bytes: 0 };
   const visits = new Map<string, Promise<void>>();
   const signal = options.signal === undefined ? {} : { signal: options.signal };
+  // Referrer index entries coalesce across the whole copy and are waited for once, at the end.
+  const deferIndex = destination instanceof RegistryTarget ? { deferReferrersIndex: true } : {};
 
   const copyBlob = async (blob: Descriptor): Promise<void> => {
     if (await destination.exists(blob)) {
@@ -102,7 +104,7 @@ export async function copyGraph(source: Target, destination: Target, reference: 
     if (tag === undefined && (await destination.exists(descriptor))) {
       result.skipped++;
     } else {
-      await destination.push(descriptor, bytesSource(bytes), { ...signal, ...(tag === undefined ? {} : { tag }) });
+      await destination.push(descriptor, bytesSource(bytes), { ...signal, ...(tag === undefined ? {} : { tag }), ...deferIndex });
       result.manifests++;
     }
     if (options.recursive === true) await copyReferrers(descriptor, new Set([...path, descriptor.digest]));
@@ -144,5 +146,6 @@ export async function copyGraph(source: Target, destination: Target, reference: 
   };
 
   await visit(root, new Set([root.digest]), options.tag);
+  if (destination instanceof RegistryTarget) await destination.flushReferrers();
   return result;
 }

@@ -63,7 +63,7 @@ describe('copyGraph', () => {
     expect(await from.referrers(subject)).toHaveLength(200);
     const to = new RegistryTarget(registries.anonymous.host, uniqueRepository(), { client: from.client });
     const started = performance.now();
-    const result = await copyGraph(from, to, 'v1', { recursive: true, tag: 'v1', concurrency: 64 });
+    const result = await copyGraph(from, to, 'v1', { recursive: true, tag: 'v1' });
     process.stderr.write(`copy -r of 200 referrers: ${Math.round(performance.now() - started)} ms\n`);
     expect(result.manifests).toBe(201);
     expect((await to.referrers(subject)).map((d) => d.digest).sort()).toEqual(referrers.map((a) => a.descriptor.digest).sort());

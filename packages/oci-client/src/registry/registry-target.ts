@@ -53,6 +53,7 @@ export class RegistryTarget implements Target {
   private readonly referrersMode: ReferrersMode;
   private readonly taggedStore: TaggedManifestStore;
   private readonly referrersIndex: ReferrersIndexWriter;
+  private readonly deferred = new Set<Promise<void>>();
 
   constructor(registry: string, repository: string, options: RegistryTargetOptions = {}) {
     this.registry = registry;
@@ -180,9 +181,14 @@ export class RegistryTarget implements Target {
     return bytes;
   }
 
-  async push(descriptor: Descriptor, content: ContentSource, options: PushOptions & { tag?: string; mountFrom?: string } = {}): Promise<void> {
+  /**
+   * `deferReferrersIndex`: return once the manifest is stored and leave its fallback-index entry
+   * queued; `flushReferrers()` waits for the queue. Bulk copies use it so index updates of many
+   * referrers coalesce instead of each waiting its turn.
+   */
+  async push(descriptor: Descriptor, content: ContentSource, options: PushOptions & { tag?: string; mountFrom?: string; deferReferrersIndex?: boolean } = {}): Promise<void> {
     if (isManifestMediaType(descriptor.mediaType)) {
-      await this.pushManifest(descriptor, content, options.tag);
+      await this.pushManifest(descriptor, content, options.tag, options.deferReferrersIndex === true);
       return;
     }
     if (options.tag !== undefined) throw new OciError('INVALID_INPUT', 'only manifests can be tagged');
@@ -240,7 +246,16 @@ export class RegistryTarget implements Target {
     }
   }
 
-  private async pushManifest(descriptor: Descriptor, content: ContentSource, tag: string | undefined): Promise<void> {
+  /** Waits for every deferred fallback-index update; the first failure among them is thrown. */
+  async flushReferrers(): Promise<void> {
+    const pending = [...this.deferred];
+    this.deferred.clear();
+    const results = await Promise.allSettled(pending);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+  }
+
+  private async pushManifest(descriptor: Descriptor, content: ContentSource, tag: string | undefined, defer: boolean): Promise<void> {
     if (descriptor.size > this.manifestLimit) {
       throw new OciError('MANIFEST_TOO_LARGE', `manifest is ${descriptor.size} bytes, over the ${this.manifestLimit}-byte limit`);
     }
@@ -267,7 +282,14 @@ export class RegistryTarget implements Target {
     // says so with OCI-Subject; otherwise the client keeps the referrers tag schema index itself.
     const handled = headerValue(response, 'oci-subject') !== undefined && this.referrersMode === 'auto';
     if (subject !== undefined && this.referrersMode !== 'api' && !handled) {
-      await this.referrersIndex.update(subject.digest, { add: [referrerEntry(descriptor, parsed)] });
+      const update = this.referrersIndex.update(subject.digest, { add: [referrerEntry(descriptor, parsed)] });
+      if (defer) {
+        // Kept (and its rejection observed) until flushReferrers() reports it.
+        update.catch(() => undefined);
+        this.deferred.add(update);
+      } else {
+        await update;
+      }
     }
   }
 
@@ -312,7 +334,7 @@ export class RegistryTarget implements Target {
 
   async tag(descriptor: Descriptor, tag: string): Promise<void> {
     const bytes = await this.fetchManifest(descriptor);
-    await this.pushManifest(descriptor, bytesSource(bytes), tag);
+    await this.pushManifest(descriptor, bytesSource(bytes), tag, false);
   }
 
   async tags(): Promise<string[]> {
@@ -380,6 +402,7 @@ export class RegistryTarget implements Target {
   }
 
   async close(): Promise<void> {
+    await this.flushReferrers().catch(() => undefined);
     if (this.ownsClient) await this.client.close();
   }
 }

@@ -1,32 +1,12 @@
 // Graph benchmarks (issue: referrers graph): copy -r of a subject with 200 small referrers between
 // two repositories of the real registry, and a push of 1,000 small files with the default blob
 // concurrency against the same push one blob at a time (--concurrency 1).
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { bytesSource, packLayers, RegistryTarget, sha256Of } from '@sealpack/oci-client';
 import { startRegistryProcess } from '@sealpack/test-registry';
-
-const here = fileURLToPath(new URL('.', import.meta.url));
-const measure = join(here, 'measure-cli.ts');
-const bin = join(here, '..', 'packages', 'cli', 'dist', 'bin.js');
-const binFlags = (await readFile(bin, 'utf8')).split('\n')[0]?.match(/node\s+(.*)$/)?.[1]?.split(/\s+/).filter(Boolean) ?? [];
-
-function sealpack(args: string[], cwd: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...binFlags, measure, ...args], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.on('exit', () => {
-      const line = /BENCH (\{.*\})/.exec(err)?.[1];
-      const result = line === undefined ? undefined : (JSON.parse(line) as { code: number; seconds: number });
-      if (result === undefined || result.code !== 0) return reject(new Error(`sealpack ${args.slice(0, 3).join(' ')} failed:\n${err.slice(-2000)}`));
-      resolve(result.seconds);
-    });
-  });
-}
+import { sealpack } from './measure.ts';
 
 const work = await mkdtemp(join(tmpdir(), 'sealpack-graph-bench-'));
 const registry = await startRegistryProcess({ kind: 'none' });
@@ -44,7 +24,7 @@ try {
   }));
   if ((await from.referrers(subject.descriptor)).length !== 200) throw new Error('setup did not attach 200 referrers');
   await from.close();
-  const copySeconds = await sealpack(['copy', '-r', `${registry.host}/bench/graph-from:v1`, `${registry.host}/bench/graph-to:v1`, '--quiet'], work);
+  const copySeconds = (await sealpack(['copy', '-r', `${registry.host}/bench/graph-from:v1`, `${registry.host}/bench/graph-to:v1`, '--quiet'], work)).seconds;
 
   const files: string[] = [];
   for (let i = 0; i < 1000; i++) {
@@ -52,8 +32,8 @@ try {
     await writeFile(join(work, name), JSON.stringify({ i, pad: 'x'.repeat(200) }));
     files.push(name);
   }
-  const parallel = await sealpack(['push', `${registry.host}/bench/many-parallel:v1`, ...files, '--quiet'], work);
-  const serial = await sealpack(['push', `${registry.host}/bench/many-serial:v1`, ...files, '--quiet', '--concurrency', '1'], work);
+  const parallel = (await sealpack(['push', `${registry.host}/bench/many-parallel:v1`, ...files, '--quiet'], work)).seconds;
+  const serial = (await sealpack(['push', `${registry.host}/bench/many-serial:v1`, ...files, '--quiet', '--concurrency', '1'], work)).seconds;
   process.stdout.write([
     '',
     `copy -r of a subject with 200 referrers  ${copySeconds.toFixed(2)} s (target < 3 s)`,

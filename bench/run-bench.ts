@@ -3,44 +3,21 @@
 // print throughput, ratios and sealpack's peak RSS. Options: --size-mib N (default 1024), --rounds N
 // (default 3; the order of the clients rotates each round and the medians are reported), --only
 // transfer|graph (graph-bench.ts: copy -r of 200 referrers, push of 1,000 small files).
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { startRegistryProcess, type RegistryProcess } from '@sealpack/test-registry';
+import { bin, binFlags, sealpack, type Measured } from './measure.ts';
 
 const run = promisify(execFile);
-const here = fileURLToPath(new URL('.', import.meta.url));
-const measure = join(here, 'measure-cli.ts');
-const bin = join(here, '..', 'packages', 'cli', 'dist', 'bin.js');
 const sizeArg = process.argv.indexOf('--size-mib');
 const sizeMiB = sizeArg === -1 ? 1024 : Number(process.argv[sizeArg + 1]);
 if (!Number.isInteger(sizeMiB) || sizeMiB <= 0) throw new Error('--size-mib takes a whole number');
 const size = sizeMiB * 1024 * 1024;
-
-interface Measured { seconds: number; maxRssMiB?: number }
-
-// The node flags the installed `sealpack` runs with are those on its shebang line; measure with the same.
-const binFlags = (await readFile(bin, 'utf8')).split('\n')[0]?.match(/node\s+(.*)$/)?.[1]?.split(/\s+/).filter(Boolean) ?? [];
-
-async function sealpack(args: string[], cwd: string): Promise<Measured> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...binFlags, measure, ...args], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.on('exit', () => {
-      const line = /BENCH (\{.*\})/.exec(err)?.[1];
-      if (line === undefined) return reject(new Error(`sealpack ${args.join(' ')} failed:\n${err}`));
-      const result = JSON.parse(line) as { code: number; seconds: number; maxRssMiB: number };
-      if (result.code !== 0) return reject(new Error(`sealpack ${args.join(' ')} exited ${result.code}:\n${err}`));
-      resolve(result);
-    });
-  });
-}
 
 async function timed(work: () => Promise<unknown>): Promise<Measured> {
   const started = performance.now();

@@ -119,3 +119,19 @@ export function sniffManifestMediaType(bytes: Uint8Array): string {
 export function childDescriptors(parsed: ParsedManifest): Descriptor[] {
   return parsed.kind === 'manifest' ? [parsed.manifest.config, ...parsed.manifest.layers] : [...parsed.manifest.manifests];
 }
+
+/**
+ * A manifest's descriptor as an index lists it: with the artifactType (the manifest's own, else its
+ * config media type) and annotations that let a reader filter referrers without fetching each one
+ * (image-spec manifest.md; distribution-spec "Listing Referrers").
+ */
+export function indexEntryFor(descriptor: Descriptor, parsed: ParsedManifest): Descriptor {
+  const artifactType = parsed.kind === 'manifest' ? (parsed.manifest.artifactType ?? parsed.manifest.config.mediaType) : parsed.manifest.artifactType;
+  return {
+    mediaType: descriptor.mediaType,
+    digest: descriptor.digest,
+    size: descriptor.size,
+    ...(artifactType === undefined ? {} : { artifactType }),
+    ...(parsed.manifest.annotations === undefined ? {} : { annotations: { ...parsed.manifest.annotations } }),
+  };
+}

@@ -9,7 +9,7 @@ import { digestAlgorithm, digestHex, isDigest, type Digest } from '../digest.ts'
 import { OciError } from '../errors.ts';
 import { writeFileAtomic, streamToFileAtomic } from '../fs-atomic.ts';
 import { ANNOTATION_REF_NAME, isManifestMediaType, MEDIA_TYPE_IMAGE_INDEX, MEDIA_TYPE_OCTET_STREAM } from '../media-types.ts';
-import { DescriptorSchema, ImageIndexSchema, parseManifest, sniffManifestMediaType, type Descriptor, type ImageIndex } from '../schemas.ts';
+import { DescriptorSchema, ImageIndexSchema, indexEntryFor, parseManifest, sniffManifestMediaType, type Descriptor, type ImageIndex } from '../schemas.ts';
 import type { FetchOptions, PushOptions, ReferrersOptions, Target } from '../target.ts';
 import { VerifyingStream, verifyBytes } from '../verify-stream.ts';
 import { isValidTag } from '../reference.ts';
@@ -252,21 +252,9 @@ function stripRefName(entry: Descriptor): Descriptor {
   return Object.keys(others).length === 0 ? DescriptorSchema.parse(rest) : DescriptorSchema.parse({ ...rest, annotations: others });
 }
 
-/**
- * The index.json entry for a manifest: its descriptor plus, per image-spec manifest.md, the
- * artifactType and annotations that let a reader filter referrers without fetching each one.
- */
+/** The index.json entry for a manifest (see indexEntryFor). */
 function manifestEntry(descriptor: Descriptor, bytes: Uint8Array): Descriptor {
-  const parsed = parseManifest(bytes, descriptor.mediaType);
-  const m = parsed.manifest;
-  const artifactType = parsed.kind === 'manifest' ? (parsed.manifest.artifactType ?? parsed.manifest.config.mediaType) : parsed.manifest.artifactType;
-  return {
-    mediaType: descriptor.mediaType,
-    digest: descriptor.digest,
-    size: descriptor.size,
-    ...(artifactType === undefined ? {} : { artifactType }),
-    ...(m.annotations === undefined ? {} : { annotations: { ...m.annotations } }),
-  };
+  return indexEntryFor(descriptor, parseManifest(bytes, descriptor.mediaType));
 }
 
 function addToIndex(index: ImageIndex, entry: Descriptor, tag: string | undefined): ImageIndex {

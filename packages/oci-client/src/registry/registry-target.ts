@@ -6,7 +6,7 @@ import { OciError } from '../errors.ts';
 import { DEFAULT_MANIFEST_LIMIT } from '../limits.ts';
 import { isManifestMediaType, MANIFEST_MEDIA_TYPES, MEDIA_TYPE_OCTET_STREAM } from '../media-types.ts';
 import { isLoopbackRegistry, isValidTag, registryApiHost } from '../reference.ts';
-import { ImageIndexSchema, parseManifest, sniffManifestMediaType, type Descriptor } from '../schemas.ts';
+import { ImageIndexSchema, indexEntryFor, parseManifest, sniffManifestMediaType, type Descriptor } from '../schemas.ts';
 import type { FetchOptions, PushOptions, ReferrersOptions, Target } from '../target.ts';
 import { verifyBytes } from '../verify-stream.ts';
 import { downloadBlob, downloadBlobToFile } from './blob-download.ts';
@@ -282,7 +282,7 @@ export class RegistryTarget implements Target {
     // says so with OCI-Subject; otherwise the client keeps the referrers tag schema index itself.
     const handled = headerValue(response, 'oci-subject') !== undefined && this.referrersMode === 'auto';
     if (subject !== undefined && this.referrersMode !== 'api' && !handled) {
-      const update = this.referrersIndex.update(subject.digest, { add: [referrerEntry(descriptor, parsed)] });
+      const update = this.referrersIndex.update(subject.digest, { add: [indexEntryFor(descriptor, parsed)] });
       if (defer) {
         // Kept (and its rejection observed) until flushReferrers() reports it.
         update.catch(() => undefined);
@@ -414,16 +414,4 @@ function linkAbort(source: AbortSignal | undefined, target: AbortController): ()
   const forward = () => target.abort(source.reason);
   source.addEventListener('abort', forward, { once: true });
   return () => source.removeEventListener('abort', forward);
-}
-
-/** image-spec manifest.md / distribution-spec "Listing Referrers": what an index entry of a referrer carries. */
-function referrerEntry(descriptor: Descriptor, parsed: ReturnType<typeof parseManifest>): Descriptor {
-  const artifactType = parsed.kind === 'manifest' ? (parsed.manifest.artifactType ?? parsed.manifest.config.mediaType) : parsed.manifest.artifactType;
-  return {
-    mediaType: descriptor.mediaType,
-    digest: descriptor.digest,
-    size: descriptor.size,
-    ...(artifactType === undefined ? {} : { artifactType }),
-    ...(parsed.manifest.annotations === undefined ? {} : { annotations: parsed.manifest.annotations }),
-  };
 }

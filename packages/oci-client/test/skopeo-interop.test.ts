@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
 import { uniqueRepository } from '@sealpack/test-registry';
-import { LayoutTarget, pullArtifact, pushFiles, RegistryTarget, sha256Of } from '../src/index.ts';
+import { backup, LayoutTarget, pullArtifact, pushFiles, RegistryTarget, sha256Of } from '../src/index.ts';
 
 const run = promisify(execFile);
 const registries = inject('registries');
@@ -44,5 +44,15 @@ describe('skopeo (Debian) reads what sealpack writes', () => {
     await run('skopeo', ['copy', '--src-tls-verify=false', `docker://${registries.anonymous.host}/${repository}:v1`, `oci:${join(dir, 'skopeo-layout')}:v1`]);
     const theirs = new LayoutTarget(join(dir, 'skopeo-layout'));
     expect((await theirs.resolve('v1')).digest).toBe(pushed.descriptor.digest);
+  });
+
+  it('skopeo reads a sealpack backup tar as an oci-archive', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sealpack-skopeo-'));
+    await writeFile(join(dir, 'a.csv'), 'id\n1\n');
+    const layout = new LayoutTarget(join(dir, 'layout'));
+    const pushed = await pushFiles(layout, [{ path: join(dir, 'a.csv') }], { tag: 'v1' });
+    await backup(layout, 'v1', join(dir, 'backup.tar'));
+    const raw = (await run('skopeo', ['inspect', '--raw', `oci-archive:${join(dir, 'backup.tar')}:v1`])).stdout;
+    expect(sha256Of(raw)).toBe(pushed.descriptor.digest);
   });
 });

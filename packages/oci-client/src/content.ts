@@ -41,17 +41,19 @@ export async function describeFile(path: string, mediaType: string, annotations?
     if (!info.isFile()) throw Object.assign(new Error(`${path} is not a regular file`), { code: 'EISDIR' });
     const size = info.size;
     const hash = createHash('sha256');
-    const buffers = [Buffer.allocUnsafe(1 << 20), Buffer.allocUnsafe(1 << 20)];
+    // No bigger than the file: a push of a thousand small files must not churn through 2 GiB.
+    const chunk = Math.max(1, Math.min(1 << 20, size));
+    const buffers = [Buffer.allocUnsafe(chunk), Buffer.allocUnsafe(chunk)];
     let position = 0;
     let which = 0;
-    let reading = handle.read(buffers[0] as Buffer, 0, (1 << 20), 0);
+    let reading = handle.read(buffers[0] as Buffer, 0, chunk, 0);
     for (;;) {
       const { bytesRead } = await reading;
       if (bytesRead === 0) break;
       const current = buffers[which] as Buffer;
       position += bytesRead;
       which = 1 - which;
-      reading = handle.read(buffers[which] as Buffer, 0, 1 << 20, position);
+      reading = handle.read(buffers[which] as Buffer, 0, chunk, position);
       hash.update(current.subarray(0, bytesRead));
     }
     if (position !== size) throw new Error(`${path} changed size while it was read`);

@@ -1,3 +1,4 @@
+import { ANNOTATION_CREATED } from './media-types.ts';
 import type { Descriptor } from './schemas.ts';
 import type { Target } from './target.ts';
 
@@ -9,7 +10,26 @@ export interface ReferrerNode {
 export interface DiscoverOptions {
   /** Levels of referrers to follow (1: direct referrers only). */
   depth?: number;
+  /** Filters for the subject's direct referrers (deeper levels are shown whole). */
   artifactType?: string;
+  annotations?: Record<string, string>;
+  /** Of the direct referrers left, only the newest by `org.opencontainers.image.created`. */
+  latest?: boolean;
+}
+
+function createdAt(descriptor: Descriptor): number {
+  const value = descriptor.annotations?.[ANNOTATION_CREATED];
+  const time = value === undefined ? Number.NaN : Date.parse(value);
+  // Undated referrers count as older than any dated one.
+  return Number.isNaN(time) ? Number.NEGATIVE_INFINITY : time;
+}
+
+function selectDirect(found: Descriptor[], options: DiscoverOptions): Descriptor[] {
+  const wanted = Object.entries(options.annotations ?? {});
+  const matching = found.filter((d) => wanted.every(([key, value]) => d.annotations?.[key] === value));
+  if (options.latest !== true || matching.length === 0) return matching;
+  const newest = matching.reduce((best, d) => (createdAt(d) > createdAt(best) ? d : best));
+  return [newest];
 }
 
 /**
@@ -20,9 +40,10 @@ export async function discoverReferrers(target: Target, subject: Descriptor, opt
   const depth = options.depth ?? 1;
   const walk = async (descriptor: Descriptor, level: number, path: Set<string>): Promise<ReferrerNode> => {
     if (level >= depth) return { descriptor, referrers: [] };
-    const found = await target.referrers(descriptor, options.artifactType === undefined || level > 0 ? {} : { artifactType: options.artifactType });
+    const direct = level === 0;
+    const found = await target.referrers(descriptor, direct && options.artifactType !== undefined ? { artifactType: options.artifactType } : {});
     const children: ReferrerNode[] = [];
-    for (const referrer of found) {
+    for (const referrer of direct ? selectDirect(found, options) : found) {
       if (path.has(referrer.digest)) continue;
       children.push(await walk(referrer, level + 1, new Set([...path, referrer.digest])));
     }

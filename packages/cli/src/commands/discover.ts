@@ -3,9 +3,12 @@ import { z } from 'zod';
 import type { Command } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { parseRef } from '../global-options.ts';
+import { parseAnnotations } from '../annotations.ts';
 
 const DiscoverValues = z.object({
   'artifact-type': z.string().min(1).optional(),
+  annotation: z.array(z.string()).optional(),
+  latest: z.boolean().optional(),
   depth: z.coerce.number().int().min(1).max(32).optional(),
   format: z.enum(['tree', 'table', 'json']).optional(),
 });
@@ -32,10 +35,12 @@ function toJson(node: ReferrerNode): unknown {
 
 export const discoverCommand: Command = {
   path: ['discover'],
-  usage: 'sealpack discover REF [--artifact-type T] [--depth N] [--format tree|table|json]',
+  usage: 'sealpack discover REF [--artifact-type T] [-a KEY=VALUE]... [--latest] [--depth N] [--format tree|table|json]',
   summary: 'show the referrers graph (signatures, SBOMs, provenance) of an artifact',
   options: {
     'artifact-type': { type: 'string' },
+    annotation: { type: 'string', short: 'a', multiple: true },
+    latest: { type: 'boolean' },
     depth: { type: 'string' },
     format: { type: 'string', short: 'o' },
   },
@@ -48,6 +53,8 @@ export const discoverCommand: Command = {
     const root = await discoverReferrers(target, subject, {
       depth: parsed.data.depth ?? 8,
       ...(parsed.data['artifact-type'] === undefined ? {} : { artifactType: parsed.data['artifact-type'] }),
+      annotations: parseAnnotations(parsed.data.annotation ?? []),
+      latest: parsed.data.latest === true,
     });
     const format = out.options.json ? 'json' : (parsed.data.format ?? 'tree');
     const pinned = pinnedReference(ref, subject.digest);

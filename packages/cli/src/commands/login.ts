@@ -3,6 +3,7 @@ import { eraseDockerCredential, pingRegistry, staticCredential, storeDockerCrede
 import type { Command } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { readStdin } from '../io.ts';
+import { readSecret } from '../read-secret.ts';
 import { parseRegistryHost } from '../registry-host.ts';
 
 export const loginCommand: Command = {
@@ -19,15 +20,12 @@ export const loginCommand: Command = {
       password = (await readStdin(io)).replace(/\r?\n$/, '');
     } else {
       if (io.stdin.isTTY !== true) throw new UsageError('no terminal to ask for a password: use -u USER --password-stdin');
-      const rl = createInterface({ input: io.stdin, output: io.stderr, terminal: true });
-      username ??= (await rl.question('Username: ')).trim();
-      // Keep the typed password off the screen.
-      const muted = rl as unknown as { _writeToOutput?: (s: string) => void };
-      io.stderr.write('Password: ');
-      muted._writeToOutput = () => {};
-      password = await rl.question('');
-      rl.close();
-      io.stderr.write('\n');
+      if (username === undefined) {
+        const rl = createInterface({ input: io.stdin, output: io.stderr, terminal: true });
+        username = (await rl.question('Username: ')).trim();
+        rl.close();
+      }
+      password = await readSecret(io, 'Password: ');
     }
     if (username === undefined || username.length === 0 || password.length === 0) throw new UsageError('username and password must not be empty');
     await pingRegistry(host, {

@@ -83,7 +83,17 @@ export async function copyGraph(source: Target, destination: Target, reference: 
   // Referrer index entries coalesce across the whole copy and are waited for once, at the end.
   const deferIndex = destination instanceof RegistryTarget ? { deferReferrersIndex: true } : {};
 
-  const copyBlob = async (blob: Descriptor): Promise<void> => {
+  // One copy per blob digest: many referrers share a blob (the empty config), and distribution 2.8
+  // was seen to fail manifests (DIGEST_INVALID) while it mounted one blob many times at once.
+  const blobCopies = new Map<string, Promise<void>>();
+  const copyBlob = (blob: Descriptor): Promise<void> => {
+    const known = blobCopies.get(blob.digest);
+    if (known !== undefined) return known;
+    const work = copyBlobOnce(blob);
+    blobCopies.set(blob.digest, work);
+    return work;
+  };
+  const copyBlobOnce = async (blob: Descriptor): Promise<void> => {
     if (await destination.exists(blob)) {
       result.skipped++;
       return;

@@ -14,6 +14,7 @@ import { resolveCommand } from './commands/resolve.ts';
 import { tagCommand } from './commands/tag.ts';
 import { tagsCommand } from './commands/tags.ts';
 import { UsageError } from './errors.ts';
+import { parseOptions } from './command-input.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
 import { GLOBAL_OPTIONS, GlobalValuesSchema, openRefTarget, outputOptions, targetOptions } from './global-options.ts';
 import type { CliIo } from './io.ts';
@@ -93,10 +94,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     } catch (error) {
       throw new UsageError(`${(error as Error).message.split('\n')[0]} (usage: ${command.usage})`);
     }
-    const globals = GlobalValuesSchema.safeParse(Object.fromEntries(Object.entries(parsed.values).filter(([k]) => k in GLOBAL_OPTIONS)));
-    if (!globals.success) throw new UsageError(globals.error.issues[0]?.message ?? 'invalid options');
-    out = new Output(io, outputOptions(globals.data));
-    if (globals.data.help === true) {
+    const globals = parseOptions(GlobalValuesSchema, Object.fromEntries(Object.entries(parsed.values).filter(([k]) => k in GLOBAL_OPTIONS)));
+    out = new Output(io, outputOptions(globals));
+    if (globals.help === true) {
       io.stdout.write(`${commandHelp(command)}\n`);
       return EXIT.OK;
     }
@@ -105,9 +105,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const context: CommandContext = {
       io,
       out,
-      values: { ...(parsed.values as Record<string, unknown>), ...globals.data },
+      values: { ...(parsed.values as Record<string, unknown>), ...globals },
       positionals: parsed.positionals,
-      targetOptions: async () => (options ??= await targetOptions(globals.data, io, log)),
+      targetOptions: async () => (options ??= await targetOptions(globals, io, log)),
       open: async (ref: Reference) => {
         const target = openRefTarget(ref, await context.targetOptions(), io);
         opened.push(target);

@@ -1,8 +1,8 @@
-import { resolve } from 'node:path';
-import { parseFileArgument, pinnedReference, pushFiles, referenceSelector } from '@sealpack/oci-client';
+import { pinnedReference, pushFiles, referenceSelector } from '@sealpack/oci-client';
 import { z } from 'zod';
 import type { Command } from '../command.ts';
 import { parseAnnotations } from '../annotations.ts';
+import { createdTime, fileArguments, parseOptions } from '../command-input.ts';
 import { UsageError } from '../errors.ts';
 import { parseRef } from '../global-options.ts';
 
@@ -20,26 +20,21 @@ export const attachCommand: Command = {
     annotation: { type: 'string', short: 'a', multiple: true },
   },
   async run({ values, positionals, out, io, open }) {
-    const parsed = AttachValues.safeParse(values);
-    if (!parsed.success) throw new UsageError(parsed.error.issues[0]?.message ?? 'invalid options');
+    const options = parseOptions(AttachValues, values);
     const [subjectText, ...fileArgs] = positionals;
     const ref = parseRef(subjectText, 'SUBJECT');
     if (fileArgs.length === 0) throw new UsageError('attach needs at least one FILE');
     const target = await open(ref);
     const subject = await target.resolve(referenceSelector(ref) ?? 'latest');
-    const epoch = io.env.SOURCE_DATE_EPOCH;
-    const result = await pushFiles(target, fileArgs.map((arg) => {
-      const file = parseFileArgument(arg);
-      return { ...file, path: resolve(io.cwd, file.path) };
-    }), {
-      artifactType: parsed.data['artifact-type'],
-      annotations: parseAnnotations(parsed.data.annotation ?? []),
+    const result = await pushFiles(target, fileArguments(fileArgs, io.cwd), {
+      artifactType: options['artifact-type'],
+      annotations: parseAnnotations(options.annotation ?? []),
       subject,
-      ...(epoch !== undefined && /^\d+$/.test(epoch) ? { created: new Date(Number(epoch) * 1000) } : {}),
+      created: createdTime(io.env, false),
     });
     const pinned = pinnedReference(ref, result.descriptor.digest);
     if (out.options.json) {
-      out.json({ reference: pinned, digest: result.descriptor.digest, artifactType: parsed.data['artifact-type'], subject: pinnedReference(ref, subject.digest) });
+      out.json({ reference: pinned, digest: result.descriptor.digest, artifactType: options['artifact-type'], subject: pinnedReference(ref, subject.digest) });
       return;
     }
     out.line(`Attached to ${pinnedReference(ref, subject.digest)}`);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Command } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { parseRef } from '../global-options.ts';
+import { parseOptions } from '../command-input.ts';
 
 const CopyValues = z.object({
   recursive: z.boolean().optional(),
@@ -18,8 +19,7 @@ export const copyCommand: Command = {
     concurrency: { type: 'string' },
   },
   async run({ values, positionals, out, open }) {
-    const parsed = CopyValues.safeParse(values);
-    if (!parsed.success) throw new UsageError(parsed.error.issues[0]?.message ?? 'invalid options');
+    const options = parseOptions(CopyValues, values);
     const [srcText, dstText] = positionals;
     const src = parseRef(srcText, 'SRC');
     const dst = parseRef(dstText, 'DST');
@@ -28,8 +28,8 @@ export const copyCommand: Command = {
     // As oras: the destination tag defaults to the source tag when the source named one.
     const tag = dst.tag ?? src.tag;
     const result = await copyGraph(await open(src), await open(dst), selector, {
-      recursive: parsed.data.recursive === true,
-      ...(parsed.data.concurrency === undefined ? {} : { concurrency: parsed.data.concurrency }),
+      recursive: options.recursive === true,
+      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
       ...(tag === undefined ? {} : { tag }),
       onWarning: (warning) => out.warn(warning),
     });

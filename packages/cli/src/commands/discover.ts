@@ -1,8 +1,8 @@
 import { discoverReferrers, pinnedReference, referenceSelector, type ReferrerNode } from '@sealpack/oci-client';
 import { z } from 'zod';
 import type { Command } from '../command.ts';
-import { UsageError } from '../errors.ts';
 import { parseRef } from '../global-options.ts';
+import { parseOptions } from '../command-input.ts';
 import { parseAnnotations } from '../annotations.ts';
 
 const DiscoverValues = z.object({
@@ -45,18 +45,17 @@ export const discoverCommand: Command = {
     format: { type: 'string', short: 'o' },
   },
   async run({ values, positionals, out, open }) {
-    const parsed = DiscoverValues.safeParse(values);
-    if (!parsed.success) throw new UsageError(parsed.error.issues[0]?.message ?? 'invalid options');
+    const options = parseOptions(DiscoverValues, values);
     const ref = parseRef(positionals[0]);
     const target = await open(ref);
     const subject = await target.resolve(referenceSelector(ref) ?? 'latest');
     const root = await discoverReferrers(target, subject, {
-      depth: parsed.data.depth ?? 8,
-      ...(parsed.data['artifact-type'] === undefined ? {} : { artifactType: parsed.data['artifact-type'] }),
-      annotations: parseAnnotations(parsed.data.annotation ?? []),
-      latest: parsed.data.latest === true,
+      depth: options.depth ?? 8,
+      ...(options['artifact-type'] === undefined ? {} : { artifactType: options['artifact-type'] }),
+      annotations: parseAnnotations(options.annotation ?? []),
+      latest: options.latest === true,
     });
-    const format = out.options.json ? 'json' : (parsed.data.format ?? 'tree');
+    const format = out.options.json ? 'json' : (options.format ?? 'tree');
     const pinned = pinnedReference(ref, subject.digest);
     if (format === 'json') {
       out.json({ reference: pinned, ...(toJson(root) as object) });

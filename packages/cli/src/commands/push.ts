@@ -1,10 +1,10 @@
-import { parseFileArgument, pinnedReference, pushFiles, referenceSelector } from '@sealpack/oci-client';
+import { pinnedReference, pushFiles, referenceSelector } from '@sealpack/oci-client';
 import { z } from 'zod';
 import type { Command } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { parseRef } from '../global-options.ts';
 import { parseAnnotations } from '../annotations.ts';
-import { resolve } from 'node:path';
+import { createdTime, fileArguments, parseOptions } from '../command-input.ts';
 
 const PushValues = z.object({
   'artifact-type': z.string().min(1).optional(),
@@ -26,9 +26,7 @@ export const pushCommand: Command = {
     reproducible: { type: 'boolean' },
   },
   async run({ values, positionals, out, io, open }) {
-    const parsed = PushValues.safeParse(values);
-    if (!parsed.success) throw new UsageError(parsed.error.issues[0]?.message ?? 'invalid options');
-    const options = parsed.data;
+    const options = parseOptions(PushValues, values);
     const [refText, ...fileArgs] = positionals;
     const ref = parseRef(refText);
     if (ref.digest !== undefined) throw new UsageError('push takes a tag, not a digest: the digest is what push computes');
@@ -41,18 +39,12 @@ export const pushCommand: Command = {
       if (selector === undefined) throw new UsageError('--subject needs a tag or digest');
       subject = await (await open(subjectRef)).resolve(selector);
     }
-    // SOURCE_DATE_EPOCH (reproducible-builds.org) fixes the created time; --reproducible alone drops it.
-    const epoch = io.env.SOURCE_DATE_EPOCH;
-    const created = epoch !== undefined && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : options.reproducible === true ? null : new Date();
     const progress = out.progress('push');
-    const result = await pushFiles(target, fileArgs.map((arg) => {
-      const file = parseFileArgument(arg);
-      return { ...file, path: resolve(io.cwd, file.path) };
-    }), {
+    const result = await pushFiles(target, fileArguments(fileArgs, io.cwd), {
       tag: ref.tag ?? 'latest',
       ...(options['artifact-type'] === undefined ? {} : { artifactType: options['artifact-type'] }),
       annotations: parseAnnotations(options.annotation ?? []),
-      created,
+      created: createdTime(io.env, options.reproducible === true),
       ...(subject === undefined ? {} : { subject }),
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
       onProgress: (sent, total) => progress.update(sent, total),

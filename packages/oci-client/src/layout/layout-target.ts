@@ -34,6 +34,7 @@ export class LayoutTarget implements Target {
   readonly root: string;
   readonly location: string;
   private readonly manifestLimit: number;
+  private readonly referrerCache = new Map<string, { subject: string | undefined; entry: Descriptor }>();
 
   constructor(root: string, options: LayoutTargetOptions = {}) {
     this.root = resolvePath(root);
@@ -217,15 +218,33 @@ export class LayoutTarget implements Target {
     const found = new Map<string, Descriptor>();
     for (const entry of index.manifests) {
       if (found.has(entry.digest) || entry.digest === subject.digest) continue;
-      const bytes = await this.fetchManifest(stripRefName(entry)).catch(() => undefined);
-      if (bytes === undefined) continue;
-      const parsed = parseManifest(bytes, entry.mediaType);
-      if (parsed.manifest.subject?.digest !== subject.digest) continue;
-      const descriptor = manifestEntry(stripRefName(entry), bytes);
-      if (options.artifactType !== undefined && descriptor.artifactType !== options.artifactType) continue;
-      found.set(entry.digest, descriptor);
+      const known = await this.referrerInfo(stripRefName(entry));
+      if (known === undefined || known.subject !== subject.digest) continue;
+      if (options.artifactType !== undefined && known.entry.artifactType !== options.artifactType) continue;
+      found.set(entry.digest, known.entry);
     }
     return [...found.values()];
+  }
+
+  /**
+   * A manifest's subject and index entry, read once per digest: content is immutable under its
+   * digest, so walking a graph of n referrers reads each manifest once instead of once per level.
+   */
+  private async referrerInfo(descriptor: Descriptor): Promise<{ subject: string | undefined; entry: Descriptor } | undefined> {
+    const cached = this.referrerCache.get(descriptor.digest);
+    if (cached !== undefined) return cached;
+    let bytes: Uint8Array;
+    try {
+      bytes = await this.fetchManifest(descriptor);
+    } catch (error) {
+      // index.json naming a manifest whose blob is gone: nothing to list.
+      if (error instanceof OciError && error.code === 'NOT_FOUND') return undefined;
+      throw error;
+    }
+    const parsed = parseManifest(bytes, descriptor.mediaType);
+    const info = { subject: parsed.manifest.subject?.digest, entry: indexEntryFor(descriptor, parsed) };
+    this.referrerCache.set(descriptor.digest, info);
+    return info;
   }
 
   async close(): Promise<void> {}

@@ -117,6 +117,12 @@ describe('registry operations on distribution 2.8', () => {
       expect(new Set(scopeSets).size).toBe(scopeSets.length);
       expect(scopeSets).toContain(`repository:${repository}:pull,push`);
       expect(tokens.requests.every((r) => r.user === TEST_USER)).toBe(true);
+      // A cross-repository mount needs one token for two scopes: pull on the source, push here.
+      const other = new RegistryTarget(registry.host, uniqueRepository(), { client: target.client });
+      const blob = artifact.layers[0]!;
+      await other.push(blob.descriptor, blob.source, { mountFrom: repository });
+      expect(await other.exists(blob.descriptor)).toBe(true);
+      expect(tokens.requests.some((r) => r.scopes.includes(`repository:${repository}:pull`) && r.scopes.includes(`repository:${other.repository}:pull,push`))).toBe(true);
       await target.close();
       const anonymous = new RegistryTarget(registry.host, repository);
       await expect(anonymous.resolve('v1')).rejects.toMatchObject({ code: 'UNAUTHORIZED' });

@@ -30,3 +30,12 @@ export async function startFakeRegistry(handler: (req: IncomingMessage, res: Ser
     }),
   };
 }
+
+/** The whole body of a request a fake registry received. */
+export function readRequestBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+  });
+}

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 export { startRegistryProcess, type RegistryProcess, type RegistryAuth } from './registry-process.ts';
 export { startTokenServer, type TokenServer } from './token-server.ts';
 export { startFaultProxy, type FaultProxy } from './fault-proxy.ts';
-export { startFakeRegistry, type FakeRegistry } from './fake-registry.ts';
+export { readRequestBody, startFakeRegistry, type FakeRegistry } from './fake-registry.ts';
 
 export { startTokenAuthRegistry, fixturePath, TEST_USER, TEST_PASSWORD, TOKEN_ISSUER, TOKEN_SERVICE, type TokenAuthRegistry } from './token-registry.ts';
 

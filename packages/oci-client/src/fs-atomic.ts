@@ -4,26 +4,16 @@ import { dirname, join, basename } from 'node:path';
 import type { Readable } from 'node:stream';
 
 /** A sibling temp name: same directory so the final rename is atomic (POSIX rename(2)). */
-export function tempPathFor(finalPath: string): string {
+function tempPathFor(finalPath: string): string {
   return join(dirname(finalPath), `.${basename(finalPath)}.${randomBytes(6).toString('hex')}.tmp`);
 }
 
-/** Writes bytes to a temp file, fsyncs, and renames over the final path: readers see old or new, never half. */
+/**
+ * Writes small metadata (index.json, oci-layout, config.json) atomically and durably: fsynced
+ * before the rename, so readers see the old file or the new one, never half of one.
+ */
 export async function writeFileAtomic(finalPath: string, bytes: Uint8Array | string, mode = 0o644): Promise<void> {
-  const temp = tempPathFor(finalPath);
-  try {
-    const handle = await open(temp, 'wx', mode);
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, finalPath);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
+  await writeFileAtomicWith(finalPath, (writer) => writer.write(typeof bytes === 'string' ? Buffer.from(bytes) : bytes), { mode, sync: true });
 }
 
 /** Bytes gathered before one writev: big enough that syscalls stop mattering, small enough for memory. */
@@ -68,14 +58,15 @@ export class BatchedFileWriter {
  * Creates `finalPath` from whatever `fill` writes, atomically: a temp file beside it, renamed into
  * place only if `fill` (which is expected to verify the content) succeeds; removed otherwise.
  */
-export async function writeFileAtomicWith(finalPath: string, fill: (writer: BatchedFileWriter) => Promise<void>, mode = 0o644): Promise<void> {
+export async function writeFileAtomicWith(finalPath: string, fill: (writer: BatchedFileWriter) => Promise<void>, options: { mode?: number; sync?: boolean } = {}): Promise<void> {
   const temp = tempPathFor(finalPath);
   try {
-    const handle = await open(temp, 'wx', mode);
+    const handle = await open(temp, 'wx', options.mode ?? 0o644);
     try {
       const writer = new BatchedFileWriter(handle);
       await fill(writer);
       await writer.flush();
+      if (options.sync === true) await handle.sync();
     } finally {
       await handle.close();
     }
@@ -94,7 +85,7 @@ export async function streamToFileAtomic(source: Readable, finalPath: string, mo
   try {
     await writeFileAtomicWith(finalPath, async (writer) => {
       for await (const chunk of source) await writer.write(chunk as Uint8Array);
-    }, mode);
+    }, { mode });
   } catch (error) {
     source.destroy();
     throw error;

@@ -26,10 +26,6 @@ export class VerifyingStream extends Transform {
     this.onProgress = onProgress;
   }
 
-  get bytesSeen(): number {
-    return this.seen;
-  }
-
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.seen += chunk.byteLength;
     if (this.seen > this.descriptor.size) {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fixturePath as fixture, startFakeRegistry, type FakeRegistry } from '@sealpack/test-registry';
+import { fixturePath as fixture, readRequestBody, startFakeRegistry, type FakeRegistry } from '@sealpack/test-registry';
 import { bytesSource, RegistryTarget, sha256Of, staticCredential } from '../src/index.ts';
 
 const fastRetry = { attempts: 2, baseDelayMs: 5, maxDelayMs: 10 };
@@ -10,14 +10,6 @@ afterEach(async () => {
   await fake?.stop();
   fake = undefined;
 });
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-  });
-}
 
 describe('distribution-spec details a full registry uses', () => {
   it('follows Link pagination for tags (distribution-spec "Listing Tags") and sorts the union', async () => {
@@ -37,7 +29,7 @@ describe('distribution-spec details a full registry uses', () => {
     const received: Buffer[] = [];
     const patches: number[] = [];
     fake = await startFakeRegistry((req, res) => {
-      void readBody(req).then((body) => {
+      void readRequestBody(req).then((body) => {
         if (req.method === 'HEAD') return void res.writeHead(404).end();
         if (req.method === 'POST') return void res.writeHead(202, { location: '/v2/data/x/blobs/uploads/s1', 'oci-chunk-min-length': '3000' }).end();
         if (req.method === 'PATCH') {
@@ -60,7 +52,7 @@ describe('distribution-spec details a full registry uses', () => {
     const tokenRequests: string[] = [];
     fake = await startFakeRegistry((req, res) => {
       if (req.url?.startsWith('/token') === true) {
-        void readBody(req).then((body) => {
+        void readRequestBody(req).then((body) => {
           tokenRequests.push(`${req.method} ${body.toString()}`);
           res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: 'access-1', expires_in: 300 }));
         });

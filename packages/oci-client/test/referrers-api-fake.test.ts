@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeRegistry, type FakeRegistry } from '@sealpack/test-registry';
+import { readRequestBody, startFakeRegistry, type FakeRegistry } from '@sealpack/test-registry';
 import { bytesSource, packLayers, referrersTag, RegistryTarget, sha256Of, type Descriptor } from '../src/index.ts';
 
 let fake: FakeRegistry | undefined;
@@ -8,14 +8,6 @@ afterEach(async () => {
   await fake?.stop();
   fake = undefined;
 });
-
-function body(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-  });
-}
 
 /**
  * Manifests in memory, served by tag or digest, with ETags and If-Match honoured (412 on a stale
@@ -27,7 +19,7 @@ function manifestRegistry(options: { ociSubject: boolean }) {
   let version = 0;
   const etags = new Map<string, string>();
   const handler = (req: IncomingMessage, res: ServerResponse) => {
-    void body(req).then((bytes) => {
+    void readRequestBody(req).then((bytes) => {
       const match = /^\/v2\/(.+)\/(manifests|blobs)\/([^/?]+)/.exec(new URL(req.url ?? '/', 'http://x').pathname);
       if (req.method === 'POST') return void res.writeHead(202, { location: '/v2/data/x/blobs/uploads/u' }).end();
       if (req.method === 'PUT' && req.url?.includes('/blobs/uploads/') === true) return void res.writeHead(201).end();

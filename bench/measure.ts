@@ -1,5 +1,6 @@
-// Runs a sealpack command through measure-cli.ts with the node flags the installed bin uses (its
-// shebang line), and returns the wall time and peak RSS the command itself reported.
+// Runs a sealpack command the way the installed bin runs (the environment and node flags of its
+// shebang line) and returns the wall time seen from outside, start-up included, and the peak RSS
+// the command reported.
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -7,8 +8,18 @@ import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 export const bin = join(here, '..', 'packages', 'cli', 'dist', 'bin.js');
-const measure = join(here, 'measure-cli.ts');
-export const binFlags: string[] = (await readFile(bin, 'utf8')).split('\n')[0]?.match(/node\s+(.*)$/)?.[1]?.split(/\s+/).filter(Boolean) ?? [];
+const measure = join(here, 'measure-cli.mjs');
+
+/** `#!/usr/bin/env -S NAME=VALUE… node FLAGS…` split into its environment and its node flags. */
+function parseShebang(line: string): { env: Record<string, string>; flags: string[] } {
+  const words = line.replace(/^#!\S*env\s+-S\s+/, '').split(/\s+/).filter(Boolean);
+  const nodeAt = words.indexOf('node');
+  if (nodeAt === -1) throw new Error(`cannot read the bin's shebang: ${line}`);
+  const env = Object.fromEntries(words.slice(0, nodeAt).map((word) => word.split('=', 2) as [string, string]));
+  return { env, flags: words.slice(nodeAt + 1) };
+}
+
+export const shebang = parseShebang((await readFile(bin, 'utf8')).split('\n')[0] ?? '');
 
 export interface Measured {
   seconds: number;
@@ -17,14 +28,16 @@ export interface Measured {
 
 export function sealpack(args: string[], cwd: string): Promise<Measured> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...binFlags, measure, ...args], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+    const started = performance.now();
+    const child = spawn(process.execPath, [...shebang.flags, measure, ...args], { cwd, env: { ...process.env, ...shebang.env }, stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr.on('data', (c: Buffer) => (err += c.toString()));
     child.on('exit', () => {
+      const seconds = (performance.now() - started) / 1000;
       const line = /BENCH (\{.*\})/.exec(err)?.[1];
-      const result = line === undefined ? undefined : (JSON.parse(line) as { code: number; seconds: number; maxRssMiB: number });
+      const result = line === undefined ? undefined : (JSON.parse(line) as { code: number; maxRssMiB: number });
       if (result === undefined || result.code !== 0) return reject(new Error(`sealpack ${args.slice(0, 3).join(' ')} failed:\n${err.slice(-2000)}`));
-      resolve({ seconds: result.seconds, maxRssMiB: result.maxRssMiB });
+      resolve({ seconds, maxRssMiB: result.maxRssMiB });
     });
   });
 }

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startRegistryProcess, type RegistryProcess } from '@sealpack/test-registry';
-import { bin, binFlags, sealpack, type Measured } from './measure.ts';
+import { bin, sealpack, shebang, type Measured } from './measure.ts';
 
 const run = promisify(execFile);
 const sizeArg = process.argv.indexOf('--size-mib');
@@ -87,7 +87,7 @@ const stopAll = async () => {
   await Promise.all(registries.splice(0).map((r) => r.stop()));
 };
 try {
-  process.stdout.write(`sealpack bench: ${sizeMiB} MiB artifact, ${rounds} round(s), medians, Debian docker-registry on 127.0.0.1, node ${process.version} ${binFlags.join(' ')}\n`);
+  process.stdout.write(`sealpack bench: ${sizeMiB} MiB artifact, ${rounds} round(s), medians, Debian docker-registry on 127.0.0.1, node ${process.version}, bin runs with ${[...Object.entries(shebang.env).map(([k, v]) => `${k}=${v}`), ...shebang.flags].join(' ')}\n`);
   const file = join(work, 'big.bin');
   const digest = await makeFile(file);
   await sealpack(['push', `ocidir://${join(work, 'layout')}:v1`, file, '--quiet'], work);

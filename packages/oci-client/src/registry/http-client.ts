@@ -1,11 +1,12 @@
 import type { Readable } from 'node:stream';
 import { setTimeout as sleepFor } from 'node:timers/promises';
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import { OciError, type OciErrorCode } from '../errors.ts';
 import { anonymous, type Credential, type CredentialProvider } from './credentials.ts';
 import { backoffDelay, DEFAULT_RETRY, isRetryableStatus, parseRetryAfter, type RetryPolicy } from './retry.ts';
 import { parseWwwAuthenticate, type AuthChallenge } from './www-authenticate.ts';
+import { Agent, request } from './undici-parts.ts';
 
 export interface HttpClientOptions {
   credentials?: CredentialProvider;

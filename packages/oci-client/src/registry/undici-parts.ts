@@ -1,0 +1,22 @@
+import { createRequire } from 'node:module';
+import type { Agent as UndiciAgent, Dispatcher } from 'undici';
+
+// undici's index also loads fetch, WebSocket, EventSource, the cache and the mock layers, none of
+// which sealpack uses: loading only the Agent and the request API measured 25 -> 14 MB of RSS at
+// start, which counts against the 128 MB peak a whole transfer may use. undici has no `exports`
+// map, so these paths are public files of the exactly pinned version; the tests run through them.
+const requireUndici = createRequire(import.meta.url);
+
+export const Agent = requireUndici('undici/lib/dispatcher/agent.js') as typeof UndiciAgent;
+
+const apiRequest = requireUndici('undici/lib/api/api-request.js') as (
+  this: Dispatcher,
+  options: Dispatcher.RequestOptions,
+) => Promise<Dispatcher.ResponseData>;
+
+/** undici's `request(url, { dispatcher })`, without the index that attaches it to every dispatcher. */
+export function request(url: string | URL, options: Omit<Dispatcher.RequestOptions, 'origin' | 'path'> & { dispatcher: Dispatcher }): Promise<Dispatcher.ResponseData> {
+  const { dispatcher, ...rest } = options;
+  const parsed = new URL(url);
+  return apiRequest.call(dispatcher, { ...rest, origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` });
+}

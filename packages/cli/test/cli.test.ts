@@ -93,6 +93,22 @@ describe('sealpack push / resolve / pull / tag / tags (oras spelling, real regis
   });
 });
 
+describe('the file-digest cache', () => {
+  // The package's own manifest: a file changed long before the test, as a cache requires.
+  const settled = fileURLToPath(new URL('../package.json', import.meta.url));
+
+  it('push remembers what it hashed under SEALPACK_CACHE_DIR; --no-digest-cache leaves no trace', async () => {
+    const withCache = { HOME: cwd, SEALPACK_CACHE_DIR: join(cwd, 'cache') };
+    expect((await runCli(['push', `ocidir://${join(cwd, 'layout')}:v1`, settled, '--quiet'], { cwd, env: withCache })).code).toBe(0);
+    const saved = JSON.parse(await readFile(join(cwd, 'cache', 'file-digests.json'), 'utf8')) as { entries: Record<string, { digest: string }> };
+    expect(saved.entries[settled]?.digest).toBe(sha(await readFile(settled)));
+
+    const without = { HOME: cwd, SEALPACK_CACHE_DIR: join(cwd, 'no-cache') };
+    expect((await runCli(['push', `ocidir://${join(cwd, 'layout')}:v2`, settled, '--quiet', '--no-digest-cache'], { cwd, env: without })).code).toBe(0);
+    await expect(readFile(join(cwd, 'no-cache', 'file-digests.json'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
+
 describe('errors: one line, the documented exit code, no stack trace unless --debug', () => {
   it.each<[string[], number, RegExp]>([
     [['push', 'UPPER/Case:v1', 'notes.txt'], 2, /invalid reference/],

@@ -2,7 +2,9 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
+import { stat } from 'node:fs/promises';
 import { digestAlgorithm, type Digest } from './digest.ts';
+import { fileIdentity, sameIdentity, type DigestCache } from './digest-cache.ts';
 import type { Descriptor } from './schemas.ts';
 
 /**
@@ -29,17 +31,34 @@ export function fileSource(path: string, size: number): ContentSource {
   };
 }
 
+export interface DescribeFileOptions {
+  /** Answers for a file hashed before and unchanged since; learns the digests hashed now. */
+  cache?: DigestCache;
+}
+
+/** The digest a cache holds for the file as it is now, if any (a stat, no read). */
+export async function cachedDigest(path: string, cache: DigestCache): Promise<Digest | undefined> {
+  const info = await stat(path, { bigint: true });
+  return info.isFile() ? cache.lookup(path, fileIdentity(info)) : undefined;
+}
+
 /**
  * Hashes a file in one pass and constant memory: two reused 1 MiB buffers, one being read while the
  * other is hashed. (A read stream allocates a fresh buffer per read, and hundreds of MiB of them
- * waiting for the GC showed up as peak RSS.)
+ * waiting for the GC showed up as peak RSS.) A file that changes while it is read is an error, not
+ * a digest of half of each version.
  */
-export async function describeFile(path: string, mediaType: string, annotations?: Record<string, string>): Promise<Descriptor> {
+export async function describeFile(path: string, mediaType: string, annotations?: Record<string, string>, options: DescribeFileOptions = {}): Promise<Descriptor> {
+  const withAnnotations = (digest: Digest, size: number): Descriptor => ({ mediaType, digest, size, ...(annotations === undefined ? {} : { annotations }) });
   const handle = await open(path, 'r');
   try {
-    const info = await handle.stat();
-    if (!info.isFile()) throw Object.assign(new Error(`${path} is not a regular file`), { code: 'EISDIR' });
-    const size = info.size;
+    const before = await handle.stat({ bigint: true });
+    if (!before.isFile()) throw Object.assign(new Error(`${path} is not a regular file`), { code: 'EISDIR' });
+    const identity = fileIdentity(before);
+    const known = options.cache?.lookup(path, identity);
+    if (known !== undefined) return withAnnotations(known, identity.size);
+    const hashStarted = Date.now();
+    const size = identity.size;
     const hash = createHash('sha256');
     // No bigger than the file: a push of a thousand small files must not churn through 2 GiB.
     const chunk = Math.max(1, Math.min(1 << 20, size));
@@ -56,9 +75,12 @@ export async function describeFile(path: string, mediaType: string, annotations?
       reading = handle.read(buffers[which] as Buffer, 0, chunk, position);
       hash.update(current.subarray(0, bytesRead));
     }
-    if (position !== size) throw new Error(`${path} changed size while it was read`);
+    if (position !== size || !sameIdentity(identity, fileIdentity(await handle.stat({ bigint: true })))) {
+      throw Object.assign(new Error(`${path} changed while it was read`), { code: 'ECHANGED' });
+    }
     const digest: Digest = `sha256:${hash.digest('hex')}`;
-    return { mediaType, digest, size, ...(annotations === undefined ? {} : { annotations }) };
+    options.cache?.remember(path, identity, digest, hashStarted);
+    return withAnnotations(digest, size);
   } finally {
     await handle.close();
   }

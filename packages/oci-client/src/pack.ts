@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
-import { describeFile, fileSource, bytesSource, type ContentSource } from './content.ts';
+import { describeFile, fileSource, bytesSource, type ContentSource, type DescribeFileOptions } from './content.ts';
 import { sha256Of } from './digest.ts';
 import { OciError } from './errors.ts';
 import { ANNOTATION_CREATED, ANNOTATION_TITLE, EMPTY_JSON_BYTES, EMPTY_JSON_DIGEST, MEDIA_TYPE_EMPTY_JSON, MEDIA_TYPE_IMAGE_MANIFEST } from './media-types.ts';
@@ -124,11 +124,11 @@ export async function planFiles(files: readonly PackFile[]): Promise<PlannedFile
   return planned;
 }
 
-/** Hashes a planned file into its layer descriptor. */
-export async function describePlanned(file: PlannedFile): Promise<PackedLayer> {
+/** Hashes a planned file into its layer descriptor (unless the cache knows the file unchanged). */
+export async function describePlanned(file: PlannedFile, options: DescribeFileOptions = {}): Promise<PackedLayer> {
   let descriptor: Descriptor;
   try {
-    descriptor = await describeFile(file.path, file.mediaType, { [ANNOTATION_TITLE]: file.title });
+    descriptor = await describeFile(file.path, file.mediaType, { [ANNOTATION_TITLE]: file.title }, options);
   } catch (error) {
     throw fileError(file.path, error);
   }

@@ -1,4 +1,5 @@
-import { bytesSource, describeFile, fileSource, type ContentSource } from './content.ts';
+import { bytesSource, cachedDigest, describeFile, fileSource, type ContentSource } from './content.ts';
+import type { DigestCache } from './digest-cache.ts';
 import { mapLimit } from './concurrency.ts';
 import type { Digest } from './digest.ts';
 import { ANNOTATION_TITLE } from './media-types.ts';
@@ -13,6 +14,11 @@ export interface PushArtifactOptions extends PackOptions {
   signal?: AbortSignal;
   /** Bytes sent so far across all blobs, and the total. */
   onProgress?: (sent: number, total: number) => void;
+  /**
+   * Digests of files hashed by earlier pushes: an unchanged file is then not read at all unless the
+   * target lacks its blob (see `FileDigestCache`). Files hashed now are added to it.
+   */
+  digestCache?: DigestCache;
 }
 
 export interface PushResult {
@@ -76,15 +82,17 @@ export async function pushPacked(target: Target, artifact: PackedArtifact, optio
 export async function pushFiles(target: Target, files: readonly PackFile[], options: PushArtifactOptions = {}): Promise<PushResult> {
   const planned = await planFiles(files);
   const progress = progressSplitter(planned.map((f) => f.size), options);
+  const cache = options.digestCache === undefined ? {} : { cache: options.digestCache };
   const layers = await mapLimit(planned, options.concurrency ?? 8, async (file, index): Promise<PackedLayer> => {
     const pushOptions = { ...signalOf(options), onProgress: progress(index) };
-    if (canHashAlong(target) && file.size >= target.hashAlongThreshold) {
-      const described = describeFile(file.path, file.mediaType, { [ANNOTATION_TITLE]: file.title });
+    const known = cache.cache === undefined ? undefined : await cachedDigest(file.path, cache.cache).catch(() => undefined);
+    if (known === undefined && canHashAlong(target) && file.size >= target.hashAlongThreshold) {
+      const described = describeFile(file.path, file.mediaType, { [ANNOTATION_TITLE]: file.title }, cache);
       const source = fileSource(file.path, file.size);
       await target.pushHashingAlong(file.size, described.then((d) => d.digest), source, pushOptions);
       return { descriptor: await described, source };
     }
-    const layer = await describePlanned(file);
+    const layer = await describePlanned(file, cache);
     await target.push(layer.descriptor, layer.source, pushOptions);
     return layer;
   });

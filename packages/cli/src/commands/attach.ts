@@ -3,21 +3,24 @@ import { z } from 'zod';
 import type { Command } from '../command.ts';
 import { parseAnnotations } from '../annotations.ts';
 import { createdTime, fileArguments, parseOptions } from '../command-input.ts';
+import { withDigestCache } from '../digest-cache.ts';
 import { UsageError } from '../errors.ts';
 import { parseRef } from '../global-options.ts';
 
 const AttachValues = z.object({
   'artifact-type': z.string({ error: 'attach needs --artifact-type' }).min(1),
   annotation: z.array(z.string()).optional(),
+  'no-digest-cache': z.boolean().optional(),
 });
 
 export const attachCommand: Command = {
   path: ['attach'],
-  usage: 'sealpack attach SUBJECT FILE[:MEDIATYPE]... --artifact-type T [-a KEY=VALUE]...',
+  usage: 'sealpack attach SUBJECT FILE[:MEDIATYPE]... --artifact-type T [-a KEY=VALUE]... [--no-digest-cache]',
   summary: "push files as a referrer of SUBJECT (evidence that travels with the subject's digest)",
   options: {
     'artifact-type': { type: 'string' },
     annotation: { type: 'string', short: 'a', multiple: true },
+    'no-digest-cache': { type: 'boolean' },
   },
   async run({ values, positionals, out, io, open }) {
     const options = parseOptions(AttachValues, values);
@@ -26,12 +29,13 @@ export const attachCommand: Command = {
     if (fileArgs.length === 0) throw new UsageError('attach needs at least one FILE');
     const target = await open(ref);
     const subject = await target.resolve(referenceSelector(ref) ?? 'latest');
-    const result = await pushFiles(target, fileArguments(fileArgs, io.cwd), {
+    const result = await withDigestCache(io, out, options['no-digest-cache'] === true, (digestCache) => pushFiles(target, fileArguments(fileArgs, io.cwd), {
       artifactType: options['artifact-type'],
       annotations: parseAnnotations(options.annotation ?? []),
       subject,
       created: createdTime(io.env, false),
-    });
+      ...(digestCache === undefined ? {} : { digestCache }),
+    }));
     const pinned = pinnedReference(ref, result.descriptor.digest);
     if (out.options.json) {
       out.json({ reference: pinned, digest: result.descriptor.digest, artifactType: options['artifact-type'], subject: pinnedReference(ref, subject.digest) });

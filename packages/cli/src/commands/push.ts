@@ -1,10 +1,11 @@
-import { pinnedReference, pushFiles, referenceSelector } from '@sealpack/oci-client';
+import { pinnedReference, pushFiles, referenceSelector, type Descriptor } from '@sealpack/oci-client';
 import { z } from 'zod';
 import type { Command } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { parseRef } from '../global-options.ts';
 import { parseAnnotations } from '../annotations.ts';
 import { createdTime, fileArguments, parseOptions } from '../command-input.ts';
+import { withDigestCache } from '../digest-cache.ts';
 
 const PushValues = z.object({
   'artifact-type': z.string().min(1).optional(),
@@ -12,11 +13,12 @@ const PushValues = z.object({
   subject: z.string().optional(),
   concurrency: z.coerce.number().int().min(1).max(64).optional(),
   reproducible: z.boolean().optional(),
+  'no-digest-cache': z.boolean().optional(),
 });
 
 export const pushCommand: Command = {
   path: ['push'],
-  usage: 'sealpack push REF FILE[:MEDIATYPE]... [--artifact-type T] [-a KEY=VALUE]... [--subject REF] [--reproducible]',
+  usage: 'sealpack push REF FILE[:MEDIATYPE]... [--artifact-type T] [-a KEY=VALUE]... [--subject REF] [--reproducible] [--no-digest-cache]',
   summary: 'push files as an OCI artifact; prints the digest-pinned reference',
   options: {
     'artifact-type': { type: 'string' },
@@ -24,6 +26,7 @@ export const pushCommand: Command = {
     subject: { type: 'string' },
     concurrency: { type: 'string' },
     reproducible: { type: 'boolean' },
+    'no-digest-cache': { type: 'boolean' },
   },
   async run({ values, positionals, out, io, open }) {
     const options = parseOptions(PushValues, values);
@@ -32,7 +35,7 @@ export const pushCommand: Command = {
     if (ref.digest !== undefined) throw new UsageError('push takes a tag, not a digest: the digest is what push computes');
     if (fileArgs.length === 0) throw new UsageError('push needs at least one FILE');
     const target = await open(ref);
-    let subject;
+    let subject: Descriptor | undefined;
     if (options.subject !== undefined) {
       const subjectRef = parseRef(options.subject, '--subject');
       const selector = referenceSelector(subjectRef);
@@ -40,7 +43,7 @@ export const pushCommand: Command = {
       subject = await (await open(subjectRef)).resolve(selector);
     }
     const progress = out.progress('push');
-    const result = await pushFiles(target, fileArguments(fileArgs, io.cwd), {
+    const result = await withDigestCache(io, out, options['no-digest-cache'] === true, (digestCache) => pushFiles(target, fileArguments(fileArgs, io.cwd), {
       tag: ref.tag ?? 'latest',
       ...(options['artifact-type'] === undefined ? {} : { artifactType: options['artifact-type'] }),
       annotations: parseAnnotations(options.annotation ?? []),
@@ -48,7 +51,8 @@ export const pushCommand: Command = {
       ...(subject === undefined ? {} : { subject }),
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
       onProgress: (sent, total) => progress.update(sent, total),
-    });
+      ...(digestCache === undefined ? {} : { digestCache }),
+    }));
     progress.done();
     const pinned = pinnedReference(ref, result.descriptor.digest);
     if (out.options.json) {

@@ -26,10 +26,12 @@ export interface Measured {
   maxRssMiB?: number;
 }
 
+/** Runs in `cwd` with a file-digest cache of its own there, so runs never share the user's cache. */
 export function sealpack(args: string[], cwd: string): Promise<Measured> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [...shebang.flags, measure, ...args], { cwd, env: { ...process.env, ...shebang.env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const env = { ...process.env, ...shebang.env, SEALPACK_CACHE_DIR: join(cwd, '.sealpack-cache') };
+    const child = spawn(process.execPath, [...shebang.flags, measure, ...args], { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr.on('data', (c: Buffer) => (err += c.toString()));
     child.on('exit', () => {

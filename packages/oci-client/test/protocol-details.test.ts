@@ -25,6 +25,23 @@ describe('distribution-spec details a full registry uses', () => {
     expect(fake.requests).toHaveLength(3);
   });
 
+  it('keeps the connection open across HEAD requests (a HEAD response has no body, RFC 9110 §9.3.2)', async () => {
+    const sockets = new Set<unknown>();
+    fake = await startFakeRegistry((req, res) => {
+      sockets.add(req.socket);
+      res.writeHead(req.method === 'HEAD' ? 404 : 200, { 'content-length': '0' }).end();
+    });
+    const target = new RegistryTarget(fake.host, 'data/x');
+    for (let i = 0; i < 20; i++) {
+      expect(await target.exists({ mediaType: 'application/octet-stream', digest: sha256Of(new TextEncoder().encode(String(i))), size: 1 })).toBe(false);
+    }
+    await target.close();
+    expect(fake.requests.filter((r) => r.method === 'HEAD')).toHaveLength(20);
+    // undici opens a second connection once, for a request sent before the first connection is back
+    // in its pool (it is with GET too); without keep-alive on HEAD this was one connection each.
+    expect(sockets.size).toBeLessThanOrEqual(2);
+  });
+
   it('sends chunks no smaller than OCI-Chunk-Min-Length and tracks the offset itself', async () => {
     const received: Buffer[] = [];
     const patches: number[] = [];

@@ -269,6 +269,10 @@ export class RegistryHttpClient {
         method: req.method,
         headers,
         body,
+        // undici closes the connection after every HEAD in case a broken server sends a body with
+        // it; a HEAD response has none (RFC 9110 §9.3.2), and a new connection (a TLS handshake on
+        // a real registry) per blob-exists check measured 1,000 connections for a 1,000-file push.
+        ...(req.method === 'HEAD' ? { reset: false } : {}),
         dispatcher: this.dispatcher,
         ...(req.signal === undefined ? {} : { signal: req.signal }),
       });

@@ -85,8 +85,9 @@ export async function pushFiles(target: Target, files: readonly PackFile[], opti
   const cache = options.digestCache === undefined ? {} : { cache: options.digestCache };
   const layers = await mapLimit(planned, options.concurrency ?? 8, async (file, index): Promise<PackedLayer> => {
     const pushOptions = { ...signalOf(options), onProgress: progress(index) };
-    const known = cache.cache === undefined ? undefined : await cachedDigest(file.path, cache.cache).catch(() => undefined);
-    if (known === undefined && canHashAlong(target) && file.size >= target.hashAlongThreshold) {
+    // A file the cache knows is described without a read, so the plain push (HEAD first) is best.
+    const cached = cache.cache !== undefined && (await cachedDigest(file.path, cache.cache).catch(() => undefined)) !== undefined;
+    if (!cached && canHashAlong(target) && file.size >= target.hashAlongThreshold) {
       const described = describeFile(file.path, file.mediaType, { [ANNOTATION_TITLE]: file.title }, cache);
       const source = fileSource(file.path, file.size);
       await target.pushHashingAlong(file.size, described.then((d) => d.digest), source, pushOptions);

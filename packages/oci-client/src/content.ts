@@ -2,7 +2,6 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
-import { stat } from 'node:fs/promises';
 import { digestAlgorithm, type Digest } from './digest.ts';
 import { fileIdentity, sameIdentity, type DigestCache } from './digest-cache.ts';
 import type { Descriptor } from './schemas.ts';
@@ -34,12 +33,6 @@ export function fileSource(path: string, size: number): ContentSource {
 export interface DescribeFileOptions {
   /** Answers for a file hashed before and unchanged since; learns the digests hashed now. */
   cache?: DigestCache;
-}
-
-/** The digest a cache holds for the file as it is now, if any (a stat, no read). */
-export async function cachedDigest(path: string, cache: DigestCache): Promise<Digest | undefined> {
-  const info = await stat(path, { bigint: true });
-  return info.isFile() ? cache.lookup(path, fileIdentity(info)) : undefined;
 }
 
 /**

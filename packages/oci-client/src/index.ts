@@ -28,7 +28,7 @@ export {
   type RegistryReference,
   type LayoutReference,
 } from './reference.ts';
-export { bytesSource, fileSource, describeFile, cachedDigest, readAll, type ContentSource, type DescribeFileOptions } from './content.ts';
+export { bytesSource, fileSource, describeFile, readAll, type ContentSource, type DescribeFileOptions } from './content.ts';
 export { FileDigestCache, defaultDigestCachePath, fileIdentity, type DigestCache, type FileIdentity } from './digest-cache.ts';
 export { VerifyingStream, verifyBytes } from './verify-stream.ts';
 export type { Target, FetchOptions, PushOptions, ReferrersOptions } from './target.ts';

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { describeFile, fileSource, bytesSource, type ContentSource, type DescribeFileOptions } from './content.ts';
+import { fileIdentity, type DigestCache, type FileIdentity } from './digest-cache.ts';
 import { sha256Of } from './digest.ts';
 import { OciError } from './errors.ts';
 import { ANNOTATION_CREATED, ANNOTATION_TITLE, EMPTY_JSON_BYTES, EMPTY_JSON_DIGEST, MEDIA_TYPE_EMPTY_JSON, MEDIA_TYPE_IMAGE_MANIFEST } from './media-types.ts';
@@ -94,6 +95,8 @@ export interface PlannedFile {
   title: string;
   mediaType: string;
   size: number;
+  /** As stat saw it while planning: what a digest cache is asked about. */
+  identity: FileIdentity;
 }
 
 function fileError(path: string, error: unknown): OciError {
@@ -114,14 +117,21 @@ export async function planFiles(files: readonly PackFile[]): Promise<PlannedFile
     titles.add(title);
     let info;
     try {
-      info = await stat(file.path);
+      info = await stat(file.path, { bigint: true });
     } catch (error) {
       throw fileError(file.path, error);
     }
     if (info.isDirectory()) throw new OciError('INVALID_INPUT', `${file.path} is a directory (give files)`);
-    planned.push({ path: file.path, title, mediaType: file.mediaType ?? guessMediaType(file.path), size: info.size });
+    planned.push({ path: file.path, title, mediaType: file.mediaType ?? guessMediaType(file.path), size: Number(info.size), identity: fileIdentity(info) });
   }
   return planned;
+}
+
+/** The layer of a planned file the cache knows unchanged since it was hashed, without reading it. */
+export function describeFromCache(file: PlannedFile, cache: DigestCache): PackedLayer | undefined {
+  const digest = cache.lookup(file.path, file.identity);
+  if (digest === undefined) return undefined;
+  return { descriptor: { mediaType: file.mediaType, digest, size: file.size, annotations: { [ANNOTATION_TITLE]: file.title } }, source: fileSource(file.path, file.size) };
 }
 
 /** Hashes a planned file into its layer descriptor (unless the cache knows the file unchanged). */

@@ -1,9 +1,9 @@
-import { bytesSource, cachedDigest, describeFile, fileSource, type ContentSource } from './content.ts';
+import { bytesSource, describeFile, fileSource, type ContentSource } from './content.ts';
 import type { DigestCache } from './digest-cache.ts';
 import { mapLimit } from './concurrency.ts';
 import type { Digest } from './digest.ts';
 import { ANNOTATION_TITLE } from './media-types.ts';
-import { describePlanned, packLayers, planFiles, type PackedArtifact, type PackedLayer, type PackFile, type PackOptions } from './pack.ts';
+import { describeFromCache, describePlanned, packLayers, planFiles, type PackedArtifact, type PackedLayer, type PackFile, type PackOptions } from './pack.ts';
 import type { Descriptor } from './schemas.ts';
 import type { PushOptions, Target } from './target.ts';
 
@@ -86,14 +86,14 @@ export async function pushFiles(target: Target, files: readonly PackFile[], opti
   const layers = await mapLimit(planned, options.concurrency ?? 8, async (file, index): Promise<PackedLayer> => {
     const pushOptions = { ...signalOf(options), onProgress: progress(index) };
     // A file the cache knows is described without a read, so the plain push (HEAD first) is best.
-    const cached = cache.cache !== undefined && (await cachedDigest(file.path, cache.cache).catch(() => undefined)) !== undefined;
-    if (!cached && canHashAlong(target) && file.size >= target.hashAlongThreshold) {
+    const cached = cache.cache === undefined ? undefined : describeFromCache(file, cache.cache);
+    if (cached === undefined && canHashAlong(target) && file.size >= target.hashAlongThreshold) {
       const described = describeFile(file.path, file.mediaType, { [ANNOTATION_TITLE]: file.title }, cache);
       const source = fileSource(file.path, file.size);
       await target.pushHashingAlong(file.size, described.then((d) => d.digest), source, pushOptions);
       return { descriptor: await described, source };
     }
-    const layer = await describePlanned(file, cache);
+    const layer = cached ?? (await describePlanned(file, cache));
     await target.push(layer.descriptor, layer.source, pushOptions);
     return layer;
   });

@@ -1,12 +1,18 @@
 // Graph benchmarks (issue: referrers graph): copy -r of a subject with 200 small referrers between
 // two repositories of the real registry, and a push of 1,000 small files with the default blob
 // concurrency against the same push one blob at a time (--concurrency 1).
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bytesSource, packLayers, RegistryTarget, sha256Of } from '@sealpack/oci-client';
 import { startRegistryProcess } from '@sealpack/test-registry';
-import { sealpack } from './measure.ts';
+import { sealpack, type Measured } from './measure.ts';
+
+/** CPU seconds a process has used so far (proc(5): utime + stime, fields 14 and 15, in clock ticks of 1/100 s). */
+async function cpuSecondsOf(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
 
 const work = await mkdtemp(join(tmpdir(), 'sealpack-graph-bench-'));
 const registry = await startRegistryProcess({ kind: 'none' });
@@ -32,12 +38,23 @@ try {
     await writeFile(join(work, name), JSON.stringify({ i, pad: 'x'.repeat(200) }));
     files.push(name);
   }
-  const parallel = (await sealpack(['push', `${registry.host}/bench/many-parallel:v1`, ...files, '--quiet'], work)).seconds;
-  const serial = (await sealpack(['push', `${registry.host}/bench/many-serial:v1`, ...files, '--quiet', '--concurrency', '1'], work)).seconds;
+  // The registry's CPU time is printed beside sealpack's: on a small machine the two compete for the
+  // same cores, which bounds what concurrency can gain.
+  const withRegistryCpu = async (args: string[]): Promise<Measured & { registryCpu: number }> => {
+    const before = await cpuSecondsOf(registry.pid);
+    const measured = await sealpack(args, work);
+    return { ...measured, registryCpu: (await cpuSecondsOf(registry.pid)) - before };
+  };
+  const parallelRun = await withRegistryCpu(['push', `${registry.host}/bench/many-parallel:v1`, ...files, '--quiet']);
+  const serialRun = await withRegistryCpu(['push', `${registry.host}/bench/many-serial:v1`, ...files, '--quiet', '--concurrency', '1']);
+  const [parallel, serial] = [parallelRun.seconds, serialRun.seconds];
+  const cpu = (run: Measured & { registryCpu: number }) => `sealpack ${(run.cpuSeconds ?? 0).toFixed(2)} s + registry ${run.registryCpu.toFixed(2)} s of CPU`;
   process.stdout.write([
     '',
     `copy -r of a subject with 200 referrers  ${copySeconds.toFixed(2)} s (target < 3 s)`,
     `push of 1,000 small files               ${parallel.toFixed(2)} s with default concurrency, ${serial.toFixed(2)} s one blob at a time: ${(serial / parallel).toFixed(1)}x (target >= 4x)`,
+    `                                         CPU: concurrent ${cpu(parallelRun)}; one at a time ${cpu(serialRun)}`,
+    `                                         ceiling on ${os.availableParallelism()} cores if that CPU were spread perfectly: ${(serial / (((parallelRun.cpuSeconds ?? 0) + parallelRun.registryCpu) / os.availableParallelism())).toFixed(1)}x`,
     '',
   ].join('\n'));
 } finally {

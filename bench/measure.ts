@@ -24,6 +24,8 @@ export const shebang = parseShebang((await readFile(bin, 'utf8')).split('\n')[0]
 export interface Measured {
   seconds: number;
   maxRssMiB?: number;
+  /** CPU time of the sealpack process (user + system). */
+  cpuSeconds?: number;
 }
 
 /** Runs in `cwd` with a file-digest cache of its own there, so runs never share the user's cache. */
@@ -37,9 +39,9 @@ export function sealpack(args: string[], cwd: string): Promise<Measured> {
     child.on('exit', () => {
       const seconds = (performance.now() - started) / 1000;
       const line = /BENCH (\{.*\})/.exec(err)?.[1];
-      const result = line === undefined ? undefined : (JSON.parse(line) as { code: number; maxRssMiB: number });
+      const result = line === undefined ? undefined : (JSON.parse(line) as { code: number; maxRssMiB: number; cpuSeconds: number });
       if (result === undefined || result.code !== 0) return reject(new Error(`sealpack ${args.slice(0, 3).join(' ')} failed:\n${err.slice(-2000)}`));
-      resolve({ seconds, maxRssMiB: result.maxRssMiB });
+      resolve({ seconds, maxRssMiB: result.maxRssMiB, cpuSeconds: result.cpuSeconds });
     });
   });
 }

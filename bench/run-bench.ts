@@ -34,7 +34,7 @@ async function makeFile(path: string): Promise<string> {
     randomFillSync(block);
     const piece = block.subarray(0, Math.min(block.byteLength, size - written));
     hash.update(piece);
-    if (!out.write(piece)) await new Promise((r) => out.once('drain', r));
+    if (!out.write(piece)) await new Promise<void>((r) => out.once('drain', () => r()));
   }
   await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
   return `sha256:${hash.digest('hex')}`;

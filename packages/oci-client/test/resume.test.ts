@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { startFakeRegistry, startFaultProxy, uniqueRepository, type FakeRegistry, type FaultProxy } from '@sealpack/test-registry';
-import { bytesSource, RegistryTarget, sha256Of, streamToFileAtomic, type Descriptor } from '../src/index.ts';
+import { bytesSource, fileSource, RegistryTarget, sha256Of, streamToFileAtomic, type Descriptor } from '../src/index.ts';
 
 const registries = inject('registries');
 const SIZE = 32 * 1024 * 1024;
@@ -82,13 +82,20 @@ function blob(): { bytes: Buffer; descriptor: Descriptor } {
 }
 
 describe('resumable transfers through a proxy that cuts the connection half way', () => {
-  it('an interrupted chunked upload continues where a spec-complete registry says it got to', async () => {
+  // A file is read into reused buffers (ContentSource.chunks) and resumes from a mid-file offset.
+  it.each(['memory', 'file'] as const)('an interrupted chunked upload from %s continues where a spec-complete registry says it got to', async (from) => {
     fake = await startResumableUploadRegistry();
     proxy = await startFaultProxy(Number(fake.host.split(':')[1]));
     const target = new RegistryTarget(proxy.host, 'data/resume', { chunkedThreshold: 1, retry: fastRetry });
     const { bytes, descriptor } = blob();
+    let source = bytesSource(bytes);
+    if (from === 'file') {
+      const path = join(await mkdtemp(join(tmpdir(), 'sealpack-resume-')), 'blob');
+      await writeFile(path, bytes);
+      source = fileSource(path, SIZE);
+    }
     proxy.cutAfter('upstream', SIZE / 2);
-    await target.push(descriptor, bytesSource(bytes));
+    await target.push(descriptor, source);
     await target.close();
     expect(proxy.cuts).toBe(1);
     // The status query was asked, and far less than the whole was sent again.

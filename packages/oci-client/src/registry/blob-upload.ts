@@ -49,7 +49,21 @@ function withDigest(url: string, digest: string): string {
 }
 
 /** The bytes [start, end) of the content, reporting the running total as the HTTP client consumes them. */
-function openRange(content: ContentSource, start: number, end: number, onProgress: ((bytes: number) => void) | undefined): Readable {
+function openRange(content: ContentSource, start: number, end: number, onProgress: ((bytes: number) => void) | undefined): Readable | AsyncIterable<Uint8Array> {
+  if (content.chunks !== undefined) return countedChunks(content.chunks(start, end), start, onProgress);
+  return openRangeStream(content, start, end, onProgress);
+}
+
+async function* countedChunks(chunks: AsyncIterable<Uint8Array>, start: number, onProgress: ((bytes: number) => void) | undefined): AsyncGenerator<Uint8Array> {
+  let sent = start;
+  for await (const chunk of chunks) {
+    sent += chunk.byteLength;
+    onProgress?.(sent);
+    yield chunk;
+  }
+}
+
+function openRangeStream(content: ContentSource, start: number, end: number, onProgress: ((bytes: number) => void) | undefined): Readable {
   const source = content.open(start);
   let remaining = end - start;
   let sent = start;

@@ -25,7 +25,8 @@ export interface HttpClientOptions {
   dispatcher?: Dispatcher;
 }
 
-export type RequestBody = Readable | Uint8Array | string | null;
+/** An async iterable is written chunk by chunk, each after the previous one has left (see ContentSource.chunks). */
+export type RequestBody = Readable | AsyncIterable<Uint8Array> | Uint8Array | string | null;
 
 export interface RegistryRequest {
   method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';

@@ -9,13 +9,19 @@ const requireUndici = createRequire(import.meta.url);
 
 export const Agent = requireUndici('undici/lib/dispatcher/agent.js') as typeof UndiciAgent;
 
+/**
+ * undici writes an async iterable body chunk by chunk (lib/core/request.js accepts any iterable,
+ * lib/dispatcher/client-h1.js `writeIterable`); its .d.ts lists only streams, strings and bytes.
+ */
+type RequestOptions = Omit<Dispatcher.RequestOptions, 'body'> & { body?: Dispatcher.RequestOptions['body'] | AsyncIterable<Uint8Array> };
+
 const apiRequest = requireUndici('undici/lib/api/api-request.js') as (
   this: Dispatcher,
-  options: Dispatcher.RequestOptions,
+  options: RequestOptions,
 ) => Promise<Dispatcher.ResponseData>;
 
 /** undici's `request(url, { dispatcher })`, without the index that attaches it to every dispatcher. */
-export function request(url: string | URL, options: Omit<Dispatcher.RequestOptions, 'origin' | 'path'> & { dispatcher: Dispatcher }): Promise<Dispatcher.ResponseData> {
+export function request(url: string | URL, options: Omit<RequestOptions, 'origin' | 'path'> & { dispatcher: Dispatcher }): Promise<Dispatcher.ResponseData> {
   const { dispatcher, ...rest } = options;
   const parsed = new URL(url);
   return apiRequest.call(dispatcher, { ...rest, origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` });

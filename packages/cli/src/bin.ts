@@ -4,12 +4,16 @@
 // on a 512 MiB pull, peak RSS 179 -> 130 MiB and faster too. One glibc malloc arena lets V8's
 // compiler threads and the I/O threads reuse the memory the main thread frees instead of each
 // keeping an arena of their own: a 1 GiB pull peaked at 134 -> 112 MiB. (bench/ reads this line.)
+import { enableCompileCache } from 'node:module';
 import { VERSION } from './version.ts';
 
 const argv = process.argv.slice(2);
 if (argv.length === 1 && argv[0] === '--version') {
   process.stdout.write(`sealpack ${VERSION}\n`);
 } else {
+  // V8 bytecode of the modules below, kept on disk by Node (its default place under the temp dir;
+  // NODE_DISABLE_COMPILE_CACHE=1 turns it off): a `resolve` measured 160 -> 140 ms.
+  enableCompileCache();
   const [{ main }, { processIo }] = await Promise.all([import('./main.ts'), import('./io.ts')]);
   process.exitCode = await main(argv, processIo());
 }

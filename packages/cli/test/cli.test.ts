@@ -41,10 +41,19 @@ describe('sealpack push / resolve / pull / tag / tags (oras spelling, real regis
     expect(await readFile(join(cwd, 'out', 'notes.txt'), 'utf8')).toBe('hello\n');
     expect(pulled.stdout).toContain(`Pulled oci://${ref}@${result.digest}`);
 
-    const again = await runCli(['pull', `${ref}:v1`, '-o', 'out'], { cwd });
-    expect(again.code).toBe(2);
-    expect(again.stderr).toMatch(/exists \(use --overwrite/);
-    expect((await runCli(['pull', `${ref}:v1`, '-o', 'out', '--overwrite'], { cwd })).code).toBe(0);
+    // The same artifact again: every file is already there, so none is fetched or rewritten.
+    const again = await runCli(['pull', `${ref}:v1`, '-o', 'out', '--json'], { cwd });
+    expect(again.code).toBe(0);
+    expect((JSON.parse(again.stdout) as { files: Array<{ kept: boolean }> }).files.map((f) => f.kept)).toEqual([true, true]);
+    await writeFile(join(cwd, 'out', 'notes.txt'), 'edited\n');
+    const edited = await runCli(['pull', `${ref}:v1`, '-o', 'out'], { cwd });
+    expect(edited.code).toBe(2);
+    expect(edited.stderr).toMatch(/exists with other content \(use --overwrite/);
+    const restored = await runCli(['pull', `${ref}:v1`, '-o', 'out', '--overwrite', '--no-digest-cache'], { cwd });
+    expect(restored.code).toBe(0);
+    expect(restored.stdout).toMatch(/parks\.geojson {2}\(already there\)/);
+    expect(restored.stdout).not.toMatch(/notes\.txt {2}\(already there\)/);
+    expect(await readFile(join(cwd, 'out', 'notes.txt'), 'utf8')).toBe('hello\n');
   });
 
   it('manifest get prints the exact bytes the digest covers; blob get verifies into a file', async () => {

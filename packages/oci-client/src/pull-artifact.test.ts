@@ -1,9 +1,10 @@
-import { mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bytesSource } from './content.ts';
 import { sha256Of } from './digest.ts';
+import type { DigestCache } from './digest-cache.ts';
 import { LayoutTarget } from './layout/layout-target.ts';
 import { packLayers, type PackedLayer } from './pack.ts';
 import { pullArtifact } from './pull-artifact.ts';
@@ -52,11 +53,53 @@ describe('pullArtifact', () => {
   it('does not overwrite unless asked, and replaces atomically when asked', async () => {
     const { target, out } = await setup([layer('a.txt')]);
     await mkdir(out, { recursive: true });
-    await writeFile(join(out, 'a.txt'), 'mine');
+    // Same size as the layer, other bytes: only the digest tells them apart.
+    await writeFile(join(out, 'a.txt'), 'CONTENT OF A.TXT');
     await expect(pullArtifact(target, 'v1', out)).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
-    expect(await readFile(join(out, 'a.txt'), 'utf8')).toBe('mine');
-    await pullArtifact(target, 'v1', out, { overwrite: true });
+    expect(await readFile(join(out, 'a.txt'), 'utf8')).toBe('CONTENT OF A.TXT');
+    const result = await pullArtifact(target, 'v1', out, { overwrite: true });
+    expect(result.files.map((f) => f.kept)).toEqual([false]);
     expect(await readFile(join(out, 'a.txt'), 'utf8')).toBe('content of a.txt');
+  });
+
+  it('keeps a file that already holds the layer, without downloading or rewriting it', async () => {
+    const { target, out } = await setup([layer('a.txt'), layer('b.txt')]);
+    await pullArtifact(target, 'v1', out);
+    const before = await stat(join(out, 'a.txt'));
+    // b.txt changed locally: without --overwrite that is still refused, with it b.txt alone comes again.
+    await writeFile(join(out, 'b.txt'), 'edited');
+    await expect(pullArtifact(target, 'v1', out)).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
+    const progress: number[] = [];
+    const again = await pullArtifact(target, 'v1', out, { overwrite: true, onProgress: (_done, total) => progress.push(total) });
+    expect(again.files.map((f) => [f.title, f.kept])).toEqual([['a.txt', true], ['b.txt', false]]);
+    expect(new Set(progress)).toEqual(new Set([layer('b.txt').descriptor.size]));
+    const after = await stat(join(out, 'a.txt'));
+    expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
+    expect(await readFile(join(out, 'b.txt'), 'utf8')).toBe('content of b.txt');
+    // Everything in place: a plain pull succeeds and keeps all.
+    expect((await pullArtifact(target, 'v1', out)).files.every((f) => f.kept)).toBe(true);
+  });
+
+  it('takes the digest cache\'s word for an unchanged file and reads it only when the cache does not know it', async () => {
+    const { target, out } = await setup([layer('a.txt')]);
+    await pullArtifact(target, 'v1', out);
+    const path = join(out, 'a.txt');
+    const lookups: string[] = [];
+    const learned: string[] = [];
+    const cache: DigestCache = {
+      lookup: (p) => {
+        lookups.push(p);
+        return undefined;
+      },
+      remember: (p, _identity, digest) => learned.push(`${p} ${digest}`),
+    };
+    await pullArtifact(target, 'v1', out, { digestCache: cache });
+    expect(lookups).toEqual([path]);
+    expect(learned).toEqual([`${path} ${layer('a.txt').descriptor.digest}`]);
+    // A cache that vouches for the file is believed: no read, so the file is kept as it is.
+    const vouching: DigestCache = { lookup: () => layer('a.txt').descriptor.digest, remember: () => undefined };
+    await writeFile(path, 'CONTENT OF A.TXT');
+    expect((await pullArtifact(target, 'v1', out, { digestCache: vouching })).files[0]?.kept).toBe(true);
   });
 
   it('leaves no partial or temp file when a layer fails verification', async () => {

@@ -1,6 +1,8 @@
-import { access, mkdir } from 'node:fs/promises';
+import { lstat, mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { mapLimit } from './concurrency.ts';
+import { describeFile } from './content.ts';
+import type { DigestCache } from './digest-cache.ts';
 import { OciError } from './errors.ts';
 import { ANNOTATION_TITLE } from './media-types.ts';
 import { safeJoin } from './safe-path.ts';
@@ -8,8 +10,13 @@ import { parseManifest, type Descriptor, type ImageManifest } from './schemas.ts
 import type { Target } from './target.ts';
 
 export interface PullOptions {
-  /** Replace files that already exist. */
+  /** Replace files that already exist with other content. */
   overwrite?: boolean;
+  /**
+   * Digests of files hashed before, keyed by path and inode/size/times like git's index: an
+   * existing file it vouches for is compared without being read. Files hashed now are added.
+   */
+  digestCache?: DigestCache;
   concurrency?: number;
   signal?: AbortSignal;
   onProgress?: (received: number, total: number) => void;
@@ -19,6 +26,8 @@ export interface PulledFile {
   path: string;
   title: string;
   descriptor: Descriptor;
+  /** The file was already there with exactly these bytes, so it was left as it was, not downloaded. */
+  kept: boolean;
 }
 
 export interface PullResult {
@@ -39,7 +48,8 @@ export async function fetchImageManifest(target: Target, descriptor: Descriptor)
 /**
  * Writes an artifact's titled layers into `outDir`. Every path is checked before any byte is
  * written, each file goes to a temp name and is renamed only once its digest is verified, so an
- * interrupted or hostile pull leaves no partial or misplaced file.
+ * interrupted or hostile pull leaves no partial or misplaced file. A file already holding exactly
+ * a layer's bytes is kept as it is (`kept`), so pulling an unchanged artifact again costs no transfer.
  */
 export async function pullArtifact(target: Target, reference: string, outDir: string, options: PullOptions = {}): Promise<PullResult> {
   const descriptor = await target.resolve(reference);
@@ -58,15 +68,14 @@ export async function pullArtifact(target: Target, reference: string, outDir: st
     const path = await safeJoin(root, title);
     if (seen.has(path)) throw new OciError('INVALID_MANIFEST', `two layers have the same title '${title}'`);
     seen.add(path);
-    if (options.overwrite !== true) {
-      const exists = await access(path).then(() => true, () => false);
-      if (exists) throw new OciError('ALREADY_EXISTS', `${path} exists (use --overwrite to replace it)`);
-    }
-    planned.push({ path, title, descriptor: layer });
+    const present = await presentContent(path, layer, options.digestCache);
+    if (present === 'other' && options.overwrite !== true) throw new OciError('ALREADY_EXISTS', `${path} exists with other content (use --overwrite to replace it)`);
+    planned.push({ path, title, descriptor: layer, kept: present === 'same' });
   }
-  const total = planned.reduce((sum, f) => sum + f.descriptor.size, 0);
+  const fetching = planned.filter((f) => !f.kept);
+  const total = fetching.reduce((sum, f) => sum + f.descriptor.size, 0);
   let received = 0;
-  await mapLimit(planned, options.concurrency ?? 4, async (file) => {
+  await mapLimit(fetching, options.concurrency ?? 4, async (file) => {
     await mkdir(dirname(file.path), { recursive: true });
     // Re-check after mkdir: a directory created meanwhile must not have become a link.
     await safeJoin(root, file.title);
@@ -81,4 +90,28 @@ export async function pullArtifact(target: Target, reference: string, outDir: st
     });
   });
   return { descriptor, manifest, files: planned, skipped };
+}
+
+/**
+ * What is at a layer's destination already: nothing, exactly the layer's bytes (same size, then
+ * same digest), or something else. An identical file is kept as it is, so pulling an unchanged
+ * artifact again neither downloads nor rewrites it.
+ */
+async function presentContent(path: string, layer: Descriptor, cache: DigestCache | undefined): Promise<'none' | 'same' | 'other'> {
+  let info;
+  try {
+    info = await lstat(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'none';
+    throw error;
+  }
+  // Not a regular file (safeJoin has already refused a link): not the layer's bytes.
+  if (!info.isFile() || info.size !== layer.size || !layer.digest.startsWith('sha256:')) return 'other';
+  try {
+    const described = await describeFile(path, layer.mediaType, undefined, cache === undefined ? {} : { cache });
+    return described.digest === layer.digest ? 'same' : 'other';
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ECHANGED') return 'other';
+    throw error;
+  }
 }

@@ -1,25 +1,37 @@
 import { resolve } from 'node:path';
 import { pinnedReference, pullArtifact, referenceSelector } from '@sealpack/oci-client';
+import { z } from 'zod';
 import type { Command } from '../command.ts';
+import { parseOptions } from '../command-input.ts';
+import { withDigestCache } from '../digest-cache.ts';
 import { parseRef } from '../global-options.ts';
+
+const PullValues = z.object({
+  output: z.string().min(1).optional(),
+  overwrite: z.boolean().optional(),
+  'no-digest-cache': z.boolean().optional(),
+});
 
 export const pullCommand: Command = {
   path: ['pull'],
-  usage: 'sealpack pull REF [-o DIR] [--overwrite]',
-  summary: "write an artifact's files into a directory, each verified before it appears",
+  usage: 'sealpack pull REF [-o DIR] [--overwrite] [--no-digest-cache]',
+  summary: "write an artifact's files into a directory, each verified before it appears; files already there with the same bytes are kept",
   options: {
     output: { type: 'string', short: 'o' },
     overwrite: { type: 'boolean' },
+    'no-digest-cache': { type: 'boolean' },
   },
   async run({ values, positionals, out, io, open }) {
+    const options = parseOptions(PullValues, values);
     const ref = parseRef(positionals[0]);
-    const outDir = resolve(io.cwd, typeof values.output === 'string' ? values.output : '.');
+    const outDir = resolve(io.cwd, options.output ?? '.');
     const target = await open(ref);
     const progress = out.progress('pull');
-    const result = await pullArtifact(target, referenceSelector(ref) ?? 'latest', outDir, {
-      overwrite: values.overwrite === true,
+    const result = await withDigestCache(io, out, options['no-digest-cache'] === true, (digestCache) => pullArtifact(target, referenceSelector(ref) ?? 'latest', outDir, {
+      overwrite: options.overwrite === true,
       onProgress: (done, total) => progress.update(done, total),
-    });
+      ...(digestCache === undefined ? {} : { digestCache }),
+    }));
     progress.done();
     const pinned = pinnedReference(ref, result.descriptor.digest);
     if (out.options.json) {
@@ -27,12 +39,12 @@ export const pullCommand: Command = {
         reference: pinned,
         digest: result.descriptor.digest,
         outputDirectory: outDir,
-        files: result.files.map((f) => ({ path: f.path, title: f.title, digest: f.descriptor.digest, size: f.descriptor.size })),
+        files: result.files.map((f) => ({ path: f.path, title: f.title, digest: f.descriptor.digest, size: f.descriptor.size, kept: f.kept })),
         skipped: result.skipped.map((d) => d.digest),
       });
       return;
     }
-    for (const file of result.files) out.line(`${file.descriptor.digest}  ${file.title}`);
+    for (const file of result.files) out.line(`${file.descriptor.digest}  ${file.title}${file.kept ? '  (already there)' : ''}`);
     if (result.skipped.length > 0) out.note(`Skipped ${result.skipped.length} layer(s) without a title`);
     out.line(`Pulled ${pinned}`);
   },

@@ -5,6 +5,7 @@ import { bytesSource } from './content.ts';
 import { OciError } from './errors.ts';
 import { isManifestMediaType } from './media-types.ts';
 import { RegistryTarget } from './registry/registry-target.ts';
+import { referrersTag } from './registry/referrers-tag-schema.ts';
 import { childDescriptors, parseManifest, type Descriptor } from './schemas.ts';
 import type { Target } from './target.ts';
 
@@ -29,6 +30,9 @@ export interface CopyResult {
   skipped: number;
   bytes: number;
 }
+
+/** Referrer lookups one by one before a copy reads the source's tag list instead (see copyGraph). */
+const LOOKUPS_BEFORE_TAG_LIST = 8;
 
 /**
  * Content read from another target, re-openable at an offset (a resumed upload asks for that):
@@ -61,8 +65,10 @@ function remoteSource(source: Target, descriptor: Descriptor, signal: AbortSigna
   };
 }
 
-function sameRegistry(source: Target, destination: Target): source is RegistryTarget {
-  return source instanceof RegistryTarget && destination instanceof RegistryTarget && source.registry === destination.registry;
+/** The repository blobs can be mounted from: the source's, when both are repositories of one registry. */
+function mountSource(source: Target, destination: Target): string | undefined {
+  if (!(source instanceof RegistryTarget) || !(destination instanceof RegistryTarget)) return undefined;
+  return source.registry === destination.registry && source.repository !== destination.repository ? source.repository : undefined;
 }
 
 /**
@@ -93,24 +99,26 @@ export async function copyGraph(source: Target, destination: Target, reference: 
     blobCopies.set(blob.digest, work);
     return work;
   };
+  const mountFrom = mountSource(source, destination);
   const copyBlobOnce = async (blob: Descriptor): Promise<void> => {
-    if (await destination.exists(blob)) {
+    // A mount answers for itself whether the blob is there (RegistryTarget.push): no HEAD first.
+    if (mountFrom === undefined && (await destination.exists(blob))) {
       result.skipped++;
       return;
     }
-    const mount = sameRegistry(source, destination) ? { mountFrom: source.repository } : {};
+    const mount = mountFrom === undefined ? {} : { mountFrom };
     await destination.push(blob, remoteSource(source, blob, options.signal), { ...signal, ...mount });
     result.blobs++;
     result.bytes += blob.size;
     options.onProgress?.(result.bytes);
   };
 
-  const copyManifest = async (descriptor: Descriptor, path: ReadonlySet<string>, tag: string | undefined): Promise<void> => {
-    const bytes = await source.fetchManifest(descriptor);
+  const copyManifest = async (descriptor: Descriptor, path: ReadonlySet<string>, tag: string | undefined, fetched: Uint8Array | undefined): Promise<void> => {
+    const bytes = fetched ?? (await source.fetchManifest(descriptor));
     const parsed = parseManifest(bytes, descriptor.mediaType);
     const children = childDescriptors(parsed);
     await mapLimit(children.filter((c) => !isManifestMediaType(c.mediaType)), concurrency, copyBlob);
-    for (const child of children.filter((c) => isManifestMediaType(c.mediaType))) await visit(child, path, undefined);
+    for (const child of children.filter((c) => isManifestMediaType(c.mediaType))) await visit(child, path, undefined, undefined);
     if (tag === undefined && (await destination.exists(descriptor))) {
       result.skipped++;
     } else {
@@ -120,7 +128,22 @@ export async function copyGraph(source: Target, destination: Target, reference: 
     if (options.recursive === true) await copyReferrers(descriptor, new Set([...path, descriptor.digest]));
   };
 
+  // A source that keeps referrers in tag-schema indexes shows in one tag list which subjects have
+  // any: the other nodes of a big graph (most have no referrers) then cost no request each. Small
+  // graphs never list (a repository may have many thousands of tags); a big one lists once, after
+  // the first lookups told which way the source keeps referrers.
+  let fallbackTags: Promise<Set<string> | undefined> | undefined;
+  let lookups = 0;
+  const mayHaveReferrers = async (subject: Descriptor): Promise<boolean> => {
+    lookups++;
+    if (lookups <= LOOKUPS_BEFORE_TAG_LIST || !(source instanceof RegistryTarget) || !source.readsReferrersByTagSchema) return true;
+    fallbackTags ??= source.tags().then((tags) => new Set(tags), () => undefined);
+    const tags = await fallbackTags;
+    return tags === undefined || tags.has(referrersTag(subject.digest));
+  };
+
   const copyReferrers = async (subject: Descriptor, path: ReadonlySet<string>): Promise<void> => {
+    if (!(await mayHaveReferrers(subject))) return;
     const referrers = await source.referrers(subject);
     await mapLimit(referrers, concurrency, async (referrer) => {
       if (path.has(referrer.digest)) {
@@ -142,20 +165,21 @@ export async function copyGraph(source: Target, destination: Target, reference: 
         options.onWarning?.(`skipping ${referrer.digest}: listed as a referrer of ${subject.digest} but its subject is ${claimed ?? 'none'}`);
         return;
       }
-      await visit(referrer, path, undefined);
+      // Already fetched (and verified against its digest) to check its subject: not fetched again.
+      await visit(referrer, path, undefined, bytes);
     });
   };
 
-  const visit = (descriptor: Descriptor, path: ReadonlySet<string>, tag: string | undefined): Promise<void> => {
+  const visit = (descriptor: Descriptor, path: ReadonlySet<string>, tag: string | undefined, fetched: Uint8Array | undefined): Promise<void> => {
     // Shared by digest: a manifest reached twice (two referrers of one SBOM, a diamond) is copied once.
     const known = visits.get(descriptor.digest);
     if (known !== undefined) return known;
-    const work = copyManifest(descriptor, path, tag);
+    const work = copyManifest(descriptor, path, tag, fetched);
     visits.set(descriptor.digest, work);
     return work;
   };
 
-  await visit(root, new Set([root.digest]), options.tag);
+  await visit(root, new Set([root.digest]), options.tag, undefined);
   if (destination instanceof RegistryTarget) await destination.flushReferrers();
   return result;
 }

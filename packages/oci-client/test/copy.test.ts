@@ -61,12 +61,17 @@ describe('copyGraph', () => {
     }));
     await Promise.all(referrers.map((artifact) => from.push(artifact.descriptor, bytesSource(artifact.manifestBytes))));
     expect(await from.referrers(subject)).toHaveLength(200);
+    // One referrer deep in the graph has a referrer of its own: a big graph is walked from the
+    // source's tag list, which must still lead to it.
+    const deep = referrers[150]!.descriptor;
+    const countersignature = await pushArtifact(from, 'countersignature', { subject: deep, artifactType: 'application/vnd.example.sig' });
     const to = new RegistryTarget(registries.anonymous.host, uniqueRepository(), { client: from.client });
     const started = performance.now();
     const result = await copyGraph(from, to, 'v1', { recursive: true, tag: 'v1' });
     process.stderr.write(`copy -r of 200 referrers: ${Math.round(performance.now() - started)} ms\n`);
-    expect(result.manifests).toBe(201);
+    expect(result.manifests).toBe(202);
     expect((await to.referrers(subject)).map((d) => d.digest).sort()).toEqual(referrers.map((a) => a.descriptor.digest).sort());
+    expect((await to.referrers(deep)).map((d) => d.digest)).toEqual([countersignature.digest]);
   }, 120_000);
 
   it('skips with a warning a listed referrer that is missing or whose subject does not match, and survives a cycle', async () => {

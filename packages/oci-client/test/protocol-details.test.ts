@@ -42,6 +42,58 @@ describe('distribution-spec details a full registry uses', () => {
     expect(sockets.size).toBeLessThanOrEqual(2);
   });
 
+  it.each([
+    ['a plain 404 (no referrers API) sends later lookups straight to the tag schema', '404 page not found', 1],
+    ['a NAME_UNKNOWN 404 (no such repository yet) says nothing about the API', '{"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known to registry"}]}', 3],
+  ])('asks for the referrers API until the registry shows it has none: %s', async (_name, body, apiRequests) => {
+    fake = await startFakeRegistry((_req, res) => void res.writeHead(404, { 'content-type': 'text/plain' }).end(body));
+    const target = new RegistryTarget(fake.host, 'data/x');
+    for (const text of ['a', 'b', 'c']) {
+      expect(await target.referrers({ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: sha256Of(new TextEncoder().encode(text)), size: 1 })).toEqual([]);
+    }
+    expect(fake.requests.filter((r) => r.url.includes('/referrers/'))).toHaveLength(apiRequests);
+    // Every lookup still read the subject's tag-schema index.
+    expect(fake.requests.filter((r) => r.url.includes('/manifests/sha256-'))).toHaveLength(3);
+    expect(target.readsReferrersByTagSchema).toBe(apiRequests === 1);
+  });
+
+  describe('a blob pushed with mountFrom (copy between repositories of one registry)', () => {
+    const blob = new TextEncoder().encode('shared evidence');
+    const descriptor = { mediaType: 'application/octet-stream', digest: sha256Of(blob), size: blob.byteLength };
+    const routes = (answers: { mount: number; head: number }) => (req: IncomingMessage, res: ServerResponse) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      if (req.method === 'POST') {
+        if (answers.mount === 201) return void res.writeHead(201, { location: `/v2/data/to/blobs/${descriptor.digest}` }).end();
+        return void res.writeHead(202, { location: '/v2/data/to/blobs/uploads/session-1' }).end();
+      }
+      if (req.method === 'HEAD') return void res.writeHead(answers.head).end();
+      if (req.method === 'DELETE') return void res.writeHead(204).end();
+      if (req.method === 'PUT' && url.pathname.endsWith('/session-1') && url.searchParams.get('digest') === descriptor.digest) {
+        return void readRequestBody(req).then((bytes) => res.writeHead(bytes.equals(Buffer.from(blob)) ? 201 : 400).end());
+      }
+      res.writeHead(404).end();
+    };
+    const calls = () => (fake?.requests ?? []).map((r) => `${r.method} ${new URL(r.url, 'http://x').pathname.replace(descriptor.digest, 'DIGEST')}`);
+
+    it('mounts with one POST and no HEAD where the registry mounts', async () => {
+      fake = await startFakeRegistry(routes({ mount: 201, head: 404 }));
+      await new RegistryTarget(fake.host, 'data/to').push(descriptor, bytesSource(blob), { mountFrom: 'data/from' });
+      expect(calls()).toEqual(['POST /v2/data/to/blobs/uploads/']);
+      expect(fake.requests[0]?.url).toContain(`mount=${encodeURIComponent(descriptor.digest)}`);
+    });
+
+    it('where it opens a session instead, gives the session back if the blob is there, else uploads into it', async () => {
+      fake = await startFakeRegistry(routes({ mount: 202, head: 200 }));
+      await new RegistryTarget(fake.host, 'data/to').push(descriptor, bytesSource(blob), { mountFrom: 'data/from' });
+      expect(calls()).toEqual(['POST /v2/data/to/blobs/uploads/', 'HEAD /v2/data/to/blobs/DIGEST', 'DELETE /v2/data/to/blobs/uploads/session-1']);
+      await fake.stop();
+
+      fake = await startFakeRegistry(routes({ mount: 202, head: 404 }));
+      await new RegistryTarget(fake.host, 'data/to').push(descriptor, bytesSource(blob), { mountFrom: 'data/from' });
+      expect(calls()).toEqual(['POST /v2/data/to/blobs/uploads/', 'HEAD /v2/data/to/blobs/DIGEST', 'PUT /v2/data/to/blobs/uploads/session-1']);
+    });
+  });
+
   it('sends chunks no smaller than OCI-Chunk-Min-Length and tracks the offset itself', async () => {
     const received: Buffer[] = [];
     const patches: number[] = [];

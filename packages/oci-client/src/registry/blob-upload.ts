@@ -13,6 +13,14 @@ export interface UploadOptions {
   onProgress?: (bytes: number) => void;
   /** Mount from this repository of the same registry instead of uploading, when it has the blob. */
   mountFrom?: string;
+  /** An upload session already started (by `mountOrStartUpload`): used instead of a new POST. */
+  session?: UploadSession;
+}
+
+/** An open upload session (distribution-spec: the Location of a 202 to POST). */
+export interface UploadSession {
+  url: string;
+  minChunk: number;
 }
 
 /** What an upload needs to know of its blob: the size, and the digest, possibly still being computed. */
@@ -110,18 +118,41 @@ export function offsetFromRange(range: string | undefined, zeroMeansEmpty: boole
   return last === 0 && zeroMeansEmpty ? 0 : last + 1;
 }
 
-function pushScopes(ctx: UploadContext): string[] {
+function pushScopes(ctx: StartContext): string[] {
   const scopes = [`repository:${ctx.repository}:pull,push`];
   if (ctx.options.mountFrom !== undefined) scopes.push(`repository:${ctx.options.mountFrom}:pull`);
   return scopes;
 }
 
-function signalOf(ctx: UploadContext): { signal?: AbortSignal } {
+function signalOf(ctx: StartContext): { signal?: AbortSignal } {
   return ctx.options.signal === undefined ? {} : { signal: ctx.options.signal };
 }
 
+/** What starting an upload needs: the content itself comes later. */
+type StartContext = Pick<UploadContext, 'client' | 'base' | 'repository' | 'blob' | 'label' | 'options'>;
+
+/**
+ * One POST that mounts `digest` from `from` (distribution-spec "Mounting a blob from another
+ * repository"): 201 when the blob is now in `repository`, whether or not it was before; otherwise
+ * the registry opened an upload session instead (202), which the caller uses or cancels.
+ */
+export async function mountOrStartUpload(client: RegistryHttpClient, base: string, repository: string, digest: Digest, size: number, from: string, signal?: AbortSignal): Promise<{ mounted: true } | ({ mounted: false } & UploadSession)> {
+  const options: UploadOptions = { chunkedThreshold: 0, chunkSize: 0, mountFrom: from, ...(signal === undefined ? {} : { signal }) };
+  return startUpload({ client, base, repository, blob: { size, digest }, label: digest, options });
+}
+
+/** Gives an upload session back (DELETE on its URL); a registry that will not is left to expire it. */
+export async function cancelUpload(client: RegistryHttpClient, repository: string, session: UploadSession): Promise<void> {
+  try {
+    const response = await client.send({ method: 'DELETE', url: session.url, scopes: [`repository:${repository}:pull,push`] });
+    await discardBody(response);
+  } catch {
+    // Only tidying: an abandoned session costs the registry a little storage until it purges it.
+  }
+}
+
 /** POST to start an upload, or to mount (distribution-spec "Mounting a blob from another repository"). */
-async function startUpload(ctx: UploadContext): Promise<{ mounted: true } | { mounted: false; url: string; minChunk: number }> {
+async function startUpload(ctx: StartContext): Promise<{ mounted: true } | ({ mounted: false } & UploadSession)> {
   const url = new URL(`${ctx.base}blobs/uploads/`);
   if (ctx.options.mountFrom !== undefined && ctx.options.mountFrom !== ctx.repository && typeof ctx.blob.digest === 'string') {
     url.searchParams.set('mount', ctx.blob.digest);
@@ -164,7 +195,7 @@ export async function uploadBlob(client: RegistryHttpClient, base: string, repos
   const label = typeof blob.digest === 'string' ? blob.digest : `blob of ${blob.size} bytes`;
   const ctx: UploadContext = { client, base, repository, blob, label, content, options };
   const attempts = client.retry.attempts;
-  let started = await startUpload(ctx);
+  let started = options.session === undefined ? await startUpload(ctx) : { mounted: false as const, ...options.session };
   if (started.mounted) return;
   if (blob.size < options.chunkedThreshold) {
     for (let attempt = 1; ; attempt++) {

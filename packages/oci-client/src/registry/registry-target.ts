@@ -11,7 +11,7 @@ import type { FetchOptions, PushOptions, ReferrersOptions, Target } from '../tar
 import { verifyBytes } from '../verify-stream.ts';
 import { downloadBlob, downloadBlobToFile } from './blob-download.ts';
 import { writeFileAtomicWith } from '../fs-atomic.ts';
-import { uploadBlob } from './blob-upload.ts';
+import { cancelUpload, mountOrStartUpload, uploadBlob, type UploadSession } from './blob-upload.ts';
 import { discardBody, headerValue, RegistryHttpClient, type HttpClientOptions, type RegistryResponse } from './http-client.ts';
 import { nextLink } from './link-header.ts';
 import { TagListSchema } from './tag-list.ts';
@@ -51,6 +51,16 @@ export class RegistryTarget implements Target {
   private readonly chunkSize: number;
   private readonly ownsClient: boolean;
   private readonly referrersMode: ReferrersMode;
+  /** Learnt in `auto` mode from the registry's first answer: use the tag schema without asking again. */
+  private referrersApiAbsent = false;
+
+  /**
+   * Whether referrers are read from tag-schema indexes here: by choice, or because the registry
+   * turned out to have no referrers API (known after the first `referrers` call in `auto` mode).
+   */
+  get readsReferrersByTagSchema(): boolean {
+    return this.referrersMode === 'tag-schema' || (this.referrersMode === 'auto' && this.referrersApiAbsent);
+  }
   private readonly taggedStore: TaggedManifestStore;
   private readonly referrersIndex: ReferrersIndexWriter;
   private readonly deferred = new Set<Promise<void>>();
@@ -192,7 +202,19 @@ export class RegistryTarget implements Target {
       return;
     }
     if (options.tag !== undefined) throw new OciError('INVALID_INPUT', 'only manifests can be tagged');
+    let session: UploadSession | undefined;
+    if (options.mountFrom !== undefined && options.mountFrom !== this.repository) {
+      // Mount first: one request instead of HEAD then POST, and 201 whether or not the blob was
+      // here already. Only a registry that opens a session instead (no mounting) is asked below.
+      const mount = await mountOrStartUpload(this.client, this.base, this.repository, descriptor.digest, descriptor.size, options.mountFrom, options.signal);
+      if (mount.mounted) {
+        options.onProgress?.(descriptor.size);
+        return;
+      }
+      session = { url: mount.url, minChunk: mount.minChunk };
+    }
     if (await this.exists(descriptor)) {
+      if (session !== undefined) await cancelUpload(this.client, this.repository, session);
       options.onProgress?.(descriptor.size);
       return;
     }
@@ -201,7 +223,7 @@ export class RegistryTarget implements Target {
       chunkSize: this.chunkSize,
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
-      ...(options.mountFrom === undefined ? {} : { mountFrom: options.mountFrom }),
+      ...(session === undefined ? {} : { session }),
     });
   }
 
@@ -378,7 +400,7 @@ export class RegistryTarget implements Target {
   }
 
   async referrers(subject: Descriptor, options: ReferrersOptions = {}): Promise<Descriptor[]> {
-    if (this.referrersMode === 'tag-schema') return this.referrersFromTagSchema(subject, options);
+    if (this.readsReferrersByTagSchema) return this.referrersFromTagSchema(subject, options);
     const url = new URL(`${this.base}referrers/${subject.digest}`);
     if (options.artifactType !== undefined) url.searchParams.set('artifactType', options.artifactType);
     const response = await this.client.send({ method: 'GET', url: url.toString(), scopes: this.pullScopes, headers: { accept: 'application/vnd.oci.image.index.v1+json' } });
@@ -388,10 +410,16 @@ export class RegistryTarget implements Target {
       const filtered = headerValue(response, 'oci-filters-applied')?.includes('artifactType') === true;
       return index.data.manifests.filter((d) => filtered || options.artifactType === undefined || d.artifactType === options.artifactType);
     }
-    await discardBody(response);
     if ((response.status !== 404 && response.status !== 400 && response.status !== 405) || this.referrersMode === 'api') {
+      await discardBody(response);
       throw new OciError(response.status === 404 ? 'UNSUPPORTED' : 'REGISTRY_ERROR', `referrers of ${subject.digest}: HTTP ${response.status}${this.referrersMode === 'api' ? ' (the registry has no referrers API?)' : ''}`, { status: response.status });
     }
+    // distribution-spec "Listing Referrers": a registry with the API never answers 404 for a
+    // repository that exists, so the answer holds for every later subject here, and a copy of a
+    // graph asks once instead of once per node. A NAME_UNKNOWN error (no such repository yet) says
+    // nothing about the API.
+    const text = await response.body.text().catch(() => '');
+    if (!text.includes('NAME_UNKNOWN')) this.referrersApiAbsent = true;
     return this.referrersFromTagSchema(subject, options);
   }
 

@@ -63,6 +63,7 @@ describe('distribution-spec details a full registry uses', () => {
     const routes = (answers: { mount: number; head: number }) => (req: IncomingMessage, res: ServerResponse) => {
       const url = new URL(req.url ?? '/', 'http://x');
       if (req.method === 'POST') {
+        if (url.searchParams.has('mount') && answers.mount === 404) return void res.writeHead(404).end();
         if (answers.mount === 201) return void res.writeHead(201, { location: `/v2/data/to/blobs/${descriptor.digest}` }).end();
         return void res.writeHead(202, { location: '/v2/data/to/blobs/uploads/session-1' }).end();
       }
@@ -91,6 +92,13 @@ describe('distribution-spec details a full registry uses', () => {
       fake = await startFakeRegistry(routes({ mount: 202, head: 404 }));
       await new RegistryTarget(fake.host, 'data/to').push(descriptor, bytesSource(blob), { mountFrom: 'data/from' });
       expect(calls()).toEqual(['POST /v2/data/to/blobs/uploads/', 'HEAD /v2/data/to/blobs/DIGEST', 'PUT /v2/data/to/blobs/uploads/session-1']);
+    });
+
+    it('where it refuses the mount request outright, uploads the plain way', async () => {
+      fake = await startFakeRegistry(routes({ mount: 404, head: 404 }));
+      await new RegistryTarget(fake.host, 'data/to').push(descriptor, bytesSource(blob), { mountFrom: 'data/from' });
+      expect(calls()).toEqual(['POST /v2/data/to/blobs/uploads/', 'HEAD /v2/data/to/blobs/DIGEST', 'POST /v2/data/to/blobs/uploads/', 'PUT /v2/data/to/blobs/uploads/session-1']);
+      expect(fake.requests[2]?.url).not.toContain('mount=');
     });
   });
 

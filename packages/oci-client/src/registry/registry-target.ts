@@ -206,12 +206,17 @@ export class RegistryTarget implements Target {
     if (options.mountFrom !== undefined && options.mountFrom !== this.repository) {
       // Mount first: one request instead of HEAD then POST, and 201 whether or not the blob was
       // here already. Only a registry that opens a session instead (no mounting) is asked below.
-      const mount = await mountOrStartUpload(this.client, this.base, this.repository, descriptor.digest, descriptor.size, options.mountFrom, options.signal);
-      if (mount.mounted) {
+      const mount = await mountOrStartUpload(this.client, this.base, this.repository, descriptor.digest, descriptor.size, options.mountFrom, options.signal).catch((error: unknown) => {
+        // A registry that refuses the mount request itself (rather than opening a session, as the
+        // spec asks) still takes a plain upload: fall through to it.
+        if (error instanceof OciError && error.status !== undefined && [400, 404, 405].includes(error.status)) return undefined;
+        throw error;
+      });
+      if (mount?.mounted === true) {
         options.onProgress?.(descriptor.size);
         return;
       }
-      session = { url: mount.url, minChunk: mount.minChunk };
+      if (mount !== undefined) session = { url: mount.url, minChunk: mount.minChunk };
     }
     if (await this.exists(descriptor)) {
       if (session !== undefined) await cancelUpload(this.client, this.repository, session);
@@ -419,7 +424,7 @@ export class RegistryTarget implements Target {
     // graph asks once instead of once per node. A NAME_UNKNOWN error (no such repository yet) says
     // nothing about the API.
     const text = await response.body.text().catch(() => '');
-    if (!text.includes('NAME_UNKNOWN')) this.referrersApiAbsent = true;
+    if (response.status === 404 && !text.includes('NAME_UNKNOWN')) this.referrersApiAbsent = true;
     return this.referrersFromTagSchema(subject, options);
   }
 

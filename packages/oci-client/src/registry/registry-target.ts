@@ -54,13 +54,6 @@ export class RegistryTarget implements Target {
   /** Learnt in `auto` mode from the registry's first answer: use the tag schema without asking again. */
   private referrersApiAbsent = false;
 
-  /**
-   * Whether referrers are read from tag-schema indexes here: by choice, or because the registry
-   * turned out to have no referrers API (known after the first `referrers` call in `auto` mode).
-   */
-  get readsReferrersByTagSchema(): boolean {
-    return this.referrersMode === 'tag-schema' || (this.referrersMode === 'auto' && this.referrersApiAbsent);
-  }
   private readonly taggedStore: TaggedManifestStore;
   private readonly referrersIndex: ReferrersIndexWriter;
   private readonly deferred = new Set<Promise<void>>();
@@ -106,6 +99,14 @@ export class RegistryTarget implements Target {
       },
     };
     this.referrersIndex = new ReferrersIndexWriter(this.taggedStore);
+  }
+
+  /**
+   * Whether referrers are read from tag-schema indexes here: by choice, or because the registry
+   * turned out to have no referrers API (known after the first `referrers` call in `auto` mode).
+   */
+  get readsReferrersByTagSchema(): boolean {
+    return this.referrersMode === 'tag-schema' || (this.referrersMode === 'auto' && this.referrersApiAbsent);
   }
 
   private get pullScopes(): string[] {

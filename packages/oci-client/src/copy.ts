@@ -1,8 +1,9 @@
-import { PassThrough, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { mapLimit } from './concurrency.ts';
 import type { ContentSource } from './content.ts';
 import { bytesSource } from './content.ts';
 import { OciError } from './errors.ts';
+import { lazyReadable } from './lazy-readable.ts';
 import { isManifestMediaType } from './media-types.ts';
 import { RegistryTarget } from './registry/registry-target.ts';
 import { referrersTag } from './registry/referrers-tag-schema.ts';
@@ -42,25 +43,19 @@ function remoteSource(source: Target, descriptor: Descriptor, signal: AbortSigna
   return {
     size: descriptor.size,
     open(start = 0): Readable {
-      const out = new PassThrough();
-      void source.fetch(descriptor, signal === undefined ? {} : { signal }).then((stream) => {
+      return lazyReadable(async (write) => {
         let skip = start;
-        stream.on('data', (chunk: Buffer) => {
+        for await (const raw of await source.fetch(descriptor, signal === undefined ? {} : { signal })) {
+          let chunk = raw as Buffer;
           if (skip > 0) {
             const dropped = Math.min(skip, chunk.byteLength);
             skip -= dropped;
             chunk = chunk.subarray(dropped);
-            if (chunk.byteLength === 0) return;
+            if (chunk.byteLength === 0) continue;
           }
-          if (!out.write(chunk)) {
-            stream.pause();
-            out.once('drain', () => stream.resume());
-          }
-        });
-        stream.on('end', () => out.end());
-        stream.on('error', (error) => out.destroy(error));
-      }, (error: unknown) => out.destroy(error as Error));
-      return out;
+          await write(chunk);
+        }
+      });
     },
   };
 }

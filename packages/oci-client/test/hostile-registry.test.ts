@@ -77,6 +77,20 @@ describe('a hostile or broken registry', () => {
     }
   });
 
+  it('a blob stream that fails before anyone reads it fails its reader, not the process', async () => {
+    let requests = 0;
+    const target = await serve((_req, res) => {
+      requests++;
+      res.writeHead(200).end(blob.subarray(0, 5));
+    });
+    const stream = await target.fetch(blobDescriptor);
+    // Long enough for every retry of an eagerly started download to have run out, with no listener.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(requests).toBe(0);
+    await expect(readAll(stream)).rejects.toMatchObject({ code: 'SIZE_MISMATCH' });
+    expect(requests).toBe(fastRetry.attempts);
+  });
+
   it('retries 503 and 429 (honouring Retry-After) and then succeeds', async () => {
     let calls = 0;
     const target = await serve((_req, res) => {

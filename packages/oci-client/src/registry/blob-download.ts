@@ -1,7 +1,7 @@
-import { PassThrough, type Readable } from 'node:stream';
-import { once } from 'node:events';
+import type { Readable } from 'node:stream';
 import { createDigester } from '../content.ts';
 import { OciError } from '../errors.ts';
+import { lazyReadable } from '../lazy-readable.ts';
 import type { Descriptor } from '../schemas.ts';
 import { discardBody, headerValue, type RegistryHttpClient } from './http-client.ts';
 import { writeFileAtomicWith } from '../fs-atomic.ts';
@@ -18,19 +18,15 @@ export interface DownloadOptions {
  * returned stream errors rather than ends if the content does not match.
  */
 export function downloadBlob(client: RegistryHttpClient, url: string, scopes: string[], descriptor: Descriptor, options: DownloadOptions = {}): Readable {
-  const out = new PassThrough({ highWaterMark: 1 << 20 });
-  const sink = async (chunk: Buffer) => {
-    if (!out.write(chunk)) await once(out, 'drain');
-  };
-  downloadInto(client, url, scopes, descriptor, sink, () => out.destroyed, options)
-    .then(() => out.end())
-    .catch((error: unknown) => out.destroy(error instanceof OciError ? error : client.transportError(error, { method: 'GET', url })));
-  return out;
+  return lazyReadable((write) => downloadInto(client, url, scopes, descriptor, write, options), {
+    highWaterMark: 1 << 20,
+    mapError: (error) => (error instanceof OciError ? error : client.transportError(error, { method: 'GET', url })),
+  });
 }
 
 /** Downloads a blob straight into a file (no stream in between), verified, then renamed into place. */
 export async function downloadBlobToFile(client: RegistryHttpClient, url: string, scopes: string[], descriptor: Descriptor, path: string, options: DownloadOptions = {}): Promise<void> {
-  await writeFileAtomicWith(path, (writer) => downloadInto(client, url, scopes, descriptor, (chunk) => writer.write(chunk), () => false, options));
+  await writeFileAtomicWith(path, (writer) => downloadInto(client, url, scopes, descriptor, (chunk) => writer.write(chunk), options));
 }
 
 async function downloadInto(
@@ -39,12 +35,12 @@ async function downloadInto(
   scopes: string[],
   descriptor: Descriptor,
   sink: (chunk: Buffer) => Promise<void>,
-  abandoned: () => boolean,
   options: DownloadOptions,
 ): Promise<void> {
   const hash = createDigester(descriptor.digest);
   let received = 0;
   let failures = 0;
+  let sinkFailed = false;
   while (received < descriptor.size || received === 0) {
     const headers: Record<string, string> = {};
     if (received > 0) headers.range = `bytes=${received}-`;
@@ -81,11 +77,16 @@ async function downloadInto(
         }
         hash.update(chunk);
         options.onProgress?.(received);
-        await sink(chunk);
+        try {
+          await sink(chunk);
+        } catch (error) {
+          sinkFailed = true;
+          throw error;
+        }
       }
     } catch (error) {
-      if (error instanceof OciError) throw error;
-      if (abandoned()) return;
+      // A full disk or a reader that went away is not the network's fault: no resume for those.
+      if (error instanceof OciError || sinkFailed) throw error;
       failures++;
       const wrapped = client.transportError(error, { method: 'GET', url });
       if (failures >= client.retry.attempts || options.signal?.aborted === true) throw wrapped;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeRegistry, type FakeRegistry } from '@sealpack/test-registry';
-import { readAll, RegistryTarget, sha256Of, staticCredential, streamToFileAtomic, type Descriptor } from '../src/index.ts';
+import { bytesSource, readAll, RegistryTarget, sha256Of, staticCredential, streamToFileAtomic, type Descriptor } from '../src/index.ts';
 
 const MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const fastRetry = { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 };
@@ -89,6 +89,12 @@ describe('a hostile or broken registry', () => {
     expect(requests).toBe(0);
     await expect(readAll(stream)).rejects.toMatchObject({ code: 'SIZE_MISMATCH' });
     expect(requests).toBe(fastRetry.attempts);
+  });
+
+  it('an upload that fails while its digest is still being computed fails the push, not the process', async () => {
+    const target = await serve((_req, res) => res.writeHead(500).end());
+    const slowDigest = new Promise<Descriptor['digest']>((resolve) => setTimeout(() => resolve(blobDescriptor.digest), 200));
+    await expect(target.pushHashingAlong(blob.byteLength, slowDigest, bytesSource(blob))).rejects.toMatchObject({ code: 'REGISTRY_ERROR' });
   });
 
   it('retries 503 and 429 (honouring Retry-After) and then succeeds', async () => {

@@ -253,6 +253,9 @@ export class RegistryTarget implements Target {
       signal: abort.signal,
       ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     });
+    // The upload can fail while the digest is still being computed; it is awaited below, but a
+    // rejection with no handler by then is an unhandled rejection, which ends a Node process.
+    upload.catch(() => undefined);
     try {
       let known: Digest;
       try {

@@ -4,10 +4,16 @@ import type { z } from 'zod';
 import { UsageError } from './errors.ts';
 
 /** Validates option values against a command's schema; the first problem becomes a usage error. */
-export function parseOptions<T extends z.ZodType>(schema: T, values: unknown): z.infer<T> {
+export function parseOptions<T extends z.ZodType>(schema: T, values: Record<string, unknown>): z.infer<T> {
   const parsed = schema.safeParse(values);
-  if (!parsed.success) throw new UsageError(parsed.error.issues[0]?.message ?? 'invalid options');
-  return parsed.data;
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  if (issue === undefined) throw new UsageError('invalid options');
+  // Name the option and what was given: zod's own message says neither ("expected number, received NaN").
+  const key = issue.path[0];
+  if (typeof key !== 'string') throw new UsageError(issue.message);
+  const given = values[key];
+  throw new UsageError(`--${key}${typeof given === 'string' ? ` '${given}'` : ''}: ${issue.message}`);
 }
 
 /** `FILE[:MEDIATYPE]` arguments, paths taken relative to the command's working directory. */

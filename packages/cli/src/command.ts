@@ -19,6 +19,11 @@ export interface Command {
   /** Words that select it: `['manifest', 'get']`. */
   path: string[];
   usage: string;
+  /**
+   * How many positional arguments it takes at most. A stray extra one is refused rather than
+   * ignored: `pull REF DIR` (for `pull REF -o DIR`) would otherwise write into the current directory.
+   */
+  operands: number | 'many';
   summary: string;
   options: NonNullable<ParseArgsConfig['options']>;
   run(context: CommandContext): Promise<void>;

@@ -100,6 +100,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       io.stdout.write(`${commandHelp(command)}\n`);
       return EXIT.OK;
     }
+    const extra = command.operands === 'many' ? undefined : parsed.positionals[command.operands];
+    if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}' (usage: ${command.usage})`);
     const log = (line: string) => out.debug(line);
     let options: Awaited<ReturnType<typeof targetOptions>> | undefined;
     const context: CommandContext = {

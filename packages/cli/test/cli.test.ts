@@ -130,7 +130,11 @@ describe('errors: one line, the documented exit code, no stack trace unless --de
     [['frobnicate'], 2, /unknown command/],
     [['tag', 'ocidir://lay:v1', 'bad tag'], 2, /not a valid tag/],
     [['blob', 'get', 'ocidir://lay:v1', '-o', 'x'], 2, /REF@DIGEST/],
-    [['discover', 'ocidir://lay:v1', '--depth', 'zero'], 2, /expected number|Invalid input/i],
+    [['discover', 'ocidir://lay:v1', '--depth', 'zero'], 2, /^sealpack discover: --depth 'zero': .*expected number/i],
+    [['push', 'ocidir://lay:v1', 'notes.txt', '--concurrency', '0'], 2, /--concurrency '0': /],
+    [['pull', 'ocidir://lay:v1', 'somewhere'], 2, /unexpected argument 'somewhere' \(usage: sealpack pull REF \[-o DIR\]/],
+    [['copy', 'ocidir://lay:v1', 'ocidir://b:v1', 'ocidir://c:v1'], 2, /unexpected argument 'ocidir:\/\/c:v1'/],
+    [['resolve', 'ocidir://lay:v1', 'ocidir://lay:v2'], 2, /unexpected argument/],
   ])('sealpack %j exits %i', async (args, code, message) => {
     const result = await runCli(args, { cwd });
     expect(result.code).toBe(code);

@@ -16,6 +16,7 @@ const AttachValues = z.object({
 export const attachCommand: Command = {
   path: ['attach'],
   usage: 'sealpack attach SUBJECT FILE[:MEDIATYPE]... --artifact-type T [-a KEY=VALUE]... [--no-digest-cache]',
+  operands: 'many',
   summary: "push files as a referrer of SUBJECT (evidence that travels with the subject's digest)",
   options: {
     'artifact-type': { type: 'string' },

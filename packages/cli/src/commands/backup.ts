@@ -7,6 +7,7 @@ import { parseRef } from '../global-options.ts';
 export const backupCommand: Command = {
   path: ['backup'],
   usage: 'sealpack backup REF -o DIR|FILE.tar',
+  operands: 1,
   summary: 'save an artifact with its whole referrers graph as an OCI layout directory or tar (air-gap transfer)',
   options: {
     output: { type: 'string', short: 'o' },
@@ -27,6 +28,7 @@ export const backupCommand: Command = {
 export const restoreCommand: Command = {
   path: ['restore'],
   usage: 'sealpack restore DIR|FILE.tar DST',
+  operands: 2,
   summary: 'put a backup back into a registry or layout, digests unchanged',
   options: {},
   async run({ positionals, out, io, open }) {

@@ -9,6 +9,7 @@ import { parseRef } from '../global-options.ts';
 export const blobGetCommand: Command = {
   path: ['blob', 'get'],
   usage: 'sealpack blob get REF@DIGEST -o FILE|- [--size N]',
+  operands: 1,
   summary: 'download one blob, verified against its digest (to a file, or - for stdout)',
   options: {
     output: { type: 'string', short: 'o' },

@@ -13,6 +13,7 @@ const CopyValues = z.object({
 export const copyCommand: Command = {
   path: ['copy'],
   usage: 'sealpack copy SRC DST [-r] [--concurrency N]',
+  operands: 2,
   summary: 'copy an artifact (with -r its referrers graph) between registries and layouts, digests unchanged',
   options: {
     recursive: { type: 'boolean', short: 'r' },

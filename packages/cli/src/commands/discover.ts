@@ -36,6 +36,7 @@ function toJson(node: ReferrerNode): unknown {
 export const discoverCommand: Command = {
   path: ['discover'],
   usage: 'sealpack discover REF [--artifact-type T] [-a KEY=VALUE]... [--latest] [--depth N] [--format tree|table|json]',
+  operands: 1,
   summary: 'show the referrers graph (signatures, SBOMs, provenance) of an artifact',
   options: {
     'artifact-type': { type: 'string' },

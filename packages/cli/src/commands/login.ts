@@ -9,6 +9,7 @@ import { parseRegistryHost } from '../registry-host.ts';
 export const loginCommand: Command = {
   path: ['login'],
   usage: 'sealpack login HOST -u USER --password-stdin',
+  operands: 1,
   summary: "check credentials against a registry and store them in docker's config.json (or its credential helper)",
   options: {},
   async run({ values, positionals, out, io }) {
@@ -43,6 +44,7 @@ export const loginCommand: Command = {
 export const logoutCommand: Command = {
   path: ['logout'],
   usage: 'sealpack logout HOST',
+  operands: 1,
   summary: 'remove the stored credentials of a registry',
   options: {},
   async run({ positionals, out, io }) {

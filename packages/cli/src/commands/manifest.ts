@@ -7,6 +7,7 @@ import { parseRef } from '../global-options.ts';
 export const manifestGetCommand: Command = {
   path: ['manifest', 'get'],
   usage: 'sealpack manifest get REF [--descriptor] [--pretty]',
+  operands: 1,
   summary: 'print the raw manifest (verified against its digest)',
   options: {
     descriptor: { type: 'boolean' },
@@ -34,6 +35,7 @@ export const manifestGetCommand: Command = {
 export const manifestDeleteCommand: Command = {
   path: ['manifest', 'delete'],
   usage: 'sealpack manifest delete REF [--force]',
+  operands: 1,
   summary: 'delete a manifest (asks first on a terminal; --force without asking)',
   options: {
     force: { type: 'boolean', short: 'f' },

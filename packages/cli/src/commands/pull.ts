@@ -15,6 +15,7 @@ const PullValues = z.object({
 export const pullCommand: Command = {
   path: ['pull'],
   usage: 'sealpack pull REF [-o DIR] [--overwrite] [--no-digest-cache]',
+  operands: 1,
   summary: "write an artifact's files into a directory, each verified before it appears; files already there with the same bytes are kept",
   options: {
     output: { type: 'string', short: 'o' },

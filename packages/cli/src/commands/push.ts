@@ -19,6 +19,7 @@ const PushValues = z.object({
 export const pushCommand: Command = {
   path: ['push'],
   usage: 'sealpack push REF FILE[:MEDIATYPE]... [--artifact-type T] [-a KEY=VALUE]... [--subject REF] [--reproducible] [--no-digest-cache]',
+  operands: 'many',
   summary: 'push files as an OCI artifact; prints the digest-pinned reference',
   options: {
     'artifact-type': { type: 'string' },

@@ -5,6 +5,7 @@ import { parseRef } from '../global-options.ts';
 export const resolveCommand: Command = {
   path: ['resolve'],
   usage: 'sealpack resolve REF',
+  operands: 1,
   summary: 'print the digest a tag points at',
   options: {},
   async run({ positionals, out, open }) {

@@ -6,6 +6,7 @@ import { parseRef } from '../global-options.ts';
 export const tagCommand: Command = {
   path: ['tag'],
   usage: 'sealpack tag REF TAG...',
+  operands: 'many',
   summary: 'point more tags at the manifest REF names',
   options: {},
   async run({ positionals, out, open }) {

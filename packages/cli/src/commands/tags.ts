@@ -5,6 +5,7 @@ import { parseRef } from '../global-options.ts';
 export const tagsCommand: Command = {
   path: ['tags'],
   usage: 'sealpack tags REPO',
+  operands: 1,
   summary: 'list the tags of a repository, sorted',
   options: {},
   async run({ positionals, out, open }) {

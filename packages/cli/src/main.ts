@@ -17,7 +17,7 @@ import { UsageError } from './errors.ts';
 import { parseOptions } from './command-input.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
 import { GLOBAL_OPTIONS, GlobalValuesSchema, openRefTarget, outputOptions, targetOptions } from './global-options.ts';
-import type { CliIo } from './io.ts';
+import { Interrupted, type CliIo } from './io.ts';
 import { Output } from './output.ts';
 import { VERSION } from './version.ts';
 
@@ -57,7 +57,7 @@ function usageText(): string {
     'Auth: -u USER --password-stdin, SEALPACK_USERNAME/SEALPACK_PASSWORD, or ~/.docker/config.json',
     'TLS: --ca-file FILE, --insecure, --plain-http (automatic for localhost and 127.0.0.1)',
     'Referrers: --distribution-spec v1.1-referrers-api|v1.1-referrers-tag (default: the API where the registry has it, else the tag schema)',
-    'Exit codes: 0 ok, 1 verification or policy said no, 2 usage or invalid input, 3 registry, network or I/O failure',
+    'Exit codes: 0 ok, 1 verification or policy said no, 2 usage or invalid input, 3 registry, network or I/O failure, 130 interrupted',
     '',
     "Run 'sealpack COMMAND --help' for a command's options.",
   ].join('\n');
@@ -119,6 +119,13 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     await command.run(context);
     return EXIT.OK;
   } catch (error) {
+    const reason: unknown = io.signal?.reason;
+    if (io.signal?.aborted === true && reason instanceof Interrupted) {
+      // Whatever the abort surfaced as (a network or I/O error, usually), the cause is the user.
+      io.stderr.write(`sealpack ${command.path.join(' ')}: ${reason.message}\n`);
+      if (debug && error instanceof Error) io.stderr.write(`${error.stack ?? ''}\n`);
+      return reason.exitCode;
+    }
     const code = exitCodeFor(error);
     const message = error instanceof Error ? error.message : String(error);
     const label = error instanceof OciError ? ` [${error.code}]` : '';

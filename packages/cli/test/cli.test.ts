@@ -1,12 +1,12 @@
-import { createHash } from 'node:crypto';
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeEach, describe, expect, inject, it } from 'vitest';
-import { TEST_PASSWORD, TEST_USER, uniqueRepository } from '@sealpack/test-registry';
+import { startFaultProxy, TEST_PASSWORD, TEST_USER, uniqueRepository } from '@sealpack/test-registry';
 import { runCli } from './run-cli.ts';
 
 const registries = inject('registries');
@@ -210,4 +210,35 @@ describe('the built bin', () => {
     expect(failure).toMatchObject({ code: 2 });
     expect((failure as { stderr: string }).stderr.trim().split('\n')).toHaveLength(1);
   });
+
+  it('Ctrl-C in the middle of a pull stops it with status 130 and leaves nothing in the output directory', async () => {
+    const proxy = await startFaultProxy(registries.anonymous.port);
+    try {
+      const ref = `${proxy.host}/${uniqueRepository()}:v1`;
+      await writeFile(join(cwd, 'big.bin'), randomBytes(8 * 1024 * 1024));
+      expect((await runCli(['push', ref, 'big.bin'], { cwd })).code).toBe(0);
+      // The registry stops sending part way through the blob: the pull hangs mid-file until interrupted.
+      proxy.stallAfter('downstream', 2 * 1024 * 1024);
+      const outDir = join(cwd, 'out');
+      const child = spawn(process.execPath, [bin, 'pull', ref, '-o', outDir], { cwd, env: { ...process.env, SEALPACK_CACHE_DIR: join(cwd, 'cache') } });
+      const stderr: Buffer[] = [];
+      child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      await waitFor(async () => (await readdir(outDir).catch(() => [])).some((name) => name.endsWith('.tmp')));
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      expect(Buffer.concat(stderr).toString('utf8')).toBe(`sealpack pull: interrupted (SIGINT)\n`);
+      expect(await readdir(outDir)).toEqual([]);
+    } finally {
+      await proxy.stop();
+    }
+  });
 });
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

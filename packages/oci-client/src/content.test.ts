@@ -3,7 +3,10 @@ import { mkdtemp, readdir, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fileSource } from './content.ts';
+import { describeFile, fileSource } from './content.ts';
+import type { DigestCache } from './digest-cache.ts';
+import { LayoutTarget } from './layout/layout-target.ts';
+import { pushFiles } from './push-artifact.ts';
 
 const KiB = 1024;
 
@@ -73,5 +76,35 @@ describe('fileSource chunks', () => {
     const before = await openFiles();
     for await (const _chunk of source.chunks!(0, bytes.byteLength)) break;
     expect(await openFiles()).toBe(before);
+  });
+});
+
+describe('cancelling', () => {
+  it('a hash pass stops part way when its signal is aborted', async () => {
+    const path = await fileOf(randomBytes(8 * 1024 * KiB));
+    const controller = new AbortController();
+    const reason = new Error('stop');
+    let hashed = 0;
+    const cache: DigestCache = {
+      lookup: () => undefined,
+      remember: () => {
+        hashed++;
+      },
+    };
+    const pending = describeFile(path, 'application/octet-stream', undefined, { cache, signal: controller.signal });
+    controller.abort(reason);
+    await expect(pending).rejects.toBe(reason);
+    expect(hashed).toBe(0);
+  });
+
+  it('a layout push stops when its signal is aborted and leaves no blob, temp file or tag', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sealpack-abort-'));
+    const path = await fileOf(randomBytes(8 * 1024 * KiB));
+    const layout = new LayoutTarget(join(dir, 'layout'));
+    const controller = new AbortController();
+    const pending = pushFiles(layout, [{ path }], { tag: 'v1', signal: controller.signal, onProgress: (sent) => sent > 0 && controller.abort() });
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+    expect(await readdir(join(dir, 'layout', 'blobs', 'sha256'))).toEqual([]);
+    await expect(layout.resolve('v1')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 });

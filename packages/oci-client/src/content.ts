@@ -106,6 +106,8 @@ async function* readRange(handle: FileHandle, path: string, start: number, end: 
 export interface DescribeFileOptions {
   /** Answers for a file hashed before and unchanged since; learns the digests hashed now. */
   cache?: DigestCache;
+  /** Stops a long hash pass part way (checked between 1 MiB reads). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -126,7 +128,10 @@ export async function describeFile(path: string, mediaType: string, annotations?
     const hashStarted = Date.now();
     const size = identity.size;
     const hash = createHash('sha256');
-    for await (const view of readRange(handle, path, 0, size, HASH_READS)) hash.update(view);
+    for await (const view of readRange(handle, path, 0, size, HASH_READS)) {
+      options.signal?.throwIfAborted();
+      hash.update(view);
+    }
     // A file that grew or was rewritten in place shows in its identity (size, times) afterwards.
     if (!sameIdentity(identity, fileIdentity(await handle.stat({ bigint: true })))) {
       throw Object.assign(new Error(`${path} changed while it was read`), { code: 'ECHANGED' });

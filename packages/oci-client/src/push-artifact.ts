@@ -82,18 +82,18 @@ export async function pushPacked(target: Target, artifact: PackedArtifact, optio
 export async function pushFiles(target: Target, files: readonly PackFile[], options: PushArtifactOptions = {}): Promise<PushResult> {
   const planned = await planFiles(files);
   const progress = progressSplitter(planned.map((f) => f.size), options);
-  const cache = options.digestCache === undefined ? {} : { cache: options.digestCache };
+  const describing = { ...(options.digestCache === undefined ? {} : { cache: options.digestCache }), ...signalOf(options) };
   const layers = await mapLimit(planned, options.concurrency ?? 8, async (file, index): Promise<PackedLayer> => {
     const pushOptions = { ...signalOf(options), onProgress: progress(index) };
     // A file the cache knows is described without a read, so the plain push (HEAD first) is best.
-    const cached = cache.cache === undefined ? undefined : describeFromCache(file, cache.cache);
+    const cached = describing.cache === undefined ? undefined : describeFromCache(file, describing.cache);
     if (cached === undefined && canHashAlong(target) && file.size >= target.hashAlongThreshold) {
-      const described = describeFile(file.path, file.mediaType, { [ANNOTATION_TITLE]: file.title }, cache);
+      const described = describeFile(file.path, file.mediaType, { [ANNOTATION_TITLE]: file.title }, describing);
       const source = fileSource(file.path, file.size);
       await target.pushHashingAlong(file.size, described.then((d) => d.digest), source, pushOptions);
       return { descriptor: await described, source };
     }
-    const layer = cached ?? (await describePlanned(file, cache));
+    const layer = cached ?? (await describePlanned(file, describing));
     await target.push(layer.descriptor, layer.source, pushOptions);
     return layer;
   });

@@ -1,6 +1,7 @@
 import { pinnedReference, pushFiles, referenceSelector } from '@sealpack/oci-client';
 import { z } from 'zod';
 import type { Command } from '../command.ts';
+import { signalOption } from '../io.ts';
 import { parseAnnotations } from '../annotations.ts';
 import { createdTime, fileArguments, parseOptions } from '../command-input.ts';
 import { withDigestCache } from '../digest-cache.ts';
@@ -36,6 +37,7 @@ export const attachCommand: Command = {
       subject,
       created: createdTime(io.env, false),
       ...(digestCache === undefined ? {} : { digestCache }),
+      ...signalOption(io),
     }));
     const pinned = pinnedReference(ref, result.descriptor.digest);
     if (out.options.json) {

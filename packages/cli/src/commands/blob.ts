@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { OciError } from '@sealpack/oci-client';
 import { access } from 'node:fs/promises';
 import type { Command } from '../command.ts';
+import { signalOption } from '../io.ts';
 import { UsageError } from '../errors.ts';
 import { parseRef } from '../global-options.ts';
 
@@ -32,14 +33,14 @@ export const blobGetCommand: Command = {
     const progress = out.progress('blob');
     const onProgress = (n: number) => progress.update(n, size);
     if (values.output === '-') {
-      await pipeline(await target.fetch(descriptor, { onProgress }), io.stdout, { end: false });
+      await pipeline(await target.fetch(descriptor, { onProgress, ...signalOption(io) }), io.stdout, { end: false });
       return;
     }
     const path = resolve(io.cwd, values.output);
     if (values.overwrite !== true && (await access(path).then(() => true, () => false))) {
       throw new OciError('ALREADY_EXISTS', `${path} exists (use --overwrite to replace it)`);
     }
-    await target.fetchToFile(descriptor, path, { onProgress });
+    await target.fetchToFile(descriptor, path, { onProgress, ...signalOption(io) });
     progress.done();
     if (out.options.json) out.json({ digest: ref.digest, size, path });
     else out.note(`Wrote ${path} (${size} bytes, ${ref.digest})`);

@@ -1,6 +1,7 @@
 import { copyGraph, pinnedReference, referenceSelector } from '@sealpack/oci-client';
 import { z } from 'zod';
 import type { Command } from '../command.ts';
+import { signalOption } from '../io.ts';
 import { UsageError } from '../errors.ts';
 import { parseRef } from '../global-options.ts';
 import { parseOptions } from '../command-input.ts';
@@ -19,7 +20,7 @@ export const copyCommand: Command = {
     recursive: { type: 'boolean', short: 'r' },
     concurrency: { type: 'string' },
   },
-  async run({ values, positionals, out, open }) {
+  async run({ values, positionals, out, io, open }) {
     const options = parseOptions(CopyValues, values);
     const [srcText, dstText] = positionals;
     const src = parseRef(srcText, 'SRC');
@@ -33,6 +34,7 @@ export const copyCommand: Command = {
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
       ...(tag === undefined ? {} : { tag }),
       onWarning: (warning) => out.warn(warning),
+      ...signalOption(io),
     });
     const pinned = pinnedReference(dst, result.root.digest);
     if (out.options.json) {

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { pinnedReference, pullArtifact, referenceSelector } from '@sealpack/oci-client';
 import { z } from 'zod';
 import type { Command } from '../command.ts';
+import { signalOption } from '../io.ts';
 import { parseOptions } from '../command-input.ts';
 import { withDigestCache } from '../digest-cache.ts';
 import { parseRef } from '../global-options.ts';
@@ -32,6 +33,7 @@ export const pullCommand: Command = {
       overwrite: options.overwrite === true,
       onProgress: (done, total) => progress.update(done, total),
       ...(digestCache === undefined ? {} : { digestCache }),
+      ...signalOption(io),
     }));
     progress.done();
     const pinned = pinnedReference(ref, result.descriptor.digest);

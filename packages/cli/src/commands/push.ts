@@ -1,6 +1,7 @@
 import { pinnedReference, pushFiles, referenceSelector, type Descriptor } from '@sealpack/oci-client';
 import { z } from 'zod';
 import type { Command } from '../command.ts';
+import { signalOption } from '../io.ts';
 import { UsageError } from '../errors.ts';
 import { parseRef } from '../global-options.ts';
 import { parseAnnotations } from '../annotations.ts';
@@ -53,6 +54,7 @@ export const pushCommand: Command = {
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
       onProgress: (sent, total) => progress.update(sent, total),
       ...(digestCache === undefined ? {} : { digestCache }),
+      ...signalOption(io),
     }));
     progress.done();
     const pinned = pinnedReference(ref, result.descriptor.digest);

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { access, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
-import { pipeline, type Readable } from 'node:stream';
+import { addAbortSignal, pipeline, type Readable } from 'node:stream';
 import { z } from 'zod';
 import type { ContentSource } from '../content.ts';
 import { readAll } from '../content.ts';
@@ -141,6 +141,7 @@ export class LayoutTarget implements Target {
       await mkdir(join(this.root, 'blobs', digestAlgorithm(descriptor.digest)), { recursive: true });
       const verifier = new VerifyingStream(descriptor, options.onProgress);
       const source = content.open(0);
+      if (options.signal !== undefined) addAbortSignal(options.signal, source);
       await streamToFileAtomic(verifiedThrough(source, verifier), this.blobPath(descriptor.digest), 0o444);
     }
     if (manifest) {

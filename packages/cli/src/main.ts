@@ -119,6 +119,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     await command.run(context);
     return EXIT.OK;
   } catch (error) {
+    out.clearProgress();
     const reason: unknown = io.signal?.reason;
     if (io.signal?.aborted === true && reason instanceof Interrupted) {
       // Whatever the abort surfaced as (a network or I/O error, usually), the cause is the user.

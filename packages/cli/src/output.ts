@@ -13,6 +13,7 @@ export interface OutputOptions {
 export class Output {
   readonly io: CliIo;
   readonly options: OutputOptions;
+  private current: Progress | undefined;
 
   constructor(io: CliIo, options: OutputOptions) {
     this.io = io;
@@ -52,7 +53,13 @@ export class Output {
 
   progress(label: string): Progress {
     const enabled = this.io.stderr.isTTY === true && !this.options.json && !this.options.quiet;
-    return new Progress(this.io.stderr, label, enabled);
+    this.current = new Progress(this.io.stderr, label, enabled);
+    return this.current;
+  }
+
+  /** Clears a progress line a failed command left drawn, so its error starts a line of its own. */
+  clearProgress(): void {
+    this.current?.done();
   }
 }
 
@@ -88,5 +95,6 @@ export class Progress {
 
   done(): void {
     if (this.enabled && this.drawn) this.stream.write('\r\x1b[2K');
+    this.drawn = false;
   }
 }

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -164,6 +164,19 @@ describe('errors: one line, the documented exit code, no stack trace unless --de
     expect(json.stderr).toBe('');
     const pipe = await runCli(['push', `ocidir://${join(cwd, 'lay')}:p`, 'parks.geojson'], { cwd });
     expect(pipe.stderr).not.toMatch(/%/);
+  });
+
+  it('a transfer that fails part way clears its progress line before the error', async () => {
+    await writeFile(join(cwd, 'big.bin'), randomBytes(4 * 1024 * 1024));
+    const pushed = JSON.parse((await runCli(['push', `ocidir://${join(cwd, 'lay')}:p`, 'big.bin', '--json'], { cwd })).stdout) as { files: Array<{ digest: string }> };
+    const blob = join(cwd, 'lay', 'blobs', 'sha256', pushed.files[0]!.digest.slice('sha256:'.length));
+    await chmod(blob, 0o644);
+    await writeFile(blob, randomBytes(4 * 1024 * 1024));
+    const failed = await runCli(['pull', `ocidir://${join(cwd, 'lay')}:p`, '-o', 'out'], { cwd, tty: true });
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/pull \d+%/);
+    // What the terminal shows last: the line after the final clear is the error alone.
+    expect(failed.stderr.split('\r\x1b[2K').at(-1)).toMatch(/^sealpack pull: content digest .* does not match/);
   });
 });
 

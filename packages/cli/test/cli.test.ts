@@ -224,6 +224,13 @@ describe('the built bin', () => {
     expect((failure as { stderr: string }).stderr.trim().split('\n')).toHaveLength(1);
   });
 
+  it('on a Node older than its engines it says so in one line instead of failing to load', async () => {
+    // What a Node 20 reports, set before the bin loads (npm installs despite "engines", only warning).
+    const olderNode = "data:text/javascript,Object.defineProperty(process,'version',{value:'v20.20.2'});Object.defineProperty(process.versions,'node',{value:'20.20.2'})";
+    const failure = await run(process.execPath, ['--import', olderNode, bin, 'resolve', 'ocidir://x:v1'], { cwd }).catch((e: { code: number; stderr: string }) => e);
+    expect(failure).toMatchObject({ code: 2, stderr: 'sealpack: needs Node.js 22.19 or newer; this is v20.20.2\n' });
+  });
+
   it('Ctrl-C in the middle of a pull stops it with status 130 and leaves nothing in the output directory', async () => {
     const proxy = await startFaultProxy(registries.anonymous.port);
     try {

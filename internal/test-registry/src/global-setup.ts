@@ -21,9 +21,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     started.push(basic);
     token = await startTokenAuthRegistry();
     const registries: TestRegistries = {
-      anonymous: { host: anonymous.host, port: anonymous.port },
-      basic: { host: basic.host, port: basic.port },
-      token: { host: token.registry.host, port: token.registry.port },
+      anonymous: { host: anonymous.host, port: anonymous.port, storage: anonymous.storage },
+      basic: { host: basic.host, port: basic.port, storage: basic.storage },
+      token: { host: token.registry.host, port: token.registry.port, storage: token.registry.storage },
     };
     project.provide('registries', registries);
   } catch (error) {

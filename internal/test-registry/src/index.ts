@@ -10,6 +10,8 @@ export interface RegistryEndpoint {
   /** `127.0.0.1:PORT`. */
   host: string;
   port: number;
+  /** The registry's storage root, for tests that check what it keeps (distribution's filesystem driver). */
+  storage: string;
 }
 
 export interface TestRegistries {
@@ -22,6 +24,11 @@ declare module 'vitest' {
   interface ProvidedContext {
     registries: TestRegistries;
   }
+}
+
+/** Where distribution keeps the upload sessions of a repository that are not yet committed or cancelled. */
+export function uploadSessionsDir(endpoint: RegistryEndpoint, repository: string): string {
+  return `${endpoint.storage}/docker/registry/v2/repositories/${repository}/_uploads`;
 }
 
 /** A repository name no other test uses, so tests share registries without seeing each other. */

@@ -125,6 +125,28 @@ describe('distribution-spec details a full registry uses', () => {
     expect(patches).toEqual([3000, 3000, 3000, 1000]);
   });
 
+  it('gives an upload session back (DELETE on its latest URL) when the upload fails part way', async () => {
+    let patches = 0;
+    fake = await startFakeRegistry((req, res) => {
+      void readRequestBody(req).then(() => {
+        if (req.method === 'HEAD') return void res.writeHead(404).end();
+        if (req.method === 'POST') return void res.writeHead(202, { location: '/v2/data/x/blobs/uploads/s0' }).end();
+        if (req.method === 'PATCH') {
+          patches++;
+          // distribution hands out a new session URL with every accepted chunk; the second is refused for good.
+          if (patches === 1) return void res.writeHead(202, { location: '/v2/data/x/blobs/uploads/s1', range: '0-999' }).end();
+          return void res.writeHead(400, { 'content-type': 'application/json' }).end('{"errors":[{"code":"BLOB_UPLOAD_INVALID","message":"no"}]}');
+        }
+        if (req.method === 'DELETE') return void res.writeHead(204).end();
+        res.writeHead(404).end();
+      });
+    });
+    const bytes = Buffer.alloc(3000, 7);
+    const target = new RegistryTarget(fake.host, 'data/x', { chunkedThreshold: 1, chunkSize: 1000, retry: fastRetry });
+    await expect(target.push({ mediaType: 'application/octet-stream', digest: sha256Of(bytes), size: bytes.byteLength }, bytesSource(bytes))).rejects.toMatchObject({ status: 400 });
+    expect(fake.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['HEAD /v2/data/x/blobs/' + sha256Of(bytes), 'POST /v2/data/x/blobs/uploads/', 'PATCH /v2/data/x/blobs/uploads/s0', 'PATCH /v2/data/x/blobs/uploads/s1', 'DELETE /v2/data/x/blobs/uploads/s1']);
+  });
+
   it('exchanges an identity token (OAuth2 refresh token) at the token endpoint', async () => {
     const tokenRequests: string[] = [];
     fake = await startFakeRegistry((req, res) => {

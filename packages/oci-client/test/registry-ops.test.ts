@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
 import { describe, expect, inject, it } from 'vitest';
-import { startFaultProxy, startTokenAuthRegistry, TEST_PASSWORD, TEST_USER, uniqueRepository } from '@sealpack/test-registry';
+import { startFaultProxy, startTokenAuthRegistry, TEST_PASSWORD, TEST_USER, uniqueRepository, uploadSessionsDir } from '@sealpack/test-registry';
 import { bytesSource, packLayers, pushPacked, RegistryTarget, referrersTag, sha256Of, staticCredential, type Descriptor, type PackedLayer } from '../src/index.ts';
 
 const registries = inject('registries');
@@ -23,6 +24,19 @@ describe('registry operations on distribution 2.8', () => {
     for (const tag of ['alpha', 'Mid', 'beta-2', '0first']) await target.tag(artifact.descriptor, tag);
     expect(await target.tags()).toEqual(['0first', 'Mid', 'alpha', 'beta-2', 'zeta']);
     expect(await new RegistryTarget(registries.anonymous.host, uniqueRepository()).tags()).toEqual([]);
+  });
+
+  it('gives back the session of an upload the registry refused, and with it the bytes already sent', async () => {
+    const repository = uniqueRepository();
+    const target = new RegistryTarget(registries.anonymous.host, repository, { chunkedThreshold: 1024 * 1024, chunkSize: 1024 * 1024 });
+    const { bytes } = randomBlob(3 * 1024 * 1024);
+    // A descriptor whose digest is not the content's (a lying cache, say): the closing PUT is refused.
+    const wrong: Descriptor = { mediaType: 'application/octet-stream', digest: sha256Of(randomBytes(8)), size: bytes.byteLength };
+    await expect(target.push(wrong, bytesSource(bytes))).rejects.toMatchObject({ status: 400 });
+    const sessions = uploadSessionsDir(registries.anonymous, repository);
+    const left = await readdir(sessions, { recursive: true });
+    // distribution 2.8 keeps a small hash-state file of a cancelled session; the uploaded data goes.
+    expect(left.filter((name) => name.endsWith('data'))).toEqual([]);
   });
 
   it('deletes a manifest by digest, after which the tag no longer resolves', async () => {

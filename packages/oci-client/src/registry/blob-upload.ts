@@ -142,9 +142,9 @@ export async function mountOrStartUpload(client: RegistryHttpClient, base: strin
 }
 
 /** Gives an upload session back (DELETE on its URL); a registry that will not is left to expire it. */
-export async function cancelUpload(client: RegistryHttpClient, repository: string, session: UploadSession): Promise<void> {
+export async function cancelUpload(client: RegistryHttpClient, repository: string, session: Pick<UploadSession, 'url'>, signal?: AbortSignal): Promise<void> {
   try {
-    const response = await client.send({ method: 'DELETE', url: session.url, scopes: [`repository:${repository}:pull,push`] });
+    const response = await client.send({ method: 'DELETE', url: session.url, scopes: [`repository:${repository}:pull,push`], retry: false, ...(signal === undefined ? {} : { signal }) });
     await discardBody(response);
   } catch {
     // Only tidying: an abandoned session costs the registry a little storage until it purges it.
@@ -194,25 +194,49 @@ async function finish(ctx: UploadContext, url: string, body: { start: number } |
 export async function uploadBlob(client: RegistryHttpClient, base: string, repository: string, blob: BlobToUpload, content: ContentSource, options: UploadOptions): Promise<void> {
   const label = typeof blob.digest === 'string' ? blob.digest : `blob of ${blob.size} bytes`;
   const ctx: UploadContext = { client, base, repository, blob, label, content, options };
-  const attempts = client.retry.attempts;
-  let started = options.session === undefined ? await startUpload(ctx) : { mounted: false as const, ...options.session };
+  const started = options.session === undefined ? await startUpload(ctx) : { mounted: false as const, ...options.session };
   if (started.mounted) return;
-  if (blob.size < options.chunkedThreshold) {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await finish(ctx, started.url, { start: 0 });
-        return;
-      } catch (error) {
-        const wrapped = client.transportError(error, { method: 'PUT', url: started.url });
-        if (!wrapped.retryable || attempt >= attempts || options.signal?.aborted === true) throw wrapped;
-        started = await startUpload(ctx);
-        if (started.mounted) return;
-      }
+  // The session's URL changes as the upload goes on (distribution hands out a new one per request).
+  const session = { url: started.url, minChunk: started.minChunk };
+  try {
+    if (blob.size < options.chunkedThreshold) await sendWhole(ctx, session);
+    else await sendChunks(ctx, session);
+  } catch (error) {
+    // A session given up part way (failed, interrupted, or abandoned by pushHashingAlong) keeps its
+    // bytes in the registry's storage until a purge (distribution: a week by default). distribution-spec
+    // "Deleting an upload": give it back, briefly, and report the upload's own failure. distribution
+    // 2.8 only honours this while the URL's signed _state matches what it stored, so a session whose
+    // last request broke off part way is still left to its purge there.
+    await cancelUpload(client, repository, session, AbortSignal.timeout(CANCEL_TIMEOUT_MS));
+    throw error;
+  }
+}
+
+/** How long giving back an abandoned session may hold up reporting why it was abandoned. */
+const CANCEL_TIMEOUT_MS = 2000;
+
+/** Small blobs: one streamed PUT into the session, a fresh session for each retry. */
+async function sendWhole(ctx: UploadContext, session: UploadSession): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await finish(ctx, session.url, { start: 0 });
+      return;
+    } catch (error) {
+      const wrapped = ctx.client.transportError(error, { method: 'PUT', url: session.url });
+      if (!wrapped.retryable || attempt >= ctx.client.retry.attempts || ctx.options.signal?.aborted === true) throw wrapped;
+      const fresh = await startUpload(ctx);
+      if (fresh.mounted) return;
+      session.url = fresh.url;
+      session.minChunk = fresh.minChunk;
     }
   }
-  let url = started.url;
+}
+
+/** Large blobs: PATCHes that resume from the registry's offset after a cut, then the closing PUT. */
+async function sendChunks(ctx: UploadContext, session: UploadSession): Promise<void> {
+  const { client, blob, content, options, label } = ctx;
   let offset = 0;
-  const chunkSize = options.chunkSize > 0 ? Math.max(options.chunkSize, started.minChunk) : 0;
+  const chunkSize = options.chunkSize > 0 ? Math.max(options.chunkSize, session.minChunk) : 0;
   let failures = 0;
   while (offset < blob.size) {
     const end = chunkSize > 0 ? Math.min(blob.size, offset + chunkSize) : blob.size;
@@ -220,7 +244,7 @@ export async function uploadBlob(client: RegistryHttpClient, base: string, repos
     try {
       const response = await client.send({
         method: 'PATCH',
-        url,
+        url: session.url,
         scopes: pushScopes(ctx),
         headers: {
           'content-type': 'application/octet-stream',
@@ -234,22 +258,22 @@ export async function uploadBlob(client: RegistryHttpClient, base: string, repos
       if (response.status === 416) {
         // The registry's idea of the offset differs from ours: ask it, and carry on from there.
         await discardBody(response);
-        ({ offset, url } = await uploadedSoFar(ctx, url));
+        ({ offset, url: session.url } = await uploadedSoFar(ctx, session.url));
         continue;
       }
       if (response.status !== 202) throw await client.errorFor(response, `upload of ${label}`);
       await discardBody(response);
       // Some registries (distribution 2.8) ignore Content-Range and hand out a new URL each time.
-      url = location(response, url);
+      session.url = location(response, session.url);
       const next = offsetFromRange(headerValue(response, 'range'), false) ?? end;
       if (next <= start) throw new OciError('REGISTRY_ERROR', `the registry accepted a chunk of ${label} but reports no progress`, { retryable: true });
       offset = next;
     } catch (error) {
-      const wrapped = client.transportError(error, { method: 'PATCH', url });
+      const wrapped = client.transportError(error, { method: 'PATCH', url: session.url });
       failures++;
-      if (!wrapped.retryable || failures >= attempts || options.signal?.aborted === true) throw wrapped;
+      if (!wrapped.retryable || failures >= client.retry.attempts || options.signal?.aborted === true) throw wrapped;
       try {
-        ({ offset, url } = await uploadedSoFar(ctx, url));
+        ({ offset, url: session.url } = await uploadedSoFar(ctx, session.url));
       } catch (statusError) {
         // distribution 2.8 (registry/handlers/blobupload.go) cancels a session whose stored size
         // differs from the offset in its signed _state, which is what a cut PATCH leaves behind:
@@ -257,10 +281,10 @@ export async function uploadBlob(client: RegistryHttpClient, base: string, repos
         if (!(statusError instanceof OciError) || (statusError.status !== 404 && statusError.status !== 400)) throw statusError;
         const fresh = await startUpload(ctx);
         if (fresh.mounted) return;
-        url = fresh.url;
+        session.url = fresh.url;
         offset = 0;
       }
     }
   }
-  await finish(ctx, url, null);
+  await finish(ctx, session.url, null);
 }

@@ -48,6 +48,10 @@ describe('attach, discover, copy -r, backup and restore from the command line', 
     const ref = `${registries.anonymous.host}/${uniqueRepository()}`;
     await runCli(['push', `${ref}:v1`, 'data.geojson'], { cwd });
     await runCli(['attach', `${ref}:v1`, 'sig.json', '--artifact-type', 'application/vnd.example.sig'], { cwd });
+    // The registry has no referrers API, so the attach wrote a tag-schema index beside v1.
+    const subject = (await runCli(['resolve', `${ref}:v1`], { cwd })).stdout.trim();
+    expect((await runCli(['tags', ref], { cwd })).stdout).toBe(`${subject.replace(':', '-')}\nv1\n`);
+    expect((await runCli(['tags', ref, '--exclude-digest-tags'], { cwd })).stdout).toBe('v1\n');
     const other = `${registries.anonymous.host}/${uniqueRepository()}`;
     expect((await runCli(['copy', `${ref}:v1`, other], { cwd })).code).toBe(0);
     expect((await runCli(['discover', `${other}:v1`, '--format', 'table'], { cwd })).stdout.trim().split('\n')).toHaveLength(1);

@@ -34,7 +34,7 @@ export { VerifyingStream, verifyBytes } from './verify-stream.ts';
 export type { Target, FetchOptions, PushOptions, ReferrersOptions } from './target.ts';
 export { LayoutTarget, type LayoutTargetOptions } from './layout/layout-target.ts';
 export { RegistryTarget, type RegistryTargetOptions, type ReferrersMode } from './registry/registry-target.ts';
-export { referrersTag, readFallbackIndex, updateFallbackIndex, type TaggedManifestStore } from './registry/referrers-tag-schema.ts';
+export { isDigestTag, referrersTag, readFallbackIndex, updateFallbackIndex, type TaggedManifestStore } from './registry/referrers-tag-schema.ts';
 export { RegistryHttpClient, type HttpClientOptions } from './registry/http-client.ts';
 export { DEFAULT_RETRY, type RetryPolicy } from './registry/retry.ts';
 export { parseWwwAuthenticate, type AuthChallenge } from './registry/www-authenticate.ts';

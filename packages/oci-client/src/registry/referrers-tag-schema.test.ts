@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sha256Of } from '../digest.ts';
 import type { Descriptor } from '../schemas.ts';
-import { readFallbackIndex, referrersTag, updateFallbackIndex, type TaggedManifestStore } from './referrers-tag-schema.ts';
+import { isDigestTag, readFallbackIndex, referrersTag, updateFallbackIndex, type TaggedManifestStore } from './referrers-tag-schema.ts';
 
 const subject = sha256Of('subject');
 const entry = (text: string): Descriptor => ({ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: sha256Of(text), size: text.length });
@@ -65,5 +65,23 @@ describe('updateFallbackIndex', () => {
     const { api, tags } = store();
     tags.set(referrersTag(subject), { bytes: new TextEncoder().encode('{}'), mediaType: 'application/vnd.oci.image.manifest.v1+json', etag: '"x"' });
     await expect(readFallbackIndex(api, subject)).rejects.toMatchObject({ code: 'INVALID_MANIFEST' });
+  });
+});
+
+describe('isDigestTag', () => {
+  const hex = subject.slice('sha256:'.length);
+  it.each([
+    [referrersTag(subject), true],
+    [`sha256-${hex}.sig`, true],
+    [`sha256-${hex}.att`, true],
+    [`sha512-${'a'.repeat(128)}`, true],
+    ['v1', false],
+    ['latest', false],
+    ['sha256-abc', false],
+    [`sha256-${hex.toUpperCase()}`, false],
+    [`sha256-${hex}.sig.extra`, false],
+    [`release-sha256-${hex}`, false],
+  ])('%s -> %s', (tag, expected) => {
+    expect(isDigestTag(tag)).toBe(expected);
   });
 });

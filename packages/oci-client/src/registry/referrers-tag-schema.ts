@@ -9,6 +9,15 @@ export function referrersTag(digest: Digest): string {
   return `${digest.slice(0, digest.indexOf(':'))}-${digest.slice(digest.indexOf(':') + 1)}`;
 }
 
+/**
+ * A tag that stands for a digest rather than a release: a referrers tag-schema index
+ * (`sha256-<hex>`) or cosign's signature, attestation and SBOM tags (`sha256-<hex>.sig`, `.att`,
+ * `.sbom`). Listings hide them on request, as `oras repo tags --exclude-digest-tags` does.
+ */
+export function isDigestTag(tag: string): boolean {
+  return /^sha256-[0-9a-f]{64}(?:\.[A-Za-z0-9]+)?$|^sha512-[0-9a-f]{128}(?:\.[A-Za-z0-9]+)?$/.test(tag);
+}
+
 /** The two manifest operations the fallback index needs, by tag, with the ETag where the registry gives one. */
 export interface TaggedManifestStore {
   readTagged(tag: string): Promise<{ bytes: Uint8Array; mediaType: string; etag?: string } | undefined>;

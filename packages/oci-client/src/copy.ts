@@ -43,9 +43,9 @@ function remoteSource(source: Target, descriptor: Descriptor, signal: AbortSigna
   return {
     size: descriptor.size,
     open(start = 0): Readable {
-      return lazyReadable(async (write) => {
+      return lazyReadable(async (write, readerGone) => {
         let skip = start;
-        for await (const raw of await source.fetch(descriptor, signal === undefined ? {} : { signal })) {
+        for await (const raw of await source.fetch(descriptor, { signal: signal === undefined ? readerGone : AbortSignal.any([signal, readerGone]) })) {
           let chunk = raw as Buffer;
           if (skip > 0) {
             const dropped = Math.min(skip, chunk.byteLength);

@@ -59,4 +59,17 @@ describe('lazyReadable', () => {
       for await (const _ of mapped) void _;
     }).rejects.toThrow('mapped: raw');
   });
+
+  it('aborts the readerGone signal of the producer when the reader destroys the stream mid-wait', async () => {
+    let signalSeen: AbortSignal | undefined;
+    const stream = lazyReadable(async (write, readerGone) => {
+      signalSeen = readerGone;
+      await write(Buffer.from('first'));
+      // Waiting on the source, not on a write: only the signal can tell it to stop.
+      await new Promise<void>((_resolve, reject) => readerGone.addEventListener('abort', () => reject(readerGone.reason as Error)));
+    });
+    for await (const _ of stream) break;
+    expect(signalSeen?.aborted).toBe(true);
+    expect(signalSeen?.reason).toBeInstanceOf(ReaderGoneError);
+  });
 });

@@ -21,10 +21,13 @@ export class ReaderGoneError extends Error {
  * costs no request at all.
  *
  * Backpressure: the writer's promise resolves once the reader asks for more. When the reader
- * destroys the stream, pending and later writes reject with `ReaderGoneError`.
+ * destroys the stream, pending and later writes reject with `ReaderGoneError`, and the producer's
+ * `readerGone` signal aborts.
  */
-export function lazyReadable(produce: (write: ChunkWriter) => Promise<void>, options: { highWaterMark?: number; mapError?: (error: unknown) => Error } = {}): Readable {
+export function lazyReadable(produce: (write: ChunkWriter, readerGone: AbortSignal) => Promise<void>, options: { highWaterMark?: number; mapError?: (error: unknown) => Error } = {}): Readable {
   let started = false;
+  // Lets a producer waiting on its source (not on a write) stop too: a request in flight, say.
+  const gone = new AbortController();
   let wanted: { resolve: () => void; reject: (error: Error) => void } | undefined;
   const release = (gone: boolean) => {
     const waiter = wanted;
@@ -48,7 +51,7 @@ export function lazyReadable(produce: (write: ChunkWriter) => Promise<void>, opt
         return;
       }
       started = true;
-      produce(write).then(
+      produce(write, gone.signal).then(
         () => {
           if (!stream.destroyed) stream.push(null);
         },
@@ -59,6 +62,7 @@ export function lazyReadable(produce: (write: ChunkWriter) => Promise<void>, opt
       );
     },
     destroy(error, callback) {
+      gone.abort(new ReaderGoneError());
       release(true);
       callback(error);
     },

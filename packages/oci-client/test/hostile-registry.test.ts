@@ -97,6 +97,19 @@ describe('a hostile or broken registry', () => {
     await expect(target.pushHashingAlong(blob.byteLength, slowDigest, bytesSource(blob))).rejects.toMatchObject({ code: 'REGISTRY_ERROR' });
   });
 
+  it('a blob stream its reader drops closes its request at once, even while the registry is silent', async () => {
+    let closed: Promise<void> | undefined;
+    const target = await serve((_req, res) => {
+      closed = new Promise((resolve) => res.on('close', () => resolve()));
+      res.writeHead(200, { 'content-length': String(blob.byteLength) });
+      res.write(blob.subarray(0, 3));
+    });
+    const stream = await target.fetch(blobDescriptor);
+    for await (const _ of stream) break;
+    // Without the abort the request would stay open until the body timeout (minutes by default).
+    await expect(Promise.race([closed, new Promise((resolve) => setTimeout(() => resolve('still open'), 2000))])).resolves.toBeUndefined();
+  });
+
   it('retries 503 and 429 (honouring Retry-After) and then succeeds', async () => {
     let calls = 0;
     const target = await serve((_req, res) => {

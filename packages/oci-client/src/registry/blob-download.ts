@@ -18,7 +18,7 @@ export interface DownloadOptions {
  * returned stream errors rather than ends if the content does not match.
  */
 export function downloadBlob(client: RegistryHttpClient, url: string, scopes: string[], descriptor: Descriptor, options: DownloadOptions = {}): Readable {
-  return lazyReadable((write) => downloadInto(client, url, scopes, descriptor, write, options), {
+  return lazyReadable((write, readerGone) => downloadInto(client, url, scopes, descriptor, write, { ...options, signal: options.signal === undefined ? readerGone : AbortSignal.any([options.signal, readerGone]) }), {
     highWaterMark: 1 << 20,
     mapError: (error) => (error instanceof OciError ? error : client.transportError(error, { method: 'GET', url })),
   });

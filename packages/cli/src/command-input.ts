@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { isAbsolute, posix, resolve, sep } from 'node:path';
 import { parseFileArgument, type PackFile } from '@sealpack/oci-client';
 import type { z } from 'zod';
 import { UsageError } from './errors.ts';
@@ -16,12 +16,25 @@ export function parseOptions<T extends z.ZodType>(schema: T, values: Record<stri
   throw new UsageError(`--${key}${typeof given === 'string' ? ` '${given}'` : ''}: ${issue.message}`);
 }
 
-/** `FILE[:MEDIATYPE]` arguments, paths taken relative to the command's working directory. */
+/**
+ * `FILE[:MEDIATYPE]` arguments, paths taken relative to the command's working directory. As with
+ * oras, a relative path inside it keeps its directories in the title (`tiles/z10.pmtiles`), so a
+ * pull recreates the layout; an absolute path, or one reaching outside with `..`, is titled by its
+ * file name alone.
+ */
 export function fileArguments(args: readonly string[], cwd: string): PackFile[] {
   return args.map((arg) => {
     const file = parseFileArgument(arg);
-    return { ...file, path: resolve(cwd, file.path) };
+    const title = titleFor(file.path);
+    return { ...file, path: resolve(cwd, file.path), ...(title === undefined ? {} : { title }) };
   });
+}
+
+function titleFor(path: string): string | undefined {
+  if (isAbsolute(path)) return undefined;
+  const normalised = posix.normalize(path.split(sep).join('/'));
+  if (normalised === '..' || normalised.startsWith('../') || !normalised.includes('/')) return undefined;
+  return normalised.replace(/\/+$/, '');
 }
 
 /**

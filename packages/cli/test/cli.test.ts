@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { execFile, spawn } from 'node:child_process';
-import { chmod, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeEach, describe, expect, inject, it } from 'vitest';
@@ -115,6 +115,30 @@ describe('the file-digest cache', () => {
     const without = { HOME: cwd, SEALPACK_CACHE_DIR: join(cwd, 'no-cache') };
     expect((await runCli(['push', `ocidir://${join(cwd, 'layout')}:v2`, settled, '--quiet', '--no-digest-cache'], { cwd, env: without })).code).toBe(0);
     await expect(readFile(join(cwd, 'no-cache', 'file-digests.json'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
+
+describe('file titles, as oras names them', () => {
+  it('keeps the directories of a relative path, so files of one name in two folders both travel and land where they were', async () => {
+    await mkdir(join(cwd, 'tiles', '2025'), { recursive: true });
+    await mkdir(join(cwd, 'tiles', '2026'), { recursive: true });
+    await writeFile(join(cwd, 'tiles', '2025', 'parks.pmtiles'), 'tiles of 2025');
+    await writeFile(join(cwd, 'tiles', '2026', 'parks.pmtiles'), 'tiles of 2026');
+    const ref = `ocidir://${join(cwd, 'lay')}:v1`;
+    const pushed = await runCli(['push', ref, './tiles/2025/parks.pmtiles', 'tiles/2026//parks.pmtiles', join(cwd, 'notes.txt'), '--json'], { cwd });
+    expect(pushed.code).toBe(0);
+    expect((JSON.parse(pushed.stdout) as { files: Array<{ title: string }> }).files.map((f) => f.title)).toEqual(['tiles/2025/parks.pmtiles', 'tiles/2026/parks.pmtiles', 'notes.txt']);
+    expect((await runCli(['pull', ref, '-o', 'out'], { cwd })).code).toBe(0);
+    expect(await readFile(join(cwd, 'out', 'tiles', '2026', 'parks.pmtiles'), 'utf8')).toBe('tiles of 2026');
+    expect(await readFile(join(cwd, 'out', 'notes.txt'), 'utf8')).toBe('hello\n');
+  });
+
+  it('names a file outside the working directory by its file name alone', async () => {
+    const elsewhere = await mkdtemp(join(tmpdir(), 'sealpack-elsewhere-'));
+    await writeFile(join(elsewhere, 'far.txt'), 'far');
+    const relative = join('..', basename(elsewhere), 'far.txt');
+    const pushed = await runCli(['push', `ocidir://${join(cwd, 'lay')}:v1`, relative, '--json'], { cwd });
+    expect((JSON.parse(pushed.stdout) as { files: Array<{ title: string }> }).files.map((f) => f.title)).toEqual(['far.txt']);
   });
 });
 

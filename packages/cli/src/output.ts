@@ -82,14 +82,20 @@ export class Progress {
     this.enabled = enabled;
   }
 
-  update(done: number, total: number): void {
+  /** `total` undefined: the amount is not known up front (a copy finds its graph as it goes). */
+  update(done: number, total?: number): void {
     if (!this.enabled) return;
     const now = Date.now();
-    if (now - this.lastDraw < 100 && done < total) return;
+    if (now - this.lastDraw < 100 && (total === undefined || done < total)) return;
     this.lastDraw = now;
     const seconds = Math.max(0.001, (now - this.started) / 1000);
-    const percent = total > 0 ? Math.floor((done / total) * 100) : 100;
-    this.stream.write(`\r\x1b[2K${this.label} ${percent}% ${mib(done)}/${mib(total)} ${mib(done / seconds)}/s`);
+    const rate = `${mib(done / seconds)}/s`;
+    if (total === undefined) {
+      this.stream.write(`\r\x1b[2K${this.label} ${mib(done)} ${rate}`);
+    } else {
+      const percent = total > 0 ? Math.floor((done / total) * 100) : 100;
+      this.stream.write(`\r\x1b[2K${this.label} ${percent}% ${mib(done)}/${mib(total)} ${rate}`);
+    }
     this.drawn = true;
   }
 

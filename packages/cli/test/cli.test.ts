@@ -188,6 +188,9 @@ describe('errors: one line, the documented exit code, no stack trace unless --de
     expect(json.stderr).toBe('');
     const pipe = await runCli(['push', `ocidir://${join(cwd, 'lay')}:p`, 'parks.geojson'], { cwd });
     expect(pipe.stderr).not.toMatch(/%/);
+    // A copy does not know its total up front: bytes and rate, no percentage; cleared at the end.
+    const copy = await runCli(['copy', `ocidir://${join(cwd, 'lay')}:p`, `ocidir://${join(cwd, 'lay2')}:p`], { cwd, tty: true });
+    expect(copy.stderr).toMatch(/\r\x1b\[2Kcopy 0\.0 MiB [\d.]+ MiB\/s\r\x1b\[2K/);
   });
 
   it('a transfer that fails part way clears its progress line before the error', async () => {

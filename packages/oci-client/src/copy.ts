@@ -20,6 +20,7 @@ export interface CopyOptions {
   signal?: AbortSignal;
   /** Called for referrers that are skipped (missing, or not really referring to their subject). */
   onWarning?: (message: string) => void;
+  /** Bytes of blobs copied so far, as they stream (blobs already at the destination do not count). */
   onProgress?: (copiedBytes: number) => void;
 }
 
@@ -95,6 +96,7 @@ export async function copyGraph(source: Target, destination: Target, reference: 
     return work;
   };
   const mountFrom = mountSource(source, destination);
+  let moved = 0;
   const copyBlobOnce = async (blob: Descriptor): Promise<void> => {
     // A mount answers for itself whether the blob is there (RegistryTarget.push): no HEAD first.
     if (mountFrom === undefined && (await destination.exists(blob))) {
@@ -102,10 +104,19 @@ export async function copyGraph(source: Target, destination: Target, reference: 
       return;
     }
     const mount = mountFrom === undefined ? {} : { mountFrom };
-    await destination.push(blob, remoteSource(source, blob, options.signal), { ...signal, ...mount });
+    // Byte by byte while a blob streams; a mounted blob counts whole when the mount answers, and
+    // bytes sent again after a resumed upload are not counted twice.
+    let reported = 0;
+    const advance = (bytes: number) => {
+      if (bytes <= reported) return;
+      moved += bytes - reported;
+      reported = bytes;
+      options.onProgress?.(moved);
+    };
+    await destination.push(blob, remoteSource(source, blob, options.signal), { ...signal, ...mount, onProgress: advance });
     result.blobs++;
     result.bytes += blob.size;
-    options.onProgress?.(result.bytes);
+    advance(blob.size);
   };
 
   const copyManifest = async (descriptor: Descriptor, path: ReadonlySet<string>, tag: string | undefined, fetched: Uint8Array | undefined): Promise<void> => {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +47,20 @@ describe('copyGraph', () => {
     const again = await copyGraph(layout, other, subject.digest, { recursive: true });
     expect(again.blobs).toBe(0);
     expect(again.manifests).toBe(0);
+  });
+
+  it('reports progress byte by byte while blobs stream, ending at the bytes copied', async () => {
+    const layout = new LayoutTarget(join(await mkdtemp(join(tmpdir(), 'sealpack-copy-')), 'big'));
+    const bytes = randomBytes(6 * 1024 * 1024);
+    const big: PackedLayer = { descriptor: { mediaType: 'application/octet-stream', digest: sha256Of(bytes), size: bytes.byteLength, annotations: { 'org.opencontainers.image.title': 'big.bin' } }, source: bytesSource(bytes) };
+    await pushPacked(layout, packLayers([big, layer('small')], { created: null }), { tag: 'v1' });
+    const reports: number[] = [];
+    const result = await copyGraph(layout, new RegistryTarget(registries.anonymous.host, uniqueRepository()), 'v1', { onProgress: (copied) => reports.push(copied) });
+    expect(reports.at(-1)).toBe(result.bytes);
+    expect(result.bytes).toBeGreaterThan(bytes.byteLength);
+    // Part-way figures, not one per finished blob, and never going backwards.
+    expect(reports.filter((n) => n > 0 && n < bytes.byteLength).length).toBeGreaterThan(3);
+    expect(reports).toEqual([...reports].sort((a, b) => a - b));
   });
 
   it('copies a subject with 200 referrers between two repositories, completely', async () => {

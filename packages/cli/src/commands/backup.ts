@@ -17,7 +17,9 @@ export const backupCommand: Command = {
     const ref = parseRef(positionals[0]);
     if (typeof values.output !== 'string') throw new UsageError('backup needs -o DIR or -o FILE.tar');
     const path = resolve(io.cwd, values.output);
-    const result = await backup(await open(ref), referenceSelector(ref) ?? 'latest', path, { onWarning: (w) => out.warn(w), ...signalOption(io) });
+    const progress = out.progress('backup');
+    const result = await backup(await open(ref), referenceSelector(ref) ?? 'latest', path, { onWarning: (w) => out.warn(w), onProgress: (n) => progress.update(n), ...signalOption(io) });
+    progress.done();
     if (out.options.json) {
       out.json({ reference: pinnedReference(ref, result.root.digest), path, tag: result.tag, manifests: result.manifests, blobs: result.blobs, bytes: result.bytes });
       return;
@@ -37,7 +39,9 @@ export const restoreCommand: Command = {
     if (from === undefined) throw new UsageError('missing DIR|FILE.tar');
     const dst = parseRef(dstText, 'DST');
     if (dst.digest !== undefined) throw new UsageError('DST takes a tag, not a digest');
-    const result = await restore(resolve(io.cwd, from), await open(dst), { ...(dst.tag === undefined ? {} : { tag: dst.tag }), onWarning: (w) => out.warn(w), ...signalOption(io) });
+    const progress = out.progress('restore');
+    const result = await restore(resolve(io.cwd, from), await open(dst), { ...(dst.tag === undefined ? {} : { tag: dst.tag }), onWarning: (w) => out.warn(w), onProgress: (n) => progress.update(n), ...signalOption(io) });
+    progress.done();
     const pinned = pinnedReference(dst, result.root.digest);
     if (out.options.json) {
       out.json({ reference: pinned, digest: result.root.digest, tag: result.tag, manifests: result.manifests, blobs: result.blobs });

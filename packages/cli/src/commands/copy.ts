@@ -29,13 +29,16 @@ export const copyCommand: Command = {
     const selector = referenceSelector(src) ?? 'latest';
     // As oras: the destination tag defaults to the source tag when the source named one.
     const tag = dst.tag ?? src.tag;
+    const progress = out.progress('copy');
     const result = await copyGraph(await open(src), await open(dst), selector, {
       recursive: options.recursive === true,
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
       ...(tag === undefined ? {} : { tag }),
       onWarning: (warning) => out.warn(warning),
+      onProgress: (copied) => progress.update(copied),
       ...signalOption(io),
     });
+    progress.done();
     const pinned = pinnedReference(dst, result.root.digest);
     if (out.options.json) {
       out.json({ reference: pinned, digest: result.root.digest, manifests: result.manifests, blobs: result.blobs, skipped: result.skipped, bytes: result.bytes });

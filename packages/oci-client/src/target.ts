@@ -54,8 +54,8 @@ export interface Target {
   /** A tag or digest to the descriptor of the manifest it names. */
   resolve(reference: string, options?: FetchOptions): Promise<Descriptor>;
 
-  /** Points a tag at an existing manifest. */
-  tag(descriptor: Descriptor, tag: string): Promise<void>;
+  /** Points one or more tags at a manifest that is already there. */
+  tag(descriptor: Descriptor, tag: string, ...more: string[]): Promise<void>;
 
   /** All tags, sorted. */
   tags(): Promise<string[]>;

@@ -21,7 +21,7 @@ describe('registry operations on distribution 2.8', () => {
     const target = new RegistryTarget(registries.anonymous.host, uniqueRepository());
     const artifact = packLayers([layer('tags')], { created: null });
     await pushPacked(target, artifact, { tag: 'zeta' });
-    for (const tag of ['alpha', 'Mid', 'beta-2', '0first']) await target.tag(artifact.descriptor, tag);
+    await target.tag(artifact.descriptor, 'alpha', 'Mid', 'beta-2', '0first');
     expect(await target.tags()).toEqual(['0first', 'Mid', 'alpha', 'beta-2', 'zeta']);
     expect(await new RegistryTarget(registries.anonymous.host, uniqueRepository()).tags()).toEqual([]);
   });

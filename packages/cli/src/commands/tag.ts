@@ -10,16 +10,15 @@ export const tagCommand: Command = {
   summary: 'point more tags at the manifest REF names',
   options: {},
   async run({ positionals, out, open }) {
-    const [refText, ...tags] = positionals;
+    const [refText, first, ...more] = positionals;
     const ref = parseRef(refText);
-    if (tags.length === 0) throw new UsageError('tag needs at least one TAG');
+    if (first === undefined) throw new UsageError('tag needs at least one TAG');
+    const tags = [first, ...more];
     for (const tag of tags) if (!isValidTag(tag)) throw new UsageError(`'${tag}' is not a valid tag`);
     const target = await open(ref);
     const descriptor = await target.resolve(referenceSelector(ref) ?? 'latest');
-    for (const tag of tags) {
-      await target.tag(descriptor, tag);
-      out.line(`Tagged ${tag}`);
-    }
+    await target.tag(descriptor, first, ...more);
+    for (const tag of tags) out.line(`Tagged ${tag}`);
     if (out.options.json) out.json({ reference: pinnedReference(ref, descriptor.digest), digest: descriptor.digest, tags });
     else out.line(`Digest: ${descriptor.digest}`);
   },

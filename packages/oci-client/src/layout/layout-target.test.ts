@@ -46,6 +46,24 @@ describe('LayoutTarget', () => {
     expect(await target.tags()).toEqual(['a-new', 'b-old', 'latest']);
   });
 
+  it('points many tags at once, moving any that named another manifest, and takes none if one is invalid', async () => {
+    const target = await layout();
+    const one = packLayers([blobOf('one')], { created: null });
+    const two = packLayers([blobOf('two')], { created: null });
+    await pushPacked(target, one, { tag: 'stable' });
+    await pushPacked(target, two, { tag: 'v2' });
+    await target.tag(two.descriptor, 'stable', 'prod', 'prod');
+    expect((await target.resolve('stable')).digest).toBe(two.descriptor.digest);
+    expect(await target.tags()).toEqual(['prod', 'stable', 'v2']);
+    // One manifest entry per tag; a tag given twice is one entry.
+    const index = JSON.parse(await readFile(join(target.root, 'index.json'), 'utf8')) as { manifests: Array<{ digest: string }> };
+    expect(index.manifests.map((m) => m.digest)).toEqual([two.descriptor.digest, two.descriptor.digest, two.descriptor.digest]);
+    // `one` lost its only tag but is still there by digest, as on a registry.
+    expect((await target.resolve(one.descriptor.digest)).digest).toBe(one.descriptor.digest);
+    await expect(target.tag(one.descriptor, 'fine', 'not a tag')).rejects.toMatchObject({ code: 'INVALID_REFERENCE' });
+    expect(await target.tags()).toEqual(['prod', 'stable', 'v2']);
+  });
+
   it('fails fetches of tampered blobs with DIGEST_MISMATCH and of truncated ones with SIZE_MISMATCH', async () => {
     const target = await layout();
     const { descriptor, source } = blobOf('precious');

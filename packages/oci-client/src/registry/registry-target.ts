@@ -294,20 +294,7 @@ export class RegistryTarget implements Target {
     const bytes = await readAll(content.open(0), this.manifestLimit);
     verifyBytes(bytes, descriptor);
     const parsed = parseManifest(bytes, descriptor.mediaType);
-    const reference = tag ?? descriptor.digest;
-    const response = await this.client.send({
-      method: 'PUT',
-      url: this.url('manifests', reference),
-      scopes: this.pushScopes,
-      headers: { 'content-type': descriptor.mediaType },
-      body: () => Buffer.from(bytes),
-    });
-    if (response.status !== 201) throw await this.client.errorFor(response, `push manifest ${reference} to ${this.location}`);
-    await discardBody(response);
-    const stored = headerValue(response, 'docker-content-digest');
-    if (stored !== undefined && stored !== descriptor.digest) {
-      throw new OciError('DIGEST_MISMATCH', `the registry stored the manifest as ${stored}, expected ${descriptor.digest}`);
-    }
+    const response = await this.putManifest(descriptor, bytes, tag ?? descriptor.digest);
     const subject = parsed.manifest.subject;
     // distribution-spec "Pushing Manifests with Subject": a registry that processed the subject
     // says so with OCI-Subject; otherwise the client keeps the referrers tag schema index itself.
@@ -322,6 +309,24 @@ export class RegistryTarget implements Target {
         await update;
       }
     }
+  }
+
+  /** One manifest PUT, checked: 201, and stored under the digest it was sent as. */
+  private async putManifest(descriptor: Descriptor, bytes: Uint8Array, reference: string): Promise<RegistryResponse> {
+    const response = await this.client.send({
+      method: 'PUT',
+      url: this.url('manifests', reference),
+      scopes: this.pushScopes,
+      headers: { 'content-type': descriptor.mediaType },
+      body: () => Buffer.from(bytes),
+    });
+    if (response.status !== 201) throw await this.client.errorFor(response, `push manifest ${reference} to ${this.location}`);
+    await discardBody(response);
+    const stored = headerValue(response, 'docker-content-digest');
+    if (stored !== undefined && stored !== descriptor.digest) {
+      throw new OciError('DIGEST_MISMATCH', `the registry stored the manifest as ${stored}, expected ${descriptor.digest}`);
+    }
+    return response;
   }
 
   async resolveBlob(digest: Digest): Promise<Descriptor> {
@@ -363,9 +368,12 @@ export class RegistryTarget implements Target {
     return { mediaType, digest, size: bytes.byteLength };
   }
 
-  async tag(descriptor: Descriptor, tag: string): Promise<void> {
+  async tag(descriptor: Descriptor, tag: string, ...more: string[]): Promise<void> {
+    for (const name of [tag, ...more]) if (!isValidTag(name)) throw new OciError('INVALID_REFERENCE', `'${name}' is not a valid tag`);
+    // Fetched once for all the tags; the first PUT also sees to the subject's referrers, as a push does.
     const bytes = await this.fetchManifest(descriptor);
     await this.pushManifest(descriptor, bytesSource(bytes), tag, false);
+    for (const name of more) await this.putManifest(descriptor, bytes, name);
   }
 
   async tags(): Promise<string[]> {

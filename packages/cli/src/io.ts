@@ -13,7 +13,24 @@ export interface CliIo {
 }
 
 export function processIo(): CliIo {
+  endQuietlyWhenStdoutCloses();
   return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd(), signal: interruptSignal() };
+}
+
+/** The status of a process whose reader went away, as for one ended by SIGPIPE (128 + 13). */
+export const EXIT_BROKEN_PIPE = 128 + (osConstants.signals.SIGPIPE ?? 13);
+
+/**
+ * `sealpack tags REPO | head -1`: the reader closes the pipe early, which is its right. Node ignores
+ * SIGPIPE, so the next write fails with EPIPE, and with no listener that was an uncaught exception
+ * and a stack trace. End quietly instead, with the status a shell gives a process SIGPIPE ended.
+ */
+function endQuietlyWhenStdoutCloses(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(EXIT_BROKEN_PIPE);
+    process.stderr.write(`sealpack: cannot write to standard output: ${error.message}\n`);
+    process.exit(3);
+  });
 }
 
 /** Why the command stopped: the signal, and the status a shell expects for it (128 + its number). */

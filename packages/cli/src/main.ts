@@ -17,7 +17,7 @@ import { UsageError } from './errors.ts';
 import { parseOptions } from './command-input.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
 import { GLOBAL_OPTIONS, GlobalValuesSchema, openRefTarget, outputOptions, targetOptions } from './global-options.ts';
-import { Interrupted, type CliIo } from './io.ts';
+import { EXIT_BROKEN_PIPE, Interrupted, type CliIo } from './io.ts';
 import { Output } from './output.ts';
 import { VERSION } from './version.ts';
 
@@ -127,6 +127,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       if (debug && error instanceof Error) io.stderr.write(`${error.stack ?? ''}\n`);
       return reason.exitCode;
     }
+    // A reader that closed the pipe early (`blob get -o - | head -c 10`) is not a failure to report.
+    if ((error as NodeJS.ErrnoException).code === 'EPIPE' && io.stdout.destroyed) return EXIT_BROKEN_PIPE;
     const code = exitCodeFor(error);
     const message = error instanceof Error ? error.message : String(error);
     const label = error instanceof OciError ? ` [${error.code}]` : '';

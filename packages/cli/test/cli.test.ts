@@ -258,6 +258,23 @@ describe('the built bin', () => {
     expect(failure).toMatchObject({ code: 2, stderr: 'sealpack: needs Node.js 22.19 or newer; this is v20.20.2\n' });
   });
 
+  it('a reader that closes the pipe early ends it quietly with the SIGPIPE status, as `| head -1` expects', async () => {
+    const layout = `ocidir://${join(cwd, 'lay')}`;
+    expect((await runCli(['push', `${layout}:v1`, 'notes.txt'], { cwd })).code).toBe(0);
+    // More tag lines than a pipe buffers (64 KiB), so writes are still going when the reader leaves.
+    const tags = Array.from({ length: 3000 }, (_, i) => `a-rather-long-release-tag-${String(i).padStart(5, '0')}`);
+    expect((await runCli(['tag', `${layout}:v1`, ...tags], { cwd })).code).toBe(0);
+    const child = spawn(process.execPath, [bin, 'tags', layout], { cwd });
+    const stderr: Buffer[] = [];
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const first = await new Promise<string>((resolve) => child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString('utf8'))));
+    child.stdout.destroy();
+    expect(first.startsWith('a-rather-long-release-tag-00000\n')).toBe(true);
+    expect(await exited).toBe(141);
+    expect(Buffer.concat(stderr).toString('utf8')).toBe('');
+  });
+
   it('Ctrl-C in the middle of a pull stops it with status 130 and leaves nothing in the output directory', async () => {
     const proxy = await startFaultProxy(registries.anonymous.port);
     try {

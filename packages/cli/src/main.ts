@@ -120,8 +120,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return EXIT.OK;
   } catch (error) {
     out.clearProgress();
-    const reason: unknown = io.signal?.reason;
-    if (io.signal?.aborted === true && reason instanceof Interrupted) {
+    // Ctrl-C at a prompt arrives as a keystroke (the terminal is in raw mode), not as a signal.
+    const reason: unknown = error instanceof Interrupted ? error : io.signal?.aborted === true ? io.signal.reason : undefined;
+    if (reason instanceof Interrupted) {
       // Whatever the abort surfaced as (a network or I/O error, usually), the cause is the user.
       io.stderr.write(`sealpack ${command.path.join(' ')}: ${reason.message}\n`);
       if (debug && error instanceof Error) io.stderr.write(`${error.stack ?? ''}\n`);

@@ -23,12 +23,16 @@ describe('readSecret', () => {
     expect(shown()).toBe('Password: \n');
   });
 
-  it('is abandoned by Ctrl-C, and refused without a terminal', async () => {
+  it('is interrupted by Ctrl-C (exit 130 as for SIGINT), abandoned by Ctrl-D, and refused without a terminal', async () => {
     const { io, typed, modes } = terminal();
     const secret = readSecret(io, 'Password: ');
     typed.write('abc\u0003');
-    await expect(secret).rejects.toThrow(/abandoned/);
+    await expect(secret).rejects.toMatchObject({ name: 'Interrupted', exitCode: 130 });
     expect(modes).toEqual([true, false]);
+    const second = terminal();
+    const ended = readSecret(second.io, 'Password: ');
+    second.typed.write('abc\u0004');
+    await expect(ended).rejects.toThrow(/abandoned/);
     await expect(readSecret({ ...io, stdin: new PassThrough() }, 'Password: ')).rejects.toThrow(/password-stdin/);
   });
 });

@@ -1,5 +1,5 @@
 import { UsageError } from './errors.ts';
-import type { CliIo } from './io.ts';
+import { Interrupted, type CliIo } from './io.ts';
 
 type RawInput = CliIo['stdin'] & { setRawMode?: (raw: boolean) => unknown };
 
@@ -25,7 +25,9 @@ export function readSecret(io: CliIo, prompt: string): Promise<string> {
     const onData = (chunk: Buffer) => {
       for (const ch of chunk.toString('utf8')) {
         if (ch === '\r' || ch === '\n') return finish();
-        if (ch === '\u0003' || ch === '\u0004') return finish(new UsageError('login abandoned'));
+        // Ctrl-C: what SIGINT would have been outside raw mode. Ctrl-D: no password given.
+        if (ch === '\u0003') return finish(new Interrupted('SIGINT'));
+        if (ch === '\u0004') return finish(new UsageError('login abandoned'));
         if (ch === '\u007f' || ch === '\b') secret = secret.slice(0, -1);
         else secret += ch;
       }

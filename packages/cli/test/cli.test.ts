@@ -77,6 +77,13 @@ describe('sealpack push / resolve / pull / tag / tags (oras spelling, real regis
     const refused = await runCli(['manifest', 'delete', `${ref}:v1`], { cwd });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/--force/);
+    // On a terminal it asks; Ctrl-C at the question (a keystroke in raw mode) is an interrupt, not an error.
+    const interrupted = await runCli(['manifest', 'delete', `${ref}:v1`], { cwd, tty: true, stdinTty: true, stdin: '\u0003' });
+    expect(interrupted.code).toBe(130);
+    expect(interrupted.stderr).toMatch(/Delete oci:.*\? \[y\/N\] [\s\S]*sealpack manifest delete: interrupted \(SIGINT\)\n$/);
+    const declined = await runCli(['manifest', 'delete', `${ref}:v1`], { cwd, tty: true, stdinTty: true, stdin: 'n\n' });
+    expect(declined.code).toBe(0);
+    expect(declined.stderr).toMatch(/Not deleted/);
     expect((await runCli(['manifest', 'delete', `${ref}:v1`, '--force'], { cwd })).code).toBe(0);
     const gone = await runCli(['resolve', `${ref}:v1`], { cwd });
     expect(gone.code).toBe(3);

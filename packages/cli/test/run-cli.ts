@@ -8,11 +8,12 @@ export interface CliResult {
 }
 
 /** Runs `sealpack ARGS` in-process with captured streams and a controlled environment. */
-export async function runCli(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; stdin?: string; tty?: boolean }): Promise<CliResult> {
+export async function runCli(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; stdin?: string; tty?: boolean; stdinTty?: boolean }): Promise<CliResult> {
   const stdout = new PassThrough();
   const stderr = new PassThrough() as PassThrough & { isTTY?: boolean };
   const stdin = new PassThrough() as PassThrough & { isTTY?: boolean };
   if (options.tty === true) stderr.isTTY = true;
+  if (options.stdinTty === true) stdin.isTTY = true;
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   stdout.on('data', (c: Buffer) => out.push(c));

@@ -3,6 +3,7 @@ import { pinnedReference, referenceSelector } from '@sealpack/oci-client';
 import type { Command } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { parseRef } from '../global-options.ts';
+import { Interrupted } from '../io.ts';
 
 export const manifestGetCommand: Command = {
   path: ['manifest', 'get'],
@@ -49,8 +50,15 @@ export const manifestDeleteCommand: Command = {
     if (values.force !== true) {
       if (io.stdin.isTTY !== true) throw new UsageError('refusing to delete without confirmation: pass --force');
       const rl = createInterface({ input: io.stdin, output: io.stderr });
-      const answer = await rl.question(`Delete ${pinnedReference(ref, descriptor.digest)}? [y/N] `);
-      rl.close();
+      let answer: string;
+      try {
+        answer = await rl.question(`Delete ${pinnedReference(ref, descriptor.digest)}? [y/N] `);
+      } catch (error) {
+        // readline rejects the question with an AbortError when Ctrl-C is typed at it.
+        throw (error as Error).name === 'AbortError' ? new Interrupted('SIGINT') : error;
+      } finally {
+        rl.close();
+      }
       if (!/^y(es)?$/i.test(answer.trim())) {
         out.note('Not deleted');
         return;

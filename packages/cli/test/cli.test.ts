@@ -268,8 +268,8 @@ describe('the built bin', () => {
   it('a reader that closes the pipe early ends it quietly with the SIGPIPE status, as `| head -1` expects', async () => {
     const layout = `ocidir://${join(cwd, 'lay')}`;
     expect((await runCli(['push', `${layout}:v1`, 'notes.txt'], { cwd })).code).toBe(0);
-    // More tag lines than a pipe buffers (64 KiB), so writes are still going when the reader leaves.
-    const tags = Array.from({ length: 3000 }, (_, i) => `a-rather-long-release-tag-${String(i).padStart(5, '0')}`);
+    // Three times what a pipe buffers (64 KiB), so writes are still going when the reader leaves.
+    const tags = Array.from({ length: 6000 }, (_, i) => `a-rather-long-release-tag-${String(i).padStart(5, '0')}`);
     expect((await runCli(['tag', `${layout}:v1`, ...tags], { cwd })).code).toBe(0);
     const child = spawn(process.execPath, [bin, 'tags', layout], { cwd });
     const stderr: Buffer[] = [];

@@ -1,5 +1,7 @@
 import { constants as osConstants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
+import { Interrupted } from './errors.ts';
+import { EXIT } from './exit-codes.ts';
 
 /** Everything a command touches outside itself, injected so tests drive it in-process. */
 export interface CliIo {
@@ -29,19 +31,8 @@ function endQuietlyWhenStdoutCloses(): void {
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(EXIT_BROKEN_PIPE);
     process.stderr.write(`sealpack: cannot write to standard output: ${error.message}\n`);
-    process.exit(3);
+    process.exit(EXIT.TRANSPORT);
   });
-}
-
-/** Why the command stopped: the signal, and the status a shell expects for it (128 + its number). */
-export class Interrupted extends Error {
-  override readonly name = 'Interrupted';
-  readonly exitCode: number;
-
-  constructor(signal: NodeJS.Signals) {
-    super(`interrupted (${signal})`);
-    this.exitCode = 128 + (osConstants.signals[signal] ?? 2);
-  }
 }
 
 /**

@@ -13,11 +13,11 @@ import { pushCommand } from './commands/push.ts';
 import { resolveCommand } from './commands/resolve.ts';
 import { tagCommand } from './commands/tag.ts';
 import { tagsCommand } from './commands/tags.ts';
-import { UsageError } from './errors.ts';
+import { Interrupted, UsageError } from './errors.ts';
 import { parseOptions } from './command-input.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
 import { GLOBAL_OPTIONS, GlobalValuesSchema, openRefTarget, outputOptions, targetOptions } from './global-options.ts';
-import { EXIT_BROKEN_PIPE, Interrupted, type CliIo } from './io.ts';
+import { EXIT_BROKEN_PIPE, type CliIo } from './io.ts';
 import { Output } from './output.ts';
 import { VERSION } from './version.ts';
 

@@ -1,5 +1,5 @@
-import { UsageError } from './errors.ts';
-import { Interrupted, type CliIo } from './io.ts';
+import { Interrupted, UsageError } from './errors.ts';
+import type { CliIo } from './io.ts';
 
 type RawInput = CliIo['stdin'] & { setRawMode?: (raw: boolean) => unknown };
 

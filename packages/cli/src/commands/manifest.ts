@@ -1,9 +1,8 @@
 import { createInterface } from 'node:readline/promises';
 import { pinnedReference, referenceSelector } from '@sealpack/oci-client';
 import type { Command } from '../command.ts';
-import { UsageError } from '../errors.ts';
+import { Interrupted, UsageError } from '../errors.ts';
 import { parseRef } from '../global-options.ts';
-import { Interrupted } from '../io.ts';
 
 export const manifestGetCommand: Command = {
   path: ['manifest', 'get'],

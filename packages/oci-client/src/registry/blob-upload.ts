@@ -275,9 +275,9 @@ async function sendChunks(ctx: UploadContext, session: UploadSession): Promise<v
       try {
         ({ offset, url: session.url } = await uploadedSoFar(ctx, session.url));
       } catch (statusError) {
-        // distribution 2.8 (registry/handlers/blobupload.go) cancels a session whose stored size
-        // differs from the offset in its signed _state, which is what a cut PATCH leaves behind:
-        // there is nothing to resume, so start a fresh session.
+        // distribution 2.8 (registry/handlers/blobupload.go) refuses every request on a session
+        // whose stored size differs from the offset in its signed _state, which is what a cut
+        // PATCH leaves behind: there is nothing to resume, so start a fresh session.
         if (!(statusError instanceof OciError) || (statusError.status !== 404 && statusError.status !== 400)) throw statusError;
         const fresh = await startUpload(ctx);
         if (fresh.mounted) return;

@@ -242,7 +242,7 @@ export class RegistryTarget implements Target {
    * Pushes a blob while its digest is still being computed (a large file being hashed): the bytes
    * stream up in PATCH requests meanwhile, and only the closing PUT waits for the digest. Once the
    * digest is known the registry is asked whether it already has the blob; if so the upload is
-   * abandoned (the registry purges the session), so an unchanged re-push still costs one hash pass.
+   * abandoned and its session given back (uploadBlob), so an unchanged re-push still costs one hash pass.
    */
   async pushHashingAlong(size: number, digest: Promise<Digest>, content: ContentSource, options: PushOptions = {}): Promise<void> {
     const abort = new AbortController();

@@ -29,11 +29,11 @@ export function lazyReadable(produce: (write: ChunkWriter, readerGone: AbortSign
   // Lets a producer waiting on its source (not on a write) stop too: a request in flight, say.
   const gone = new AbortController();
   let wanted: { resolve: () => void; reject: (error: Error) => void } | undefined;
-  const release = (gone: boolean) => {
+  const release = (readerLeft: boolean) => {
     const waiter = wanted;
     wanted = undefined;
     if (waiter === undefined) return;
-    if (gone) waiter.reject(new ReaderGoneError());
+    if (readerLeft) waiter.reject(new ReaderGoneError());
     else waiter.resolve();
   };
   const write: ChunkWriter = (chunk) => {

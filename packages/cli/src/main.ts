@@ -135,9 +135,18 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const label = error instanceof OciError ? ` [${error.code}]` : '';
     io.stderr.write(`sealpack ${command.path.join(' ')}: ${message.split('\n')[0]}${label}\n`);
     if (debug && error instanceof Error) io.stderr.write(`${error.stack ?? ''}\n${error.cause === undefined ? '' : `cause: ${String((error.cause as Error).stack ?? error.cause)}\n`}`);
-    else if (!(error instanceof UsageError) && !(error instanceof OciError)) io.stderr.write('(run with --debug for details)\n');
+    else if (!(error instanceof UsageError) && !(error instanceof OciError) && !isSystemError(error)) io.stderr.write('(run with --debug for details)\n');
     return code;
   } finally {
     await Promise.allSettled(opened.map((t) => t.close()));
   }
+}
+
+/**
+ * A failed system call (`ENOTDIR: not a directory, mkdir 'out/x'`) already says what and where, and
+ * it is about the user's machine, not a bug: one line is enough, no pointer to --debug.
+ */
+function isSystemError(error: unknown): boolean {
+  const { code, syscall } = error as Partial<NodeJS.ErrnoException>;
+  return typeof code === 'string' && /^E[A-Z]+$/.test(code) && typeof syscall === 'string';
 }

@@ -174,6 +174,13 @@ describe('errors: one line, the documented exit code, no stack trace unless --de
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('an output directory that cannot be made is one line naming the system error, with exit 3', async () => {
+    expect((await runCli(['push', 'ocidir://lay:v1', 'notes.txt'], { cwd })).code).toBe(0);
+    const result = await runCli(['pull', 'ocidir://lay:v1', '-o', 'notes.txt/out'], { cwd });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/^sealpack pull: ENOTDIR: not a directory, mkdir '.*notes\.txt\/out'\n$/);
+  });
+
   it('exit 3 for a registry that is down; --debug adds the stack', async () => {
     const down = await runCli(['resolve', '127.0.0.1:9/x/y:v1'], { cwd });
     expect(down.code).toBe(3);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
 import type { Readable } from 'node:stream';
 
@@ -91,4 +91,33 @@ export async function streamToFileAtomic(source: Readable, finalPath: string, mo
     source.destroy();
     throw error;
   }
+}
+
+/**
+ * `mkdir -p`, creating missing parents one by one. Node's own recursive mkdir spins forever at full
+ * CPU where mkdir fails with ENOENT although the parent exists (`-o /proc/x` hung a pull; seen on
+ * Node 24): here that ENOENT is reported after one retry.
+ */
+export async function makeDirectory(path: string): Promise<void> {
+  try {
+    await mkdir(path);
+    return;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' && (await isDirectory(path))) return;
+    const parent = dirname(path);
+    if (code !== 'ENOENT' || parent === path) throw error;
+  }
+  await makeDirectory(dirname(path));
+  try {
+    await mkdir(path);
+  } catch (error) {
+    // Another task may have made it meanwhile (a pull writes many files at once).
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST' && (await isDirectory(path))) return;
+    throw error;
+  }
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  return stat(path).then((info) => info.isDirectory(), () => false);
 }

@@ -1,9 +1,10 @@
-import { lstat, mkdir } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { mapLimit } from './concurrency.ts';
 import { describeFile } from './content.ts';
 import type { DigestCache } from './digest-cache.ts';
 import { OciError } from './errors.ts';
+import { makeDirectory } from './fs-atomic.ts';
 import { ANNOTATION_TITLE } from './media-types.ts';
 import { safeJoin } from './safe-path.ts';
 import { parseManifest, type Descriptor, type ImageManifest } from './schemas.ts';
@@ -55,7 +56,7 @@ export async function pullArtifact(target: Target, reference: string, outDir: st
   const descriptor = await target.resolve(reference);
   const manifest = await fetchImageManifest(target, descriptor);
   const root = resolve(outDir);
-  await mkdir(root, { recursive: true });
+  await makeDirectory(root);
   const planned: PulledFile[] = [];
   const skipped: Descriptor[] = [];
   const seen = new Set<string>();
@@ -76,7 +77,7 @@ export async function pullArtifact(target: Target, reference: string, outDir: st
   const total = fetching.reduce((sum, f) => sum + f.descriptor.size, 0);
   let received = 0;
   await mapLimit(fetching, options.concurrency ?? 4, async (file) => {
-    await mkdir(dirname(file.path), { recursive: true });
+    await makeDirectory(dirname(file.path));
     // Re-check after mkdir: a directory created meanwhile must not have become a link.
     await safeJoin(root, file.title);
     let last = 0;

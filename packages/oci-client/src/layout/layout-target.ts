@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { access, mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { access, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import { addAbortSignal, pipeline, type Readable } from 'node:stream';
 import { z } from 'zod';
@@ -7,7 +7,7 @@ import type { ContentSource } from '../content.ts';
 import { readAll } from '../content.ts';
 import { digestAlgorithm, digestHex, isDigest, type Digest } from '../digest.ts';
 import { OciError } from '../errors.ts';
-import { writeFileAtomic, streamToFileAtomic } from '../fs-atomic.ts';
+import { makeDirectory, writeFileAtomic, streamToFileAtomic } from '../fs-atomic.ts';
 import { ANNOTATION_REF_NAME, isManifestMediaType, MEDIA_TYPE_IMAGE_INDEX, MEDIA_TYPE_OCTET_STREAM } from '../media-types.ts';
 import { DescriptorSchema, ImageIndexSchema, indexEntryFor, parseManifest, sniffManifestMediaType, type Descriptor, type ImageIndex } from '../schemas.ts';
 import type { FetchOptions, PushOptions, ReferrersOptions, Target } from '../target.ts';
@@ -52,7 +52,7 @@ export class LayoutTarget implements Target {
 
   /** Creates the layout skeleton if absent; refuses a directory whose oci-layout is foreign. */
   async init(): Promise<void> {
-    await mkdir(join(this.root, 'blobs', 'sha256'), { recursive: true });
+    await makeDirectory(join(this.root, 'blobs', 'sha256'));
     const markerPath = join(this.root, 'oci-layout');
     try {
       const parsed = OciLayoutSchema.safeParse(JSON.parse(await readFile(markerPath, 'utf8')));
@@ -138,7 +138,7 @@ export class LayoutTarget implements Target {
       throw new OciError('MANIFEST_TOO_LARGE', `manifest is ${descriptor.size} bytes, over the ${this.manifestLimit}-byte limit`);
     }
     if (!(await this.exists(descriptor))) {
-      await mkdir(join(this.root, 'blobs', digestAlgorithm(descriptor.digest)), { recursive: true });
+      await makeDirectory(join(this.root, 'blobs', digestAlgorithm(descriptor.digest)));
       const verifier = new VerifyingStream(descriptor, options.onProgress);
       const source = content.open(0);
       if (options.signal !== undefined) addAbortSignal(options.signal, source);

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { startRegistryProcess, type RegistryProcess } from './registry-process.ts';
-import { startTokenServer, type TokenServer } from './token-server.ts';
+import { startTokenServer, type TokenServer, type TokenServerOptions } from './token-server.ts';
 
 export const TEST_USER = 'sealpack';
 export const TEST_PASSWORD = 'sealpack-test-password';
@@ -19,8 +19,9 @@ export interface TokenAuthRegistry {
 }
 
 /** A registry with bearer-token auth and the fixture token server it trusts, started together. */
-export async function startTokenAuthRegistry(): Promise<TokenAuthRegistry> {
+export async function startTokenAuthRegistry(lifetimes: Pick<TokenServerOptions, 'expiresIn' | 'reportedExpiresIn'> = {}): Promise<TokenAuthRegistry> {
   const tokens = await startTokenServer({
+    ...lifetimes,
     privateKeyPem: await readFile(fixturePath('token-signer.key'), 'utf8'),
     certificatePem: await readFile(fixturePath('token-signer.crt'), 'utf8'),
     issuer: TOKEN_ISSUER,

@@ -8,8 +8,10 @@ export interface TokenServerOptions {
   issuer: string;
   service: string;
   users: Record<string, string>;
-  /** Token lifetime in seconds. */
+  /** Token lifetime in seconds: the JWT's `exp`. */
   expiresIn?: number;
+  /** The lifetime the answer tells the client (`expires_in`); default `expiresIn`. A registry test sets it longer than the real one, to make a client hold a token the registry has stopped taking. */
+  reportedExpiresIn?: number;
 }
 
 export interface TokenServer {
@@ -66,7 +68,7 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
     const signingInput = `${base64url(JSON.stringify(jwtHeader))}.${base64url(JSON.stringify(claims))}`;
     const signature = createSign('RSA-SHA256').update(signingInput).sign(options.privateKeyPem);
     const token = `${signingInput}.${base64url(signature)}`;
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token, access_token: token, expires_in: expiresIn, issued_at: new Date().toISOString() }));
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token, access_token: token, expires_in: options.reportedExpiresIn ?? expiresIn, issued_at: new Date().toISOString() }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -26,6 +26,25 @@ describe('registry operations on distribution 2.8', () => {
     expect(await new RegistryTarget(registries.anonymous.host, uniqueRepository()).tags()).toEqual([]);
   });
 
+  it('fetches a new token when the registry stops taking one the client still believes valid', async () => {
+    // JWTs that the registry (60 s leeway) takes for about 5 s, while the answer says 300 s: the
+    // client keeps using a token after the registry has stopped taking it, as after clock skew.
+    const { registry, tokens, stop } = await startTokenAuthRegistry({ expiresIn: -55, reportedExpiresIn: 300 });
+    try {
+      const target = new RegistryTarget(registry.host, uniqueRepository(), { credentials: staticCredential({ kind: 'basic', username: TEST_USER, password: TEST_PASSWORD }) });
+      const first = packLayers([layer('before expiry')], { created: null });
+      await pushPacked(target, first, { tag: 'v1' });
+      const issued = tokens.requests.length;
+      await new Promise((resolve) => setTimeout(resolve, 6500));
+      const second = packLayers([layer('after expiry')], { created: null });
+      await pushPacked(target, second, { tag: 'v2' });
+      expect((await target.resolve('v2')).digest).toBe(second.descriptor.digest);
+      expect(tokens.requests.length).toBeGreaterThan(issued);
+    } finally {
+      await stop();
+    }
+  });
+
   it('gives back the session of an upload the registry refused, and with it the bytes already sent', async () => {
     const repository = uniqueRepository();
     const target = new RegistryTarget(registries.anonymous.host, repository, { chunkedThreshold: 1024 * 1024, chunkSize: 1024 * 1024 });

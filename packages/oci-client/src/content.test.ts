@@ -95,6 +95,11 @@ describe('cancelling', () => {
     controller.abort(reason);
     await expect(pending).rejects.toBe(reason);
     expect(hashed).toBe(0);
+    // pushFiles hands the abort back as it came, not as a file it could not read.
+    const stopped = new AbortController();
+    const push = pushFiles(new LayoutTarget(join(await mkdtemp(join(tmpdir(), 'sealpack-abort-')), 'l')), [{ path }], { signal: stopped.signal });
+    stopped.abort(reason);
+    await expect(push).rejects.toBe(reason);
   });
 
   it('a layout push stops when its signal is aborted and leaves no blob, temp file or tag', async () => {

@@ -140,6 +140,8 @@ export async function describePlanned(file: PlannedFile, options: DescribeFileOp
   try {
     descriptor = await describeFile(file.path, file.mediaType, { [ANNOTATION_TITLE]: file.title }, options);
   } catch (error) {
+    // An abort is the caller's own doing, not a file that cannot be read: it goes back as it came.
+    if (options.signal?.aborted === true) throw error;
     throw fileError(file.path, error);
   }
   return { descriptor, source: fileSource(file.path, descriptor.size) };

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
@@ -124,24 +124,60 @@ describe('resumable transfers through a proxy that cuts the connection half way'
   });
 
   it('an interrupted download continues with a Range request and still verifies the digest', async () => {
-    const repository = uniqueRepository();
-    const { bytes, descriptor } = blob();
-    const direct = new RegistryTarget(registries.anonymous.host, repository);
-    await direct.push(descriptor, bytesSource(bytes));
-    await direct.close();
-    proxy = await startFaultProxy(registries.anonymous.port);
-    const target = new RegistryTarget(proxy.host, repository, { retry: fastRetry });
-    proxy.cutAfter('downstream', SIZE / 2);
+    const { descriptor, target, faults } = await storedBehindProxy(uniqueRepository(), blob());
+    faults.cutAfter('downstream', SIZE / 2);
     const dir = await mkdtemp(join(tmpdir(), 'sealpack-resume-'));
     const path = join(dir, 'blob');
     await streamToFileAtomic(await target.fetch(descriptor), path);
-    expect(proxy.cuts).toBe(1);
-    expect(proxy.downstreamBytes).toBeLessThan(SIZE * 1.1);
+    expect(faults.cuts).toBe(1);
+    expect(faults.downstreamBytes).toBeLessThan(SIZE * 1.1);
     expect(sha256Of(await readFile(path))).toBe(descriptor.digest);
     await target.close();
     await writeFile(join(dir, 'done'), '');
   });
 });
+
+describe('an aborted transfer', () => {
+  it('rejects with the signal\'s own reason, not a network error, up and down, and leaves no file', async () => {
+    const repository = uniqueRepository();
+    const { bytes, descriptor } = blob();
+    proxy = await startFaultProxy(registries.anonymous.port);
+    const target = new RegistryTarget(proxy.host, repository, { chunkedThreshold: 1024 * 1024, chunkSize: 4 * 1024 * 1024, retry: fastRetry });
+    const reason = new Error('stopped by the caller');
+
+    // Up: the registry stops reading part way, then the caller gives up.
+    proxy.stallAfter('upstream', SIZE / 4);
+    const upload = new AbortController();
+    const pushing = target.push(descriptor, bytesSource(bytes), { signal: upload.signal });
+    setTimeout(() => upload.abort(reason), 300);
+    await expect(pushing).rejects.toBe(reason);
+    await proxy.stop();
+
+    // Down: the registry stops sending part way.
+    const { target: reader, faults } = await storedBehindProxy(repository, { bytes, descriptor });
+    faults.stallAfter('downstream', SIZE / 4);
+    const dir = await mkdtemp(join(tmpdir(), 'sealpack-abort-'));
+    const download = new AbortController();
+    const pulling = reader.fetchToFile(descriptor, join(dir, 'blob'), { signal: download.signal });
+    setTimeout(() => download.abort(reason), 300);
+    await expect(pulling).rejects.toBe(reason);
+    expect(await readdir(dir)).toEqual([]);
+    const streaming = new AbortController();
+    const stream = await reader.fetch(descriptor, { signal: streaming.signal });
+    setTimeout(() => streaming.abort(reason), 300);
+    await expect(streamToBuffer(stream)).rejects.toBe(reason);
+  });
+});
+
+/** The blob stored straight into the registry, and a target that reads it through a new fault proxy. */
+async function storedBehindProxy(repository: string, { bytes, descriptor }: { bytes: Buffer; descriptor: Descriptor }): Promise<{ descriptor: Descriptor; target: RegistryTarget; faults: FaultProxy }> {
+  const direct = new RegistryTarget(registries.anonymous.host, repository);
+  await direct.push(descriptor, bytesSource(bytes));
+  await direct.close();
+  const faults = await startFaultProxy(registries.anonymous.port);
+  proxy = faults; // stopped by afterEach
+  return { descriptor, target: new RegistryTarget(faults.host, repository, { retry: fastRetry }), faults };
+}
 
 async function streamToBuffer(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];

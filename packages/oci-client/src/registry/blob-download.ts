@@ -20,7 +20,11 @@ export interface DownloadOptions {
 export function downloadBlob(client: RegistryHttpClient, url: string, scopes: string[], descriptor: Descriptor, options: DownloadOptions = {}): Readable {
   return lazyReadable((write, readerGone) => downloadInto(client, url, scopes, descriptor, write, { ...options, signal: options.signal === undefined ? readerGone : AbortSignal.any([options.signal, readerGone]) }), {
     highWaterMark: 1 << 20,
-    mapError: (error) => (error instanceof OciError ? error : client.transportError(error, { method: 'GET', url })),
+    mapError: (error) => {
+      if (error instanceof OciError) return error;
+      if (options.signal?.aborted === true) return error instanceof Error ? error : new Error(String(error));
+      return client.transportError(error, { method: 'GET', url });
+    },
   });
 }
 
@@ -48,6 +52,8 @@ async function downloadInto(
     try {
       response = await client.send({ method: 'GET', url, scopes, headers, ...(options.signal === undefined ? {} : { signal: options.signal }) });
     } catch (error) {
+      // An abort rejects with the signal's own reason, as Node's and undici's APIs do: not a network fault.
+      options.signal?.throwIfAborted();
       throw client.transportError(error, { method: 'GET', url });
     }
     if (response.status !== 200 && response.status !== 206) throw await client.errorFor(response, `blob ${descriptor.digest}`);
@@ -87,9 +93,10 @@ async function downloadInto(
     } catch (error) {
       // A full disk or a reader that went away is not the network's fault: no resume for those.
       if (error instanceof OciError || sinkFailed) throw error;
+      options.signal?.throwIfAborted();
       failures++;
       const wrapped = client.transportError(error, { method: 'GET', url });
-      if (failures >= client.retry.attempts || options.signal?.aborted === true) throw wrapped;
+      if (failures >= client.retry.attempts) throw wrapped;
       continue;
     }
     if (received < descriptor.size) {

@@ -222,8 +222,10 @@ async function sendWhole(ctx: UploadContext, session: UploadSession): Promise<vo
       await finish(ctx, session.url, { start: 0 });
       return;
     } catch (error) {
+      // An abort rejects with the signal's own reason, as Node's and undici's APIs do: not a network fault.
+      ctx.options.signal?.throwIfAborted();
       const wrapped = ctx.client.transportError(error, { method: 'PUT', url: session.url });
-      if (!wrapped.retryable || attempt >= ctx.client.retry.attempts || ctx.options.signal?.aborted === true) throw wrapped;
+      if (!wrapped.retryable || attempt >= ctx.client.retry.attempts) throw wrapped;
       const fresh = await startUpload(ctx);
       if (fresh.mounted) return;
       session.url = fresh.url;
@@ -269,9 +271,10 @@ async function sendChunks(ctx: UploadContext, session: UploadSession): Promise<v
       if (next <= start) throw new OciError('REGISTRY_ERROR', `the registry accepted a chunk of ${label} but reports no progress`, { retryable: true });
       offset = next;
     } catch (error) {
+      options.signal?.throwIfAborted();
       const wrapped = client.transportError(error, { method: 'PATCH', url: session.url });
       failures++;
-      if (!wrapped.retryable || failures >= client.retry.attempts || options.signal?.aborted === true) throw wrapped;
+      if (!wrapped.retryable || failures >= client.retry.attempts) throw wrapped;
       try {
         ({ offset, url: session.url } = await uploadedSoFar(ctx, session.url));
       } catch (statusError) {

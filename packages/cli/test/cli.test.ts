@@ -251,6 +251,10 @@ describe('credentials: login, logout, --password-stdin, environment', () => {
     expect(`${viaEnv.stdout}${viaEnv.stderr}`).not.toContain(TEST_PASSWORD);
     expect((await runCli(['resolve', `${ref}:v1`, '-u', TEST_USER], { cwd })).code).toBe(2);
     expect((await runCli(['login', 'not a host'], { cwd })).code).toBe(2);
+    // On a terminal login asks for the user name; Ctrl-C there is an interrupt.
+    const asked = await runCli(['login', registries.basic.host], { cwd, tty: true, stdinTty: true, stdin: '\u0003' });
+    expect(asked.code).toBe(130);
+    expect(asked.stderr).toMatch(/Username: [\s\S]*sealpack login: interrupted \(SIGINT\)\n$/);
   });
 });
 

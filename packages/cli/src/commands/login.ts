@@ -1,8 +1,8 @@
-import { createInterface } from 'node:readline/promises';
 import { eraseDockerCredential, pingRegistry, staticCredential, storeDockerCredential } from '@sealpack/oci-client';
 import type { Command } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { readStdin } from '../io.ts';
+import { ask } from '../prompt.ts';
 import { readSecret } from '../read-secret.ts';
 import { parseRegistryHost } from '../registry-host.ts';
 
@@ -22,9 +22,7 @@ export const loginCommand: Command = {
     } else {
       if (io.stdin.isTTY !== true) throw new UsageError('no terminal to ask for a password: use -u USER --password-stdin');
       if (username === undefined) {
-        const rl = createInterface({ input: io.stdin, output: io.stderr, terminal: true });
-        username = (await rl.question('Username: ')).trim();
-        rl.close();
+        username = (await ask(io, 'Username: ')).trim();
       }
       password = await readSecret(io, 'Password: ');
     }

@@ -1,7 +1,7 @@
-import { createInterface } from 'node:readline/promises';
 import { pinnedReference, referenceSelector } from '@sealpack/oci-client';
 import type { Command } from '../command.ts';
-import { Interrupted, UsageError } from '../errors.ts';
+import { UsageError } from '../errors.ts';
+import { ask } from '../prompt.ts';
 import { parseRef } from '../global-options.ts';
 
 export const manifestGetCommand: Command = {
@@ -48,16 +48,7 @@ export const manifestDeleteCommand: Command = {
     const descriptor = await target.resolve(selector);
     if (values.force !== true) {
       if (io.stdin.isTTY !== true) throw new UsageError('refusing to delete without confirmation: pass --force');
-      const rl = createInterface({ input: io.stdin, output: io.stderr });
-      let answer: string;
-      try {
-        answer = await rl.question(`Delete ${pinnedReference(ref, descriptor.digest)}? [y/N] `);
-      } catch (error) {
-        // readline rejects the question with an AbortError when Ctrl-C is typed at it.
-        throw (error as Error).name === 'AbortError' ? new Interrupted('SIGINT') : error;
-      } finally {
-        rl.close();
-      }
+      const answer = await ask(io, `Delete ${pinnedReference(ref, descriptor.digest)}? [y/N] `);
       if (!/^y(es)?$/i.test(answer.trim())) {
         out.note('Not deleted');
         return;

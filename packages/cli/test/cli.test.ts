@@ -36,7 +36,7 @@ describe('sealpack push / resolve / pull / tag / tags (oras spelling, real regis
     expect((await runCli(['tags', ref], { cwd })).stdout).toBe('prod\nstable\nv1\n');
     expect(JSON.parse((await runCli(['tags', ref, '--json'], { cwd })).stdout)).toMatchObject({ tags: ['prod', 'stable', 'v1'] });
 
-    const pulled = await runCli(['pull', `${ref}@${result.digest}`, '-o', 'out'], { cwd });
+    const pulled = await runCli(['pull', `${ref}@${result.digest}`, '-o', 'out', '--concurrency', '1'], { cwd });
     expect(pulled.code).toBe(0);
     expect(await readFile(join(cwd, 'out', 'notes.txt'), 'utf8')).toBe('hello\n');
     expect(pulled.stdout).toContain(`Pulled oci://${ref}@${result.digest}`);
@@ -163,6 +163,7 @@ describe('errors: one line, the documented exit code, no stack trace unless --de
     [['blob', 'get', 'ocidir://lay:v1', '-o', 'x'], 2, /REF@DIGEST/],
     [['discover', 'ocidir://lay:v1', '--depth', 'zero'], 2, /^sealpack discover: --depth 'zero': .*expected number/i],
     [['push', 'ocidir://lay:v1', 'notes.txt', '--concurrency', '0'], 2, /--concurrency '0': /],
+    [['pull', 'ocidir://lay:v1', '--concurrency', 'many'], 2, /--concurrency 'many': /],
     [['pull', 'ocidir://lay:v1', 'somewhere'], 2, /unexpected argument 'somewhere' \(usage: sealpack pull REF \[-o DIR\]/],
     [['copy', 'ocidir://lay:v1', 'ocidir://b:v1', 'ocidir://c:v1'], 2, /unexpected argument 'ocidir:\/\/c:v1'/],
     [['resolve', 'ocidir://lay:v1', 'ocidir://lay:v2'], 2, /unexpected argument/],

@@ -11,17 +11,20 @@ const PullValues = z.object({
   output: z.string().min(1).optional(),
   overwrite: z.boolean().optional(),
   'no-digest-cache': z.boolean().optional(),
+  concurrency: z.coerce.number().int().min(1).max(64).optional(),
 });
 
 export const pullCommand: Command = {
   path: ['pull'],
-  usage: 'sealpack pull REF [-o DIR] [--overwrite] [--no-digest-cache]',
+  usage: 'sealpack pull REF [-o DIR] [--overwrite] [--concurrency N] [--no-digest-cache]',
   operands: 1,
   summary: "write an artifact's files into a directory, each verified before it appears; files already there with the same bytes are kept",
   options: {
     output: { type: 'string', short: 'o' },
     overwrite: { type: 'boolean' },
     'no-digest-cache': { type: 'boolean' },
+    // Files fetched at once (oras pull spells it so); the library's default is 4.
+    concurrency: { type: 'string' },
   },
   async run({ values, positionals, out, io, open }) {
     const options = parseOptions(PullValues, values);
@@ -31,6 +34,7 @@ export const pullCommand: Command = {
     const progress = out.progress('pull');
     const result = await withDigestCache(io, out, options['no-digest-cache'] === true, (digestCache) => pullArtifact(target, referenceSelector(ref) ?? 'latest', outDir, {
       overwrite: options.overwrite === true,
+      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
       onProgress: (done, total) => progress.update(done, total),
       ...(digestCache === undefined ? {} : { digestCache }),
       ...signalOption(io),

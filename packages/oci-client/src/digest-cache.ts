@@ -1,10 +1,10 @@
 import type { BigIntStats } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { Digest } from './digest.ts';
-import { writeFileAtomic } from './fs-atomic.ts';
+import { makeDirectory, writeFileAtomic } from './fs-atomic.ts';
 import { DigestSchema } from './schemas.ts';
 
 /**
@@ -144,7 +144,7 @@ export class FileDigestCache implements DigestCache {
       if (mine !== undefined && (theirs === undefined || mine.usedAt >= theirs.usedAt)) merged.set(key, mine);
     }
     const kept = [...merged].sort((a, b) => b[1].usedAt - a[1].usedAt).slice(0, MAX_ENTRIES);
-    await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
+    await makeDirectory(dirname(this.path), 0o700);
     await writeFileAtomic(this.path, `${JSON.stringify({ version: 1, entries: Object.fromEntries(kept) })}\n`, 0o600);
     this.changed.clear();
   }

@@ -12,6 +12,10 @@ describe('makeDirectory', () => {
     await makeDirectory(deep);
     await Promise.all(Array.from({ length: 8 }, (_, i) => makeDirectory(join(root, 'a', 'shared', String(i % 2)))));
     expect((await stat(join(root, 'a', 'shared', '1'))).isDirectory()).toBe(true);
+    // A private directory (the digest cache's, docker's config) is private all the way down.
+    await makeDirectory(join(root, 'private', 'inner'), 0o700);
+    expect((await stat(join(root, 'private'))).mode & 0o777).toBe(0o700);
+    expect((await stat(join(root, 'private', 'inner'))).mode & 0o777).toBe(0o700);
   });
 
   it('refuses a path through or onto a file', async () => {

@@ -94,13 +94,14 @@ export async function streamToFileAtomic(source: Readable, finalPath: string, mo
 }
 
 /**
- * `mkdir -p`, creating missing parents one by one. Node's own recursive mkdir spins forever at full
- * CPU where mkdir fails with ENOENT although the parent exists (`-o /proc/x` hung a pull; seen on
- * Node 24): here that ENOENT is reported after one retry.
+ * `mkdir -p`, creating missing parents one by one, each with `mode`. Node's own recursive mkdir
+ * spins forever at full CPU where mkdir fails with ENOENT although the parent exists (`-o /proc/x`
+ * hung a pull; seen on Node 24): here that ENOENT is reported after one retry. Every directory the
+ * project makes from a path a user gives (an output, a layout, a cache or config dir) goes through it.
  */
-export async function makeDirectory(path: string): Promise<void> {
+export async function makeDirectory(path: string, mode = 0o777): Promise<void> {
   try {
-    await mkdir(path);
+    await mkdir(path, mode);
     return;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -108,9 +109,9 @@ export async function makeDirectory(path: string): Promise<void> {
     const parent = dirname(path);
     if (code !== 'ENOENT' || parent === path) throw error;
   }
-  await makeDirectory(dirname(path));
+  await makeDirectory(dirname(path), mode);
   try {
-    await mkdir(path);
+    await mkdir(path, mode);
   } catch (error) {
     // Another task may have made it meanwhile (a pull writes many files at once).
     if ((error as NodeJS.ErrnoException).code === 'EEXIST' && (await isDirectory(path))) return;

@@ -1,8 +1,8 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { OciError } from '../errors.ts';
-import { streamToFileAtomic, writeFileAtomicWith } from '../fs-atomic.ts';
+import { makeDirectory, streamToFileAtomic, writeFileAtomicWith } from '../fs-atomic.ts';
 import { Readable } from 'node:stream';
 
 // POSIX ustar (pax-compatible subset): 512-byte headers, contents padded to 512, two zero blocks.
@@ -111,7 +111,7 @@ export async function extractLayoutArchive(tarPath: string, into?: string): Prom
         throw new OciError('PATH_TRAVERSAL', `refusing archive entry '${name}': not part of an OCI image layout`);
       }
       const target = join(dir, entry[1] as string);
-      await mkdir(dirname(target), { recursive: true });
+      await makeDirectory(dirname(target));
       let remaining = size;
       const chunks = async function* () {
         while (remaining > 0) {

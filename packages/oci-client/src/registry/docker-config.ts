@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { OciError } from '../errors.ts';
-import { writeFileAtomic } from '../fs-atomic.ts';
+import { makeDirectory, writeFileAtomic } from '../fs-atomic.ts';
 import type { Credential, CredentialProvider } from './credentials.ts';
 
 /** The parts of docker's config.json (docker/cli configfile) that hold credentials; others are kept as-is. */
@@ -143,7 +143,7 @@ export async function storeDockerCredential(registry: string, credential: { user
   }
   const auth = Buffer.from(`${credential.username}:${credential.password}`).toString('base64');
   const next = { ...config, auths: { ...config.auths, [key]: { auth } } };
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  await makeDirectory(dirname(path), 0o700);
   await writeFileAtomic(path, `${JSON.stringify(next, null, 2)}\n`, 0o600);
   return path;
 }

@@ -61,6 +61,19 @@ function remoteSource(source: Target, descriptor: Descriptor, signal: AbortSigna
   };
 }
 
+/** `work` run once per descriptor digest: a later call with the same digest gets the first call's promise. */
+function oncePerDigest<Rest extends unknown[]>(work: (descriptor: Descriptor, ...rest: Rest) => Promise<void>): (descriptor: Descriptor, ...rest: Rest) => Promise<void> {
+  const started = new Map<string, Promise<void>>();
+  return (descriptor, ...rest) => {
+    let running = started.get(descriptor.digest);
+    if (running === undefined) {
+      running = work(descriptor, ...rest);
+      started.set(descriptor.digest, running);
+    }
+    return running;
+  };
+}
+
 /** The repository blobs can be mounted from: the source's, when both are repositories of one registry. */
 function mountSource(source: Target, destination: Target): string | undefined {
   if (!(source instanceof RegistryTarget) || !(destination instanceof RegistryTarget)) return undefined;
@@ -80,24 +93,15 @@ export async function copyGraph(source: Target, destination: Target, reference: 
   const concurrency = options.concurrency ?? 8;
   const root = await source.resolve(reference);
   const result: CopyResult = { root, manifests: 0, blobs: 0, skipped: 0, bytes: 0 };
-  const visits = new Map<string, Promise<void>>();
   const signal = options.signal === undefined ? {} : { signal: options.signal };
   // Referrer index entries coalesce across the whole copy and are waited for once, at the end.
   const deferIndex = destination instanceof RegistryTarget ? { deferReferrersIndex: true } : {};
 
-  // One copy per blob digest: many referrers share a blob (the empty config), and distribution 2.8
-  // was seen to fail manifests (DIGEST_INVALID) while it mounted one blob many times at once.
-  const blobCopies = new Map<string, Promise<void>>();
-  const copyBlob = (blob: Descriptor): Promise<void> => {
-    const known = blobCopies.get(blob.digest);
-    if (known !== undefined) return known;
-    const work = copyBlobOnce(blob);
-    blobCopies.set(blob.digest, work);
-    return work;
-  };
   const mountFrom = mountSource(source, destination);
   let moved = 0;
-  const copyBlobOnce = async (blob: Descriptor): Promise<void> => {
+  // One copy per blob digest: many referrers share a blob (the empty config), and distribution 2.8
+  // was seen to fail manifests (DIGEST_INVALID) while it mounted one blob many times at once.
+  const copyBlob = oncePerDigest(async (blob: Descriptor): Promise<void> => {
     // A mount answers for itself whether the blob is there (RegistryTarget.push): no HEAD first.
     if (mountFrom === undefined && (await destination.exists(blob))) {
       result.skipped++;
@@ -117,7 +121,7 @@ export async function copyGraph(source: Target, destination: Target, reference: 
     result.blobs++;
     result.bytes += blob.size;
     advance(blob.size);
-  };
+  });
 
   const copyManifest = async (descriptor: Descriptor, path: ReadonlySet<string>, tag: string | undefined, fetched: Uint8Array | undefined): Promise<void> => {
     const bytes = fetched ?? (await source.fetchManifest(descriptor));
@@ -176,14 +180,8 @@ export async function copyGraph(source: Target, destination: Target, reference: 
     });
   };
 
-  const visit = (descriptor: Descriptor, path: ReadonlySet<string>, tag: string | undefined, fetched: Uint8Array | undefined): Promise<void> => {
-    // Shared by digest: a manifest reached twice (two referrers of one SBOM, a diamond) is copied once.
-    const known = visits.get(descriptor.digest);
-    if (known !== undefined) return known;
-    const work = copyManifest(descriptor, path, tag, fetched);
-    visits.set(descriptor.digest, work);
-    return work;
-  };
+  // Shared by digest: a manifest reached twice (two referrers of one SBOM, a diamond) is copied once.
+  const visit = oncePerDigest(copyManifest);
 
   await visit(root, new Set([root.digest]), options.tag, undefined);
   if (destination instanceof RegistryTarget) await destination.flushReferrers();

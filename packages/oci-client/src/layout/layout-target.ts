@@ -145,10 +145,9 @@ export class LayoutTarget implements Target {
       await streamToFileAtomic(verifiedThrough(source, verifier), this.blobPath(descriptor.digest), 0o444);
     }
     if (manifest) {
-      // Validate before the manifest becomes reachable through index.json.
-      const bytes = await readFile(this.blobPath(descriptor.digest));
-      parseManifest(bytes, descriptor.mediaType);
-      await this.updateIndex((index) => addToIndex(index, manifestEntry(descriptor, bytes), options.tag));
+      // Parsed (so validated) before the manifest becomes reachable through index.json.
+      const entry = manifestEntry(descriptor, await readFile(this.blobPath(descriptor.digest)));
+      await this.updateIndex((index) => addToIndex(index, entry, options.tag));
     }
   }
 

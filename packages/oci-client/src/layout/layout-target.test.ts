@@ -20,6 +20,16 @@ function blobOf(text: string): { descriptor: Descriptor; source: ReturnType<type
   return { descriptor: { mediaType: 'text/plain', digest: sha256Of(bytes), size: bytes.byteLength, annotations: { 'org.opencontainers.image.title': `${text}.txt` } }, source: bytesSource(bytes) };
 }
 
+/** A layout holding two one-file artifacts, `one` tagged `oneTag` and `two` tagged `twoTag`. */
+async function twoArtifacts(oneTag: string, twoTag: string) {
+  const target = await layout();
+  const one = packLayers([blobOf('one')], { created: null });
+  const two = packLayers([blobOf('two')], { created: null });
+  await pushPacked(target, one, { tag: oneTag });
+  await pushPacked(target, two, { tag: twoTag });
+  return { target, one, two };
+}
+
 describe('LayoutTarget', () => {
   it('writes an image-spec layout: oci-layout marker, index.json with ref.name tags, content-addressed blobs', async () => {
     const target = await layout();
@@ -35,11 +45,7 @@ describe('LayoutTarget', () => {
   });
 
   it('moves a tag from one manifest to another and lists tags sorted', async () => {
-    const target = await layout();
-    const one = packLayers([blobOf('one')], { created: null });
-    const two = packLayers([blobOf('two')], { created: null });
-    await pushPacked(target, one, { tag: 'latest' });
-    await pushPacked(target, two, { tag: 'latest' });
+    const { target, one, two } = await twoArtifacts('latest', 'latest');
     await target.tag(one.descriptor, 'b-old');
     await target.tag(two.descriptor, 'a-new');
     expect((await target.resolve('latest')).digest).toBe(two.descriptor.digest);
@@ -47,11 +53,7 @@ describe('LayoutTarget', () => {
   });
 
   it('points many tags at once, moving any that named another manifest, and takes none if one is invalid', async () => {
-    const target = await layout();
-    const one = packLayers([blobOf('one')], { created: null });
-    const two = packLayers([blobOf('two')], { created: null });
-    await pushPacked(target, one, { tag: 'stable' });
-    await pushPacked(target, two, { tag: 'v2' });
+    const { target, one, two } = await twoArtifacts('stable', 'v2');
     await target.tag(two.descriptor, 'stable', 'prod', 'prod');
     expect((await target.resolve('stable')).digest).toBe(two.descriptor.digest);
     expect(await target.tags()).toEqual(['prod', 'stable', 'v2']);

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { alsoAbortedBy } from './abort.ts';
 import { mapLimit } from './concurrency.ts';
 import type { ContentSource } from './content.ts';
 import { bytesSource } from './content.ts';
@@ -46,7 +47,7 @@ function remoteSource(source: Target, descriptor: Descriptor, signal: AbortSigna
     open(start = 0): Readable {
       return lazyReadable(async (write, readerGone) => {
         let skip = start;
-        for await (const raw of await source.fetch(descriptor, { signal: signal === undefined ? readerGone : AbortSignal.any([signal, readerGone]) })) {
+        for await (const raw of await source.fetch(descriptor, { signal: alsoAbortedBy(signal, readerGone) })) {
           let chunk = raw as Buffer;
           if (skip > 0) {
             const dropped = Math.min(skip, chunk.byteLength);

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { alsoAbortedBy } from '../abort.ts';
 import { createDigester } from '../content.ts';
 import { OciError } from '../errors.ts';
 import { lazyReadable } from '../lazy-readable.ts';
@@ -18,7 +19,7 @@ export interface DownloadOptions {
  * returned stream errors rather than ends if the content does not match.
  */
 export function downloadBlob(client: RegistryHttpClient, url: string, scopes: string[], descriptor: Descriptor, options: DownloadOptions = {}): Readable {
-  return lazyReadable((write, readerGone) => downloadInto(client, url, scopes, descriptor, write, { ...options, signal: options.signal === undefined ? readerGone : AbortSignal.any([options.signal, readerGone]) }), {
+  return lazyReadable((write, readerGone) => downloadInto(client, url, scopes, descriptor, write, { ...options, signal: alsoAbortedBy(options.signal, readerGone) }), {
     highWaterMark: 1 << 20,
     mapError: (error) => {
       if (error instanceof OciError) return error;

@@ -9,6 +9,7 @@ import { isLoopbackRegistry, isValidTag, registryApiHost } from '../reference.ts
 import { ImageIndexSchema, indexEntryFor, parseManifest, sniffManifestMediaType, type Descriptor } from '../schemas.ts';
 import type { FetchOptions, PushOptions, ReferrersOptions, Target } from '../target.ts';
 import { verifyBytes } from '../verify-stream.ts';
+import { alsoAbortedBy } from '../abort.ts';
 import { downloadBlob, downloadBlobToFile } from './blob-download.ts';
 import { writeFileAtomicWith } from '../fs-atomic.ts';
 import { cancelUpload, mountOrStartUpload, uploadBlob, type UploadSession } from './blob-upload.ts';
@@ -245,36 +246,32 @@ export class RegistryTarget implements Target {
    * abandoned and its session given back (uploadBlob), so an unchanged re-push still costs one hash pass.
    */
   async pushHashingAlong(size: number, digest: Promise<Digest>, content: ContentSource, options: PushOptions = {}): Promise<void> {
-    const abort = new AbortController();
-    const unlink = linkAbort(options.signal, abort);
+    // Ours to abandon the upload with, once the digest shows the blob is here already.
+    const abandon = new AbortController();
     const upload = uploadBlob(this.client, this.base, this.repository, { size, digest }, content, {
       chunkedThreshold: 0,
       chunkSize: this.chunkSize,
-      signal: abort.signal,
+      signal: alsoAbortedBy(options.signal, abandon.signal),
       ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     });
     // The upload can fail while the digest is still being computed; it is awaited below, but a
     // rejection with no handler by then is an unhandled rejection, which ends a Node process.
     upload.catch(() => undefined);
+    let known: Digest;
     try {
-      let known: Digest;
-      try {
-        known = await digest;
-      } catch (error) {
-        abort.abort();
-        await upload.catch(() => undefined);
-        throw error;
-      }
-      if (await this.exists({ mediaType: MEDIA_TYPE_OCTET_STREAM, digest: known, size })) {
-        abort.abort();
-        await upload.catch(() => undefined);
-        options.onProgress?.(size);
-        return;
-      }
-      await upload;
-    } finally {
-      unlink();
+      known = await digest;
+    } catch (error) {
+      abandon.abort();
+      await upload.catch(() => undefined);
+      throw error;
     }
+    if (await this.exists({ mediaType: MEDIA_TYPE_OCTET_STREAM, digest: known, size })) {
+      abandon.abort();
+      await upload.catch(() => undefined);
+      options.onProgress?.(size);
+      return;
+    }
+    await upload;
   }
 
   /** Waits for every deferred fallback-index update; the first failure among them is thrown. */
@@ -450,13 +447,4 @@ export class RegistryTarget implements Target {
     await this.flushReferrers().catch(() => undefined);
     if (this.ownsClient) await this.client.close();
   }
-}
-
-/** Aborts `target` when `source` aborts; returns the unlinking function. */
-function linkAbort(source: AbortSignal | undefined, target: AbortController): () => void {
-  if (source === undefined) return () => {};
-  if (source.aborted) target.abort(source.reason);
-  const forward = () => target.abort(source.reason);
-  source.addEventListener('abort', forward, { once: true });
-  return () => source.removeEventListener('abort', forward);
 }

@@ -28,11 +28,16 @@ function authSection(auth: RegistryAuth): string {
   }
 }
 
+export interface RegistryProcessOptions {
+  /** Serve HTTPS with this certificate and key (distribution's `http.tls`), PEM file paths. */
+  tls?: { certificate: string; key: string };
+}
+
 /**
  * Starts Debian's docker-registry (CNCF distribution 2.8) on 127.0.0.1 port 0 with a fresh storage
  * directory, and resolves once it prints the port it listens on.
  */
-export async function startRegistryProcess(auth: RegistryAuth = { kind: 'none' }): Promise<RegistryProcess> {
+export async function startRegistryProcess(auth: RegistryAuth = { kind: 'none' }, options: RegistryProcessOptions = {}): Promise<RegistryProcess> {
   const dir = await mkdtemp(join(tmpdir(), 'sealpack-registry-'));
   const storage = join(dir, 'storage');
   const config = join(dir, 'config.yml');
@@ -53,6 +58,7 @@ export async function startRegistryProcess(auth: RegistryAuth = { kind: 'none' }
     'http:',
     '  addr: 127.0.0.1:0',
     '  secret: sealpack-test-secret',
+    ...(options.tls === undefined ? [] : ['  tls:', `    certificate: ${options.tls.certificate}`, `    key: ${options.tls.key}`]),
     authSection(auth),
   ].join('\n'));
   const child: ChildProcess = spawn('docker-registry', ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -5,6 +5,9 @@ import { startTokenServer, type TokenServer, type TokenServerOptions } from './t
 
 export const TEST_USER = 'sealpack';
 export const TEST_PASSWORD = 'sealpack-test-password';
+/** The user of `fixtures/htpasswd-mirror`: a second registry with credentials of its own. */
+export const MIRROR_USER = 'mirror';
+export const MIRROR_PASSWORD = 'mirror-test-password';
 export const TOKEN_ISSUER = 'sealpack-test-issuer';
 export const TOKEN_SERVICE = 'sealpack-test-registry';
 

@@ -1,5 +1,6 @@
 import type { ParseArgsConfig } from 'node:util';
-import type { OpenTargetOptions, Reference, Target } from '@sealpack/oci-client';
+import type { Reference, Target } from '@sealpack/oci-client';
+import type { Side, TlsOptions } from './connection-options.ts';
 import type { GlobalValues } from './global-options.ts';
 import type { CliIo } from './io.ts';
 import type { Output } from './output.ts';
@@ -10,9 +11,14 @@ export interface CommandContext {
   /** Parsed option values (global and the command's own), not yet validated by the command's schema. */
   values: Record<string, unknown> & GlobalValues;
   positionals: string[];
-  /** Opens a reference's target with the global auth/TLS options; closed after the command. */
-  open(ref: Reference): Promise<Target>;
-  targetOptions(): Promise<OpenTargetOptions>;
+  /**
+   * Opens a reference's target with its auth/TLS options; closed after the command. A command
+   * between two registries names the side and the other end, so that each side gets its own
+   * credentials and plain ones are never sent to both.
+   */
+  open(ref: Reference, sides?: { side: Side; peer?: Reference }): Promise<Target>;
+  /** The TLS settings `open` would use, for commands that talk to a registry host directly (login). */
+  tlsOptions(): Promise<TlsOptions>;
 }
 
 export interface Command {

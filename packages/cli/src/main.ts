@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
-import { OciError, type Reference, type Target } from '@sealpack/oci-client';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { OciError, type Target } from '@sealpack/oci-client';
 import type { Command, CommandContext } from './command.ts';
 import { attachCommand } from './commands/attach.ts';
 import { backupCommand, restoreCommand } from './commands/backup.ts';
@@ -16,7 +16,8 @@ import { tagsCommand } from './commands/tags.ts';
 import { Interrupted, UsageError } from './errors.ts';
 import { parseOptions } from './command-input.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
-import { GLOBAL_OPTIONS, GlobalValuesSchema, openRefTarget, outputOptions, targetOptions } from './global-options.ts';
+import { ConnectionOptions } from './connection-options.ts';
+import { GLOBAL_OPTIONS, GlobalValuesSchema, openRefTarget, outputOptions } from './global-options.ts';
 import { EXIT_BROKEN_PIPE, type CliIo } from './io.ts';
 import { Output } from './output.ts';
 import { VERSION } from './version.ts';
@@ -90,7 +91,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   try {
     let parsed;
     try {
-      parsed = parseArgs({ args: rest, options: { ...GLOBAL_OPTIONS, ...command.options }, allowPositionals: true, strict: true });
+      const options = { ...GLOBAL_OPTIONS, ...command.options };
+      const spelled = spellBooleans(rest, options);
+      parsed = parseArgs({ args: spelled.args, options, allowPositionals: true, strict: true });
+      for (const name of spelled.negated) (parsed.values as Record<string, unknown>)[name] = false;
     } catch (error) {
       throw new UsageError(`${(error as Error).message.split('\n')[0]} (usage: ${command.usage})`);
     }
@@ -102,16 +106,16 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     }
     const extra = command.operands === 'many' ? undefined : parsed.positionals[command.operands];
     if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}' (usage: ${command.usage})`);
-    const log = (line: string) => out.debug(line);
-    let options: Awaited<ReturnType<typeof targetOptions>> | undefined;
+    const values = { ...(parsed.values as Record<string, unknown>), ...globals };
+    const connections = new ConnectionOptions(values, io, (line) => out.debug(line));
     const context: CommandContext = {
       io,
       out,
-      values: { ...(parsed.values as Record<string, unknown>), ...globals },
+      values,
       positionals: parsed.positionals,
-      targetOptions: async () => (options ??= await targetOptions(globals, io, log)),
-      open: async (ref: Reference) => {
-        const target = openRefTarget(ref, await context.targetOptions(), io);
+      tlsOptions: () => connections.tls(),
+      open: async (ref, sides) => {
+        const target = openRefTarget(ref, await connections.for({ self: ref, ...sides }), io);
         opened.push(target);
         return target;
       },
@@ -149,4 +153,29 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 function isSystemError(error: unknown): boolean {
   const { code, syscall } = error as Partial<NodeJS.ErrnoException>;
   return typeof code === 'string' && /^E[A-Z]+$/.test(code) && typeof syscall === 'string';
+}
+
+/**
+ * `--plain-http=false` (CLI.md "References") and the like: parseArgs takes no value on a boolean
+ * option, so `--X=true` becomes `--X`, and `--X=false` is taken out and set to false after parsing
+ * (parseArgs' own `--no-X` would clash with options whose names start with `no-`). The last
+ * spelling of an option wins, as it does for parseArgs.
+ */
+export function spellBooleans(args: readonly string[], options: NonNullable<ParseArgsConfig['options']>): { args: string[]; negated: Set<string> } {
+  const result: string[] = [];
+  const negated = new Set<string>();
+  for (const [i, arg] of args.entries()) {
+    if (arg === '--') return { args: [...result, ...args.slice(i)], negated };
+    const match = /^--([a-z][a-z0-9-]*)(?:=(true|false))?$/.exec(arg);
+    const name = match?.[1];
+    if (name === undefined || options[name]?.type !== 'boolean') {
+      result.push(arg);
+    } else if (match?.[2] === 'false') {
+      negated.add(name);
+    } else {
+      negated.delete(name);
+      result.push(`--${name}`);
+    }
+  }
+  return { args: result, negated };
 }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { OciError } from './errors.ts';
-import { formatReference, isLoopbackRegistry, parseReference, pinnedReference, referenceSelector, registryApiHost, type Reference } from './reference.ts';
+import { formatReference, isLoopbackRegistry, parseReference, pinnedReference, referenceSelector, registryApiHost, registryScheme, type Reference } from './reference.ts';
 
 const D = `sha256:${'a'.repeat(64)}` as const;
 
@@ -94,5 +94,22 @@ describe('reference properties', () => {
         expect((error as OciError).code).toBe('INVALID_REFERENCE');
       }
     }), { numRuns: 2000 });
+  });
+});
+
+describe('registryScheme (CLI.md "References")', () => {
+  it.each<[string, Parameters<typeof registryScheme>[1], 'http' | 'https']>([
+    ['127.0.0.1:5000', {}, 'http'],
+    ['localhost:5000', {}, 'http'],
+    ['registry.example', {}, 'https'],
+    // Asking for TLS settings on loopback asks for TLS: they would be dropped silently over HTTP.
+    ['127.0.0.1:5000', { ca: 'PEM' }, 'https'],
+    ['localhost', { insecure: true }, 'https'],
+    ['127.0.0.1:5000', { plainHttp: false }, 'https'],
+    // An explicit choice wins over everything else.
+    ['registry.example', { plainHttp: true }, 'http'],
+    ['127.0.0.1:5000', { plainHttp: true, ca: 'PEM' }, 'http'],
+  ])('%s with %o speaks %s', (registry, options, scheme) => {
+    expect(registryScheme(registry, options)).toBe(scheme);
   });
 });

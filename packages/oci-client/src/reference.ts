@@ -147,3 +147,20 @@ export function isLoopbackRegistry(registry: string): boolean {
   const host = registry.startsWith('[') ? registry.slice(0, registry.indexOf(']') + 1) : registry.split(':')[0];
   return host === 'localhost' || host === '[::1]' || (host !== undefined && /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host));
 }
+
+export interface SchemeOptions {
+  /** `true` forces HTTP, `false` forces HTTPS; unset follows the rule below. */
+  plainHttp?: boolean | undefined;
+  ca?: unknown;
+  insecure?: boolean | undefined;
+}
+
+/**
+ * CLI.md "References": loopback speaks plain HTTP unless TLS is asked for, by `plainHttp: false`, a
+ * CA to trust or `insecure`; asking for TLS settings and then speaking HTTP would drop them silently.
+ */
+export function registryScheme(registry: string, options: SchemeOptions): 'http' | 'https' {
+  if (options.plainHttp !== undefined) return options.plainHttp ? 'http' : 'https';
+  const asksForTls = options.ca !== undefined || options.insecure === true;
+  return !asksForTls && isLoopbackRegistry(registry) ? 'http' : 'https';
+}

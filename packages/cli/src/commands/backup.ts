@@ -4,6 +4,7 @@ import type { Command } from '../command.ts';
 import { signalOption } from '../io.ts';
 import { UsageError } from '../errors.ts';
 import { parseRef } from '../global-options.ts';
+import { sideOptions } from '../connection-options.ts';
 
 export const backupCommand: Command = {
   path: ['backup'],
@@ -33,14 +34,14 @@ export const restoreCommand: Command = {
   usage: 'sealpack restore DIR|FILE.tar DST',
   operands: 2,
   summary: 'put a backup back into a registry or layout, digests unchanged',
-  options: {},
+  options: { ...sideOptions('to') },
   async run({ positionals, out, io, open }) {
     const [from, dstText] = positionals;
     if (from === undefined) throw new UsageError('missing DIR|FILE.tar');
     const dst = parseRef(dstText, 'DST');
     if (dst.digest !== undefined) throw new UsageError('DST takes a tag, not a digest');
     const progress = out.progress('restore');
-    const result = await restore(resolve(io.cwd, from), await open(dst), { ...(dst.tag === undefined ? {} : { tag: dst.tag }), onWarning: (w) => out.warn(w), onProgress: (n) => progress.update(n), ...signalOption(io) });
+    const result = await restore(resolve(io.cwd, from), await open(dst, { side: 'to' }), { ...(dst.tag === undefined ? {} : { tag: dst.tag }), onWarning: (w) => out.warn(w), onProgress: (n) => progress.update(n), ...signalOption(io) });
     progress.done();
     const pinned = pinnedReference(dst, result.root.digest);
     if (out.options.json) {

@@ -5,6 +5,7 @@ import { signalOption } from '../io.ts';
 import { UsageError } from '../errors.ts';
 import { parseRef } from '../global-options.ts';
 import { parseOptions } from '../command-input.ts';
+import { sideOptions } from '../connection-options.ts';
 
 const CopyValues = z.object({
   recursive: z.boolean().optional(),
@@ -13,12 +14,14 @@ const CopyValues = z.object({
 
 export const copyCommand: Command = {
   path: ['copy'],
-  usage: 'sealpack copy SRC DST [-r] [--concurrency N]',
+  usage: 'sealpack copy SRC DST [-r] [--concurrency N] [--from-username U --from-password-stdin|--from-password-file F] [--to-…]',
   operands: 2,
   summary: 'copy an artifact (with -r its referrers graph) between registries and layouts, digests unchanged',
   options: {
     recursive: { type: 'boolean', short: 'r' },
     concurrency: { type: 'string' },
+    ...sideOptions('from'),
+    ...sideOptions('to'),
   },
   async run({ values, positionals, out, io, open }) {
     const options = parseOptions(CopyValues, values);
@@ -30,7 +33,7 @@ export const copyCommand: Command = {
     // As oras: the destination tag defaults to the source tag when the source named one.
     const tag = dst.tag ?? src.tag;
     const progress = out.progress('copy');
-    const result = await copyGraph(await open(src), await open(dst), selector, {
+    const result = await copyGraph(await open(src, { side: 'from', peer: dst }), await open(dst, { side: 'to', peer: src }), selector, {
       recursive: options.recursive === true,
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
       ...(tag === undefined ? {} : { tag }),

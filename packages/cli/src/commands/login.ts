@@ -12,7 +12,7 @@ export const loginCommand: Command = {
   operands: 1,
   summary: "check credentials against a registry and store them in docker's config.json (or its credential helper)",
   options: {},
-  async run({ values, positionals, out, io }) {
+  async run({ values, positionals, out, io, tlsOptions }) {
     const host = parseRegistryHost(positionals[0]);
     let username = values.username;
     let password: string;
@@ -29,8 +29,7 @@ export const loginCommand: Command = {
     if (username === undefined || username.length === 0 || password.length === 0) throw new UsageError('username and password must not be empty');
     await pingRegistry(host, {
       credentials: staticCredential({ kind: 'basic', username, password }),
-      ...(values['plain-http'] === true ? { plainHttp: true } : {}),
-      ...(values.insecure === true ? { insecure: true } : {}),
+      ...(await tlsOptions()),
       retry: { attempts: 2 },
     });
     const where = await storeDockerCredential(host, { username, password }, { env: io.env });

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { rootCertificates } from 'node:tls';
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
@@ -86,6 +87,18 @@ function networkMessage(error: unknown): string {
   return code === undefined ? message : `${code}: ${message}`;
 }
 
+/**
+ * Node's TLS failures: certificate verification (tls.TLSSocket `authorizationError` codes and the
+ * host-name check) and OpenSSL handshake errors (`ERR_SSL_…`, e.g. a server speaking plain HTTP).
+ */
+function tlsFailure(error: unknown): string | undefined {
+  const e = error as { code?: string; cause?: { code?: string } };
+  const code = e.code ?? e.cause?.code ?? '';
+  if (/CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code)) return 'its TLS certificate is not trusted; trust its CA with a CA file, or skip verification';
+  if (code.startsWith('ERR_SSL_')) return 'the TLS handshake failed; does it speak plain HTTP?';
+  return undefined;
+}
+
 function isTimeout(error: unknown): boolean {
   const code = (error as { code?: string }).code;
   return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
@@ -121,7 +134,8 @@ export class RegistryHttpClient {
       headersTimeout: options.headersTimeoutMs ?? 60_000,
       bodyTimeout: options.bodyTimeoutMs ?? 60_000,
       connect: {
-        ...(options.ca === undefined ? {} : { ca: options.ca }),
+        // Node's `ca` replaces the default roots; a private CA is trusted beside them, not instead.
+        ...(options.ca === undefined ? {} : { ca: [...rootCertificates, options.ca] }),
         ...(options.insecure === true ? { rejectUnauthorized: false } : {}),
       },
     });
@@ -240,7 +254,7 @@ export class RegistryHttpClient {
         if (error instanceof OciError && !error.retryable) throw error;
         if (req.signal?.aborted === true) throw error;
         const wrapped = error instanceof OciError ? error : this.transportError(error, req);
-        if (!retryable || attempt >= this.retryPolicy.attempts) throw wrapped;
+        if (!retryable || !wrapped.retryable || attempt >= this.retryPolicy.attempts) throw wrapped;
         const delay = backoffDelay(this.retryPolicy, attempt);
         this.log(`retry ${req.method} ${redact(req.url)} after ${wrapped.message} in ${delay} ms`);
         await this.sleep(delay);
@@ -252,6 +266,9 @@ export class RegistryHttpClient {
     if (error instanceof OciError) return error;
     const where = `${req.method} ${redact(req.url)}`;
     if (isTimeout(error)) return new OciError('TIMEOUT', `${this.registry} stalled (${where})`, { cause: error, retryable: true });
+    // A certificate not trusted now, or a server that speaks no TLS, is the same on the next try.
+    const tls = tlsFailure(error);
+    if (tls !== undefined) return new OciError('NETWORK', `cannot reach ${this.registry}: ${tls} (${networkMessage(error)})`, { cause: error });
     return new OciError('NETWORK', `cannot reach ${this.registry}: ${networkMessage(error)}`, { cause: error, retryable: true });
   }
 

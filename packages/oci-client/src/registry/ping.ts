@@ -1,4 +1,4 @@
-import { isLoopbackRegistry, registryApiHost } from '../reference.ts';
+import { registryApiHost, registryScheme } from '../reference.ts';
 import { discardBody, RegistryHttpClient, type HttpClientOptions } from './http-client.ts';
 
 /**
@@ -8,7 +8,7 @@ import { discardBody, RegistryHttpClient, type HttpClientOptions } from './http-
 export async function pingRegistry(registry: string, options: HttpClientOptions & { plainHttp?: boolean } = {}): Promise<void> {
   const client = new RegistryHttpClient(registry, options);
   try {
-    const scheme = (options.plainHttp ?? isLoopbackRegistry(registry)) ? 'http' : 'https';
+    const scheme = registryScheme(registry, options);
     const response = await client.send({ method: 'GET', url: `${scheme}://${registryApiHost(registry)}/v2/`, scopes: [] });
     if (response.status !== 200) throw await client.errorFor(response, `${registry}`);
     await discardBody(response);

@@ -5,7 +5,7 @@ import { isDigest, sha256Of, type Digest } from '../digest.ts';
 import { OciError } from '../errors.ts';
 import { DEFAULT_MANIFEST_LIMIT } from '../limits.ts';
 import { isManifestMediaType, MANIFEST_MEDIA_TYPES, MEDIA_TYPE_OCTET_STREAM } from '../media-types.ts';
-import { isLoopbackRegistry, isValidTag, registryApiHost } from '../reference.ts';
+import { isValidTag, registryApiHost, registryScheme } from '../reference.ts';
 import { ImageIndexSchema, indexEntryFor, parseManifest, sniffManifestMediaType, type Descriptor } from '../schemas.ts';
 import type { FetchOptions, PushOptions, ReferrersOptions, Target } from '../target.ts';
 import { verifyBytes } from '../verify-stream.ts';
@@ -20,7 +20,7 @@ import { readFallbackIndex, type TaggedManifestStore } from './referrers-tag-sch
 import { ReferrersIndexWriter } from './referrers-index-writer.ts';
 
 export interface RegistryTargetOptions extends HttpClientOptions {
-  /** Speak HTTP instead of HTTPS; on by default for localhost and 127.0.0.0/8 (CLI.md). */
+  /** `true` speaks HTTP, `false` HTTPS; unset: HTTP for localhost and 127.0.0.0/8 unless `ca` or `insecure` asks for TLS (CLI.md). */
   plainHttp?: boolean;
   manifestLimit?: number;
   /** Blobs at least this large are uploaded in resumable PATCH requests. Default 64 MiB. */
@@ -63,8 +63,7 @@ export class RegistryTarget implements Target {
     this.registry = registry;
     this.repository = repository;
     this.location = `oci://${registry}/${repository}`;
-    const scheme = (options.plainHttp ?? isLoopbackRegistry(registry)) ? 'http' : 'https';
-    this.base = `${scheme}://${registryApiHost(registry)}/v2/${repository}/`;
+    this.base = `${registryScheme(registry, options)}://${registryApiHost(registry)}/v2/${repository}/`;
     this.ownsClient = options.client === undefined;
     this.client = options.client ?? new RegistryHttpClient(registry, options);
     this.manifestLimit = options.manifestLimit ?? DEFAULT_MANIFEST_LIMIT;

@@ -4,7 +4,8 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bytesSource, packLayers, RegistryTarget, sha256Of } from '@sealpack/oci-client';
+import { bytesSource, packLayers, sha256Of } from '@sealpack/oci-client';
+import { RegistryTarget } from '@sealpack/oci-client/registry';
 import { startRegistryProcess } from '@sealpack/test-registry';
 import { sealpack, type Measured } from './measure.ts';
 

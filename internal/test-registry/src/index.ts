@@ -1,3 +1,6 @@
+// Augmenting vitest's ProvidedContext below needs vitest loaded in every program that sees this
+// file, bench's type-check too.
+import type {} from 'vitest';
 import { randomBytes } from 'node:crypto';
 export { startRegistryProcess, type RegistryProcess, type RegistryAuth, type RegistryProcessOptions } from './registry-process.ts';
 export { startTokenServer, type TokenServer } from './token-server.ts';

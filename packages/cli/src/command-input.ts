@@ -1,7 +1,10 @@
 import { isAbsolute, posix, resolve, sep } from 'node:path';
-import { parseFileArgument, type PackFile } from '@sealpack/oci-client';
-import type { z } from 'zod';
+import { isMediaType, parseFileArgument, type PackFile } from '@sealpack/oci-client';
+import { z } from 'zod';
 import { UsageError } from './errors.ts';
+
+/** An option value that must be a media type (`--artifact-type`), refused with the flag's name. */
+export const MediaTypeOption = z.string().refine(isMediaType, 'not a media type (want TYPE/SUBTYPE, e.g. application/vnd.example.v1+json)');
 
 /** Validates option values against a command's schema; the first problem becomes a usage error. */
 export function parseOptions<T extends z.ZodType>(schema: T, values: Record<string, unknown>): z.infer<T> {

@@ -1,4 +1,4 @@
-import { defaultDigestCachePath, FileDigestCache, type DigestCache } from '@sealpack/oci-client';
+import { defaultDigestCachePath, FileDigestCache, type DigestCache } from '@sealpack/oci-client/cache';
 import type { CliIo } from './io.ts';
 import type { Output } from './output.ts';
 

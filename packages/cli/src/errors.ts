@@ -4,12 +4,7 @@ import { constants as osConstants } from 'node:os';
 export class UsageError extends Error {
   override readonly name = 'UsageError';
   readonly code = 'USAGE' as const;
-}
-
-/** The answer is no (e.g. nothing matched): exit 1 without being a failure of the tool. */
-export class NegativeAnswer extends Error {
-  override readonly name = 'NegativeAnswer';
-  readonly code = 'DENIED' as const;
+  readonly kind = 'input' as const;
 }
 
 /** Why the command stopped: the signal, and the status a shell expects for it (128 + its number). */

@@ -1,6 +1,3 @@
-import { OciError } from '@sealpack/oci-client';
-import { NegativeAnswer, UsageError } from './errors.ts';
-
 /** CLI.md "Global conventions": the exit status contract scripts rely on. */
 export const EXIT = {
   OK: 0,
@@ -10,22 +7,16 @@ export const EXIT = {
   USAGE: 2,
   /** Registry, network or I/O failure. */
   TRANSPORT: 3,
+  /** A bug in sealpack: the message asks for a report. */
+  INTERNAL: 4,
 } as const;
 
-export function exitCodeFor(error: unknown): number {
-  if (error instanceof UsageError) return EXIT.USAGE;
-  if (error instanceof NegativeAnswer) return EXIT.NO;
-  if (error instanceof OciError) {
-    switch (error.kind) {
-      case 'input':
-        return EXIT.USAGE;
-      case 'verification':
-        return EXIT.NO;
-      case 'transport':
-        return EXIT.TRANSPORT;
-    }
-  }
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return EXIT.TRANSPORT;
-  return EXIT.TRANSPORT;
-}
+/** The `kind` every `@sealpack/*` error carries (see `OciErrorKind`), and the status it exits with. */
+export const EXIT_FOR_KIND = {
+  input: EXIT.USAGE,
+  verification: EXIT.NO,
+  transport: EXIT.TRANSPORT,
+  internal: EXIT.INTERNAL,
+} as const;
+
+export type ErrorKind = keyof typeof EXIT_FOR_KIND;

@@ -1,5 +1,6 @@
 export { main, COMMANDS } from './main.ts';
-export { EXIT, exitCodeFor } from './exit-codes.ts';
-export { UsageError, NegativeAnswer } from './errors.ts';
+export { EXIT, EXIT_FOR_KIND, type ErrorKind } from './exit-codes.ts';
+export { describeFailure, type Failure } from './failure.ts';
+export { UsageError } from './errors.ts';
 export type { CliIo } from './io.ts';
 export type { Command, CommandContext } from './command.ts';

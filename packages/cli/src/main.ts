@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { OciError, type Target } from '@sealpack/oci-client';
+import type { Target } from '@sealpack/oci-client';
 import type { Command, CommandContext } from './command.ts';
 import { attachCommand } from './commands/attach.ts';
 import { backupCommand, restoreCommand } from './commands/backup.ts';
@@ -15,7 +15,8 @@ import { tagCommand } from './commands/tag.ts';
 import { tagsCommand } from './commands/tags.ts';
 import { Interrupted, UsageError } from './errors.ts';
 import { parseOptions } from './command-input.ts';
-import { EXIT, exitCodeFor } from './exit-codes.ts';
+import { EXIT } from './exit-codes.ts';
+import { asTypedError, describeFailure } from './failure.ts';
 import { ConnectionOptions } from './connection-options.ts';
 import { GLOBAL_OPTIONS, GlobalValuesSchema, openRefTarget, outputOptions } from './global-options.ts';
 import { EXIT_BROKEN_PIPE, type CliIo } from './io.ts';
@@ -55,10 +56,11 @@ function usageText(): string {
     ...COMMANDS.map((c) => `  ${c.path.join(' ').padEnd(width)}  ${c.summary}`),
     '',
     'References: [oci://]HOST[:PORT]/REPO[:TAG][@sha256:HEX]  or  ocidir://PATH[:TAG][@sha256:HEX]',
-    'Auth: -u USER --password-stdin, SEALPACK_USERNAME/SEALPACK_PASSWORD, or ~/.docker/config.json',
-    'TLS: --ca-file FILE, --insecure, --plain-http (automatic for localhost and 127.0.0.1)',
+    'Auth: -u USER --password-stdin, SEALPACK_USERNAME/SEALPACK_PASSWORD, or ~/.docker/config.json;',
+    '  copy/restore between two registries: --from-username/--to-username with --from-password-stdin|--from-password-file (and --to-…)',
+    'TLS: --ca-file FILE, --insecure, --plain-http[=false] (plain HTTP for localhost and 127.0.0.1 unless TLS is asked for)',
     'Referrers: --distribution-spec v1.1-referrers-api|v1.1-referrers-tag (default: the API where the registry has it, else the tag schema)',
-    'Exit codes: 0 ok, 1 verification or policy said no, 2 usage or invalid input, 3 registry, network or I/O failure, 130 interrupted',
+    'Exit codes: 0 ok, 1 verification or policy said no, 2 usage or invalid input, 3 registry, network or I/O failure, 4 internal error (a bug), 130 interrupted',
     '',
     "Run 'sealpack COMMAND --help' for a command's options.",
   ].join('\n');
@@ -128,31 +130,22 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const reason: unknown = error instanceof Interrupted ? error : io.signal?.aborted === true ? io.signal.reason : undefined;
     if (reason instanceof Interrupted) {
       // Whatever the abort surfaced as (a network or I/O error, usually), the cause is the user.
+      if (out.options.json) out.json({ error: { code: reason.code, message: reason.message, exitCode: reason.exitCode } });
       io.stderr.write(`sealpack ${command.path.join(' ')}: ${reason.message}\n`);
       if (debug && error instanceof Error) io.stderr.write(`${error.stack ?? ''}\n`);
       return reason.exitCode;
     }
     // A reader that closed the pipe early (`blob get -o - | head -c 10`) is not a failure to report.
     if ((error as NodeJS.ErrnoException).code === 'EPIPE' && io.stdout.destroyed) return EXIT_BROKEN_PIPE;
-    const code = exitCodeFor(error);
-    const message = error instanceof Error ? error.message : String(error);
-    const label = error instanceof OciError ? ` [${error.code}]` : '';
-    io.stderr.write(`sealpack ${command.path.join(' ')}: ${message.split('\n')[0]}${label}\n`);
+    const failure = describeFailure(error);
+    // CLI.md "Global conventions": with --json a failure is also one JSON document on stdout.
+    if (out.options.json) out.json({ error: { code: failure.code, message: failure.message, exitCode: failure.exitCode } });
+    io.stderr.write(`sealpack ${command.path.join(' ')}: ${failure.message}${asTypedError(error) === undefined || failure.code === 'USAGE' ? '' : ` [${failure.code}]`}\n`);
     if (debug && error instanceof Error) io.stderr.write(`${error.stack ?? ''}\n${error.cause === undefined ? '' : `cause: ${String((error.cause as Error).stack ?? error.cause)}\n`}`);
-    else if (!(error instanceof UsageError) && !(error instanceof OciError) && !isSystemError(error)) io.stderr.write('(run with --debug for details)\n');
-    return code;
+    return failure.exitCode;
   } finally {
     await Promise.allSettled(opened.map((t) => t.close()));
   }
-}
-
-/**
- * A failed system call (`ENOTDIR: not a directory, mkdir 'out/x'`) already says what and where, and
- * it is about the user's machine, not a bug: one line is enough, no pointer to --debug.
- */
-function isSystemError(error: unknown): boolean {
-  const { code, syscall } = error as Partial<NodeJS.ErrnoException>;
-  return typeof code === 'string' && /^E[A-Z]+$/.test(code) && typeof syscall === 'string';
 }
 
 /**

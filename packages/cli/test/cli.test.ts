@@ -175,11 +175,15 @@ describe('errors: one line, the documented exit code, no stack trace unless --de
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it('an output directory that cannot be made is one line naming the system error, with exit 3', async () => {
+  it('an output directory that cannot be one is a usage error in one line, and nothing is written', async () => {
     expect((await runCli(['push', 'ocidir://lay:v1', 'notes.txt'], { cwd })).code).toBe(0);
-    const result = await runCli(['pull', 'ocidir://lay:v1', '-o', 'notes.txt/out'], { cwd });
-    expect(result.code).toBe(3);
-    expect(result.stderr).toMatch(/^sealpack pull: ENOTDIR: not a directory, mkdir '.*notes\.txt\/out'\n$/);
+    const below = await runCli(['pull', 'ocidir://lay:v1', '-o', 'notes.txt/out'], { cwd });
+    expect(below.code).toBe(2);
+    expect(below.stderr).toMatch(/^sealpack pull: cannot pull into .*notes\.txt\/out: a part of its path is a file \[INVALID_INPUT\]\n$/);
+    const file = await runCli(['pull', 'ocidir://lay:v1', '-o', 'notes.txt'], { cwd });
+    expect(file.code).toBe(2);
+    expect(file.stderr).toMatch(/^sealpack pull: cannot pull into .*notes\.txt: it exists and is not a directory \[INVALID_INPUT\]\n$/);
+    expect(await readFile(join(cwd, 'notes.txt'), 'utf8')).toBe('hello\n');
   });
 
   it('exit 3 for a registry that is down; --debug adds the stack', async () => {

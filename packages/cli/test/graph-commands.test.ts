@@ -44,7 +44,7 @@ describe('attach, discover, copy -r, backup and restore from the command line', 
     expect(root.referrers[0]?.referrers).toHaveLength(1);
   });
 
-  it('copy without -r leaves the referrers behind; --distribution-spec v1.1-referrers-api is refused by a registry without the API', async () => {
+  it('copy without -r leaves the referrers behind; --distribution-spec v1.1-referrers-api is refused by a registry without the API (its answer: exit 3)', async () => {
     const ref = `${registries.anonymous.host}/${uniqueRepository()}`;
     await runCli(['push', `${ref}:v1`, 'data.geojson'], { cwd });
     await runCli(['attach', `${ref}:v1`, 'sig.json', '--artifact-type', 'application/vnd.example.sig'], { cwd });
@@ -56,8 +56,8 @@ describe('attach, discover, copy -r, backup and restore from the command line', 
     expect((await runCli(['copy', `${ref}:v1`, other], { cwd })).code).toBe(0);
     expect((await runCli(['discover', `${other}:v1`, '--format', 'table'], { cwd })).stdout.trim().split('\n')).toHaveLength(1);
     const api = await runCli(['discover', `${ref}:v1`, '--distribution-spec', 'v1.1-referrers-api'], { cwd });
-    expect(api.code).toBe(2);
-    expect(api.stderr).toMatch(/no referrers API/);
+    expect(api.code).toBe(3);
+    expect(api.stderr).toMatch(/no referrers API\?\) \[UNSUPPORTED\]/);
     expect((await runCli(['discover', `${ref}:v1`, '--distribution-spec', 'v2'], { cwd })).code).toBe(2);
     expect((await runCli(['discover', `${ref}:v1`, '--distribution-spec', 'v1.1-referrers-tag', '--format', 'table'], { cwd })).stdout.trim().split('\n')).toHaveLength(2);
   });

@@ -6,10 +6,10 @@ import { bytesSource } from './content.ts';
 import { OciError } from './errors.ts';
 import { lazyReadable } from './lazy-readable.ts';
 import { isManifestMediaType } from './media-types.ts';
-import { RegistryTarget } from './registry/registry-target.ts';
 import { referrersTag } from './registry/referrers-tag-schema.ts';
+import { batchesReferrers, canMountBlobs, hasRepositoryAddress, readsReferrersByTagSchema } from './capabilities.ts';
 import { childDescriptors, parseManifest, type Descriptor } from './schemas.ts';
-import type { Target } from './target.ts';
+import type { ReadOnlyTarget, Target } from './target.ts';
 
 export interface CopyOptions {
   /** Copy the referrers graph too, recursively (signatures, SBOMs, and their own referrers). */
@@ -23,14 +23,29 @@ export interface CopyOptions {
   onWarning?: (message: string) => void;
   /** Bytes of blobs copied so far, as they stream (blobs already at the destination do not count). */
   onProgress?: (copiedBytes: number) => void;
+  /**
+   * Which referrers travel (with `recursive`), by their artifact type (image-spec: `artifactType`,
+   * else the config's media type), at every depth; a referrer left out takes its own referrers
+   * with it. See `artifactTypeFilter` for the CLI's include/exclude patterns.
+   */
+  includeReferrer?: (artifactType: string, descriptor: Descriptor) => boolean;
 }
 
 export interface CopyResult {
   root: Descriptor;
+  /** Manifests written (the root, an index's children, referrers). */
   manifests: number;
+  /** Referrer manifests that travelled, written now or already at the destination. */
+  referrers: number;
+  /** Referrers left out by `includeReferrer` (their own referrers are not counted). */
+  excluded: number;
+  /** Blobs sent, with their bytes in `bytes`. */
   blobs: number;
+  /** Blobs the registry mounted from the source repository: no bytes moved. */
+  mounted: number;
   /** Blobs and manifests the destination already had. */
   skipped: number;
+  /** Bytes of the blobs sent (mounted and skipped ones do not count). */
   bytes: number;
 }
 
@@ -41,7 +56,7 @@ const LOOKUPS_BEFORE_TAG_LIST = 8;
  * Content read from another target, re-openable at an offset (a resumed upload asks for that):
  * the source has no range reads, so the first `start` bytes of a fresh fetch are dropped.
  */
-function remoteSource(source: Target, descriptor: Descriptor, signal: AbortSignal | undefined): ContentSource {
+function remoteSource(source: ReadOnlyTarget, descriptor: Descriptor, signal: AbortSignal | undefined): ContentSource {
   return {
     size: descriptor.size,
     open(start = 0): Readable {
@@ -76,9 +91,21 @@ function oncePerDigest<Rest extends unknown[]>(work: (descriptor: Descriptor, ..
 }
 
 /** The repository blobs can be mounted from: the source's, when both are repositories of one registry. */
-function mountSource(source: Target, destination: Target): string | undefined {
-  if (!(source instanceof RegistryTarget) || !(destination instanceof RegistryTarget)) return undefined;
+function mountSource(source: ReadOnlyTarget, destination: Target): string | undefined {
+  if (!hasRepositoryAddress(source) || !canMountBlobs(destination)) return undefined;
   return source.registry === destination.registry && source.repository !== destination.repository ? source.repository : undefined;
+}
+
+/**
+ * The referrer filter of `copy --include-artifact-type T --exclude-artifact-type T` (each
+ * repeatable; a trailing `*` matches a prefix, e.g. `application/vnd.acme.internal.*`): with
+ * includes, only what one of them matches; then never what an exclude matches.
+ */
+export function artifactTypeFilter(patterns: { include?: readonly string[]; exclude?: readonly string[] }): (artifactType: string) => boolean {
+  const matcher = (pattern: string) => (type: string) => (pattern.endsWith('*') ? type.startsWith(pattern.slice(0, -1)) : type === pattern);
+  const include = (patterns.include ?? []).map(matcher);
+  const exclude = (patterns.exclude ?? []).map(matcher);
+  return (type) => (include.length === 0 || include.some((m) => m(type))) && !exclude.some((m) => m(type));
 }
 
 /**
@@ -90,13 +117,15 @@ function mountSource(source: Target, destination: Target): string | undefined {
  * destination never holds a manifest whose content is missing, and a registry without the
  * referrers API gets its tag-schema indexes written as referrers arrive.
  */
-export async function copyGraph(source: Target, destination: Target, reference: string, options: CopyOptions = {}): Promise<CopyResult> {
+export async function copyGraph(source: ReadOnlyTarget, destination: Target, reference: string, options: CopyOptions = {}): Promise<CopyResult> {
   const concurrency = options.concurrency ?? 8;
   const root = await source.resolve(reference);
-  const result: CopyResult = { root, manifests: 0, blobs: 0, skipped: 0, bytes: 0 };
+  const result: CopyResult = { root, manifests: 0, referrers: 0, excluded: 0, blobs: 0, mounted: 0, skipped: 0, bytes: 0 };
   const signal = options.signal === undefined ? {} : { signal: options.signal };
   // Referrer index entries coalesce across the whole copy and are waited for once, at the end.
-  const deferIndex = destination instanceof RegistryTarget ? { deferReferrersIndex: true } : {};
+  const pushManifest = batchesReferrers(destination)
+    ? (descriptor: Descriptor, bytes: Uint8Array, tag: string | undefined) => destination.pushDeferringReferrers(descriptor, bytesSource(bytes), { ...signal, ...(tag === undefined ? {} : { tag }) })
+    : (descriptor: Descriptor, bytes: Uint8Array, tag: string | undefined) => destination.push(descriptor, bytesSource(bytes), { ...signal, ...(tag === undefined ? {} : { tag }) });
 
   const mountFrom = mountSource(source, destination);
   let moved = 0;
@@ -108,7 +137,6 @@ export async function copyGraph(source: Target, destination: Target, reference: 
       result.skipped++;
       return;
     }
-    const mount = mountFrom === undefined ? {} : { mountFrom };
     // Byte by byte while a blob streams; a mounted blob counts whole when the mount answers, and
     // bytes sent again after a resumed upload are not counted twice.
     let reported = 0;
@@ -118,9 +146,14 @@ export async function copyGraph(source: Target, destination: Target, reference: 
       reported = bytes;
       options.onProgress?.(moved);
     };
-    await destination.push(blob, remoteSource(source, blob, options.signal), { ...signal, ...mount, onProgress: advance });
-    result.blobs++;
-    result.bytes += blob.size;
+    const content = remoteSource(source, blob, options.signal);
+    const outcome = mountFrom !== undefined && canMountBlobs(destination) ? await destination.pushMounting(blob, content, mountFrom, { ...signal, onProgress: advance }) : (await destination.push(blob, content, { ...signal, onProgress: advance }), 'uploaded');
+    if (outcome === 'mounted') result.mounted++;
+    else if (outcome === 'present') result.skipped++;
+    else {
+      result.blobs++;
+      result.bytes += blob.size;
+    }
     advance(blob.size);
   });
 
@@ -133,7 +166,7 @@ export async function copyGraph(source: Target, destination: Target, reference: 
     if (tag === undefined && (await destination.exists(descriptor))) {
       result.skipped++;
     } else {
-      await destination.push(descriptor, bytesSource(bytes), { ...signal, ...(tag === undefined ? {} : { tag }), ...deferIndex });
+      await pushManifest(descriptor, bytes, tag);
       result.manifests++;
     }
     if (options.recursive === true) await copyReferrers(descriptor, new Set([...path, descriptor.digest]));
@@ -147,7 +180,7 @@ export async function copyGraph(source: Target, destination: Target, reference: 
   let lookups = 0;
   const mayHaveReferrers = async (subject: Descriptor): Promise<boolean> => {
     lookups++;
-    if (lookups <= LOOKUPS_BEFORE_TAG_LIST || !(source instanceof RegistryTarget) || !source.readsReferrersByTagSchema) return true;
+    if (lookups <= LOOKUPS_BEFORE_TAG_LIST || !readsReferrersByTagSchema(source)) return true;
     fallbackTags ??= source.tags().then((tags) => new Set(tags), () => undefined);
     const tags = await fallbackTags;
     return tags === undefined || tags.has(referrersTag(subject.digest));
@@ -171,11 +204,19 @@ export async function copyGraph(source: Target, destination: Target, reference: 
         }
         throw error;
       }
-      const claimed = parseManifest(bytes, referrer.mediaType).manifest.subject?.digest;
+      const parsed = parseManifest(bytes, referrer.mediaType);
+      const claimed = parsed.manifest.subject?.digest;
       if (claimed !== subject.digest) {
         options.onWarning?.(`skipping ${referrer.digest}: listed as a referrer of ${subject.digest} but its subject is ${claimed ?? 'none'}`);
         return;
       }
+      // Judged by the manifest's own (verified) artifact type, not by what the listing claims.
+      const artifactType = parsed.manifest.artifactType ?? (parsed.kind === 'manifest' ? parsed.manifest.config.mediaType : '');
+      if (options.includeReferrer !== undefined && !options.includeReferrer(artifactType, referrer)) {
+        result.excluded++;
+        return;
+      }
+      result.referrers++;
       // Already fetched (and verified against its digest) to check its subject: not fetched again.
       await visit(referrer, path, undefined, bytes);
     });
@@ -185,6 +226,6 @@ export async function copyGraph(source: Target, destination: Target, reference: 
   const visit = oncePerDigest(copyManifest);
 
   await visit(root, new Set([root.digest]), options.tag, undefined);
-  if (destination instanceof RegistryTarget) await destination.flushReferrers();
+  if (batchesReferrers(destination)) await destination.flushReferrers();
   return result;
 }

@@ -1,6 +1,6 @@
 import { ANNOTATION_CREATED } from './media-types.ts';
 import type { Descriptor } from './schemas.ts';
-import type { Target } from './target.ts';
+import type { ReadOnlyTarget } from './target.ts';
 
 export interface ReferrerNode {
   descriptor: Descriptor;
@@ -36,7 +36,7 @@ function selectDirect(found: Descriptor[], options: DiscoverOptions): Descriptor
  * The referrers graph below a subject, level by level (a signature on an SBOM is depth 2). A
  * digest already on the path is not followed again, so a cyclic graph cannot loop.
  */
-export async function discoverReferrers(target: Target, subject: Descriptor, options: DiscoverOptions = {}): Promise<ReferrerNode> {
+export async function discoverReferrers(target: ReadOnlyTarget, subject: Descriptor, options: DiscoverOptions = {}): Promise<ReferrerNode> {
   const depth = options.depth ?? 1;
   const walk = async (descriptor: Descriptor, level: number, path: Set<string>): Promise<ReferrerNode> => {
     if (level >= depth) return { descriptor, referrers: [] };

@@ -12,6 +12,7 @@ export type OciErrorCode =
   | 'DENIED'
   | 'UNSUPPORTED'
   | 'PATH_TRAVERSAL'
+  | 'PATH_CONFLICT'
   | 'ALREADY_EXISTS'
   | 'REGISTRY_ERROR'
   | 'NETWORK'
@@ -19,17 +20,22 @@ export type OciErrorCode =
   | 'IO'
   | 'CREDENTIALS';
 
-/** The broad class of a code: what the CLI turns into an exit status. */
-export type OciErrorKind = 'input' | 'verification' | 'transport';
+/**
+ * The broad class of a code, the convention every `@sealpack/*` package follows: `input` (the
+ * caller's mistake), `verification` (the content or evidence says no), `transport` (registry,
+ * network or I/O), `internal` (a bug). The CLI turns a kind into its exit status (2, 1, 3, 4) and
+ * needs no package's error class for it.
+ */
+export type OciErrorKind = 'input' | 'verification' | 'transport' | 'internal';
 
 const KIND_OF_CODE: Record<OciErrorCode, OciErrorKind> = {
   INVALID_REFERENCE: 'input',
   INVALID_INPUT: 'input',
   ALREADY_EXISTS: 'input',
-  UNSUPPORTED: 'input',
   CREDENTIALS: 'input',
   INVALID_MANIFEST: 'verification',
   PATH_TRAVERSAL: 'verification',
+  PATH_CONFLICT: 'verification',
   UNSUPPORTED_MEDIA_TYPE: 'verification',
   MANIFEST_TOO_LARGE: 'verification',
   DIGEST_MISMATCH: 'verification',
@@ -37,6 +43,8 @@ const KIND_OF_CODE: Record<OciErrorCode, OciErrorKind> = {
   NOT_FOUND: 'transport',
   UNAUTHORIZED: 'transport',
   DENIED: 'transport',
+  // The registry cannot do what was asked (HTTP 405/501, no referrers API): its answer, not a typo.
+  UNSUPPORTED: 'transport',
   REGISTRY_ERROR: 'transport',
   NETWORK: 'transport',
   TIMEOUT: 'transport',

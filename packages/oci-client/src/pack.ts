@@ -106,6 +106,18 @@ function fileError(path: string, error: unknown): OciError {
   return new OciError('IO', `cannot read ${path}: ${(error as Error).message}`, { cause: error });
 }
 
+/**
+ * `notes.txt:text` where `text` is no media type: parseFileArgument kept the whole argument as the
+ * path, which does not exist. Say what is wrong with it instead of "no such file".
+ */
+async function mistypedMediaType(path: string, error: unknown): Promise<OciError | undefined> {
+  const colon = path.lastIndexOf(':');
+  if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || colon <= 0) return undefined;
+  const exists = await stat(path.slice(0, colon)).then(() => true, () => false);
+  if (!exists) return undefined;
+  return new OciError('INVALID_INPUT', `'${path.slice(colon + 1)}' after ${path.slice(0, colon)} is not a media type (want TYPE/SUBTYPE, e.g. text/plain)`);
+}
+
 /** Checks titles (unique, non-empty) and that every file is a readable regular file, before any work. */
 export async function planFiles(files: readonly PackFile[]): Promise<PlannedFile[]> {
   const titles = new Set<string>();
@@ -119,9 +131,11 @@ export async function planFiles(files: readonly PackFile[]): Promise<PlannedFile
     try {
       info = await stat(file.path, { bigint: true });
     } catch (error) {
-      throw fileError(file.path, error);
+      throw (await mistypedMediaType(file.path, error)) ?? fileError(file.path, error);
     }
     if (info.isDirectory()) throw new OciError('INVALID_INPUT', `${file.path} is a directory (give files)`);
+    // A device, pipe or socket has no fixed bytes to digest (`/dev/null` would push as empty).
+    if (!info.isFile()) throw new OciError('INVALID_INPUT', `${file.path} is not a regular file`);
     planned.push({ path: file.path, title, mediaType: file.mediaType ?? guessMediaType(file.path), size: Number(info.size), identity: fileIdentity(info) });
   }
   return planned;

@@ -37,8 +37,8 @@ describe('pullArtifact', () => {
   it.each(['../escape.txt', 'a/../../escape.txt', '/etc/passwd', 'C:/windows.txt', 'back\\slash.txt', '..'])('refuses the title %j before writing anything', async (title) => {
     const { dir, target, out } = await setup([layer('fine.txt'), layer(title)]);
     await expect(pullArtifact(target, 'v1', out)).rejects.toMatchObject({ code: 'PATH_TRAVERSAL' });
-    expect(await readdir(out)).toEqual([]);
-    expect((await readdir(dir)).sort()).toEqual(['lay', 'out']);
+    // Not even the output directory appears before every title is checked.
+    expect((await readdir(dir)).sort()).toEqual(['lay']);
   });
 
   it('refuses a title whose parent directory is a symbolic link', async () => {
@@ -112,11 +112,25 @@ describe('pullArtifact', () => {
     expect((await readdir(out)).filter((n) => n !== 'good.txt')).toEqual([]);
   });
 
+  it('refuses titles a and a/b in one manifest before writing anything', async () => {
+    const { target, out } = await setup([layer('z.txt'), layer('a'), layer('a/b')]);
+    await expect(pullArtifact(target, 'v1', out)).rejects.toMatchObject({ code: 'PATH_CONFLICT', kind: 'verification', message: expect.stringMatching(/'a' and 'a\/b' cannot both be files/) });
+    await expect(readdir(out)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('refuses an output path that is a file, or lies below one, with a typed input error', async () => {
+    const { dir, target } = await setup([layer('a.txt')]);
+    await writeFile(join(dir, 'file'), 'x');
+    await expect(pullArtifact(target, 'v1', join(dir, 'file'))).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/exists and is not a directory/) });
+    await expect(pullArtifact(target, 'v1', join(dir, 'file', 'below'))).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/a part of its path is a file/) });
+    expect(await readFile(join(dir, 'file'), 'utf8')).toBe('x');
+  });
+
   it('refuses to pull an image index as if it were an artifact', async () => {
     const { target, out } = await setup([layer('a.txt')]);
     const child = await target.resolve('v1');
     const bytes = new TextEncoder().encode(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [child] }));
     await target.push({ mediaType: 'application/vnd.oci.image.index.v1+json', digest: sha256Of(bytes), size: bytes.byteLength }, bytesSource(bytes), { tag: 'idx' });
-    await expect(pullArtifact(target, 'idx', out)).rejects.toMatchObject({ code: 'UNSUPPORTED' });
+    await expect(pullArtifact(target, 'idx', out)).rejects.toMatchObject({ code: 'INVALID_INPUT', kind: 'input' });
   });
 });

@@ -1,4 +1,4 @@
-import { lstat } from 'node:fs/promises';
+import { lstat, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { mapLimit } from './concurrency.ts';
 import { describeFile } from './content.ts';
@@ -8,7 +8,7 @@ import { makeDirectory } from './fs-atomic.ts';
 import { ANNOTATION_TITLE } from './media-types.ts';
 import { safeJoin } from './safe-path.ts';
 import { parseManifest, type Descriptor, type ImageManifest } from './schemas.ts';
-import type { Target } from './target.ts';
+import type { ReadOnlyTarget } from './target.ts';
 
 export interface PullOptions {
   /** Replace files that already exist with other content. */
@@ -40,9 +40,9 @@ export interface PullResult {
 }
 
 /** Reads and validates the image manifest a descriptor names. */
-export async function fetchImageManifest(target: Target, descriptor: Descriptor): Promise<ImageManifest> {
+export async function fetchImageManifest(target: ReadOnlyTarget, descriptor: Descriptor): Promise<ImageManifest> {
   const parsed = parseManifest(await target.fetchManifest(descriptor), descriptor.mediaType);
-  if (parsed.kind !== 'manifest') throw new OciError('UNSUPPORTED', `${descriptor.digest} is an image index, not an artifact manifest; pull one of its manifests`);
+  if (parsed.kind !== 'manifest') throw new OciError('INVALID_INPUT', `${descriptor.digest} is an image index, not an artifact manifest; pull one of its manifests`);
   return parsed.manifest;
 }
 
@@ -52,11 +52,11 @@ export async function fetchImageManifest(target: Target, descriptor: Descriptor)
  * interrupted or hostile pull leaves no partial or misplaced file. A file already holding exactly
  * a layer's bytes is kept as it is (`kept`), so pulling an unchanged artifact again costs no transfer.
  */
-export async function pullArtifact(target: Target, reference: string, outDir: string, options: PullOptions = {}): Promise<PullResult> {
+export async function pullArtifact(target: ReadOnlyTarget, reference: string, outDir: string, options: PullOptions = {}): Promise<PullResult> {
   const descriptor = await target.resolve(reference);
   const manifest = await fetchImageManifest(target, descriptor);
   const root = resolve(outDir);
-  await makeDirectory(root);
+  await checkOutputDirectory(root);
   const planned: PulledFile[] = [];
   const skipped: Descriptor[] = [];
   const seen = new Set<string>();
@@ -73,6 +73,9 @@ export async function pullArtifact(target: Target, reference: string, outDir: st
     if (present === 'other' && options.overwrite !== true) throw new OciError('ALREADY_EXISTS', `${path} exists with other content (use --overwrite to replace it)`);
     planned.push({ path, title, descriptor: layer, kept: present === 'same' });
   }
+  refuseNestedTitles(planned);
+  // Only now, with every path checked, does anything appear on disk.
+  await makeDirectory(root);
   const fetching = planned.filter((f) => !f.kept);
   const total = fetching.reduce((sum, f) => sum + f.descriptor.size, 0);
   let received = 0;
@@ -91,6 +94,30 @@ export async function pullArtifact(target: Target, reference: string, outDir: st
     });
   });
   return { descriptor, manifest, files: planned, skipped };
+}
+
+/** The output directory may be missing (it is made) but must not be a file or anything else. */
+async function checkOutputDirectory(root: string): Promise<void> {
+  const info = await stat(root).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    if (error.code === 'ENOTDIR') throw new OciError('INVALID_INPUT', `cannot pull into ${root}: a part of its path is a file`);
+    throw error;
+  });
+  if (info !== undefined && !info.isDirectory()) throw new OciError('INVALID_INPUT', `cannot pull into ${root}: it exists and is not a directory`);
+}
+
+/**
+ * Titles `a` and `a/b` in one manifest cannot both be files: refuse before writing anything, rather
+ * than fail half-way with the first file written.
+ */
+function refuseNestedTitles(files: readonly PulledFile[]): void {
+  const paths = new Map(files.map((f) => [f.path, f.title]));
+  for (const file of files) {
+    for (let parent = dirname(file.path); parent.length > 1 && parent !== dirname(parent); parent = dirname(parent)) {
+      const clash = paths.get(parent);
+      if (clash !== undefined) throw new OciError('PATH_CONFLICT', `layer titles '${clash}' and '${file.title}' cannot both be files: '${clash}' would have to be a directory`);
+    }
+  }
 }
 
 /**

@@ -41,6 +41,13 @@ describe('parseReference', () => {
     'localhost:5000/a/',
     'localhost:5000/-a',
     'https://localhost:5000/x',
+    // A host with no repository is refused, never sent to Docker Hub as `library/127.0.0.1`.
+    '127.0.0.1:5000',
+    'oci://127.0.0.1:5000',
+    'localhost:5000',
+    'localhost',
+    'registry.example.com',
+    'registry.example.com:v1',
     'ocidir://',
     'ocidir://:tag',
     `localhost:5000/${'a'.repeat(256)}`,
@@ -95,6 +102,10 @@ describe('reference properties', () => {
       }
     }), { numRuns: 2000 });
   });
+});
+
+it('says what is missing when a registry host names no repository', () => {
+  expect(() => parseReference('127.0.0.1:5000')).toThrow(/'127\.0\.0\.1:5000' names a registry host but no repository \(add \/REPO/);
 });
 
 describe('registryScheme (CLI.md "References")', () => {

@@ -98,6 +98,13 @@ export function parseReference(input: string): Reference {
     registry = first;
     rest = body.slice(slash + 1);
   } else {
+    // CLI.md "References": `127.0.0.1:5000` or `registry.example` alone names a host but no
+    // repository; read as a Docker Hub name it would send the push to Docker Hub. Official
+    // one-word Docker Hub names hold no dot, so a dotted first part (or localhost) is refused.
+    const hostPart = splitTagAndDigest(input, body).name;
+    if (slash === -1 && (hostPart.includes('.') || hostPart === 'localhost')) {
+      throw invalid(input, `'${first.split('@')[0] ?? first}' names a registry host but no repository (add /REPO, e.g. ${first.split('@')[0] ?? first}/data/parks:v1)`);
+    }
     registry = DOCKER_HUB;
     rest = body;
   }
@@ -135,6 +142,16 @@ export function formatReference(ref: Reference): string {
 export function pinnedReference(ref: Reference, digest: Digest): string {
   const { tag: _tag, ...rest } = ref;
   return formatReference({ ...rest, digest });
+}
+
+/**
+ * Whether two references name the same repository (registry and repository, or the same layout
+ * path as written). A referrer must live in its subject's repository: distribution-spec "Listing
+ * Referrers" looks only there.
+ */
+export function sameRepository(a: Reference, b: Reference): boolean {
+  if (a.kind === 'layout') return b.kind === 'layout' && a.path === b.path;
+  return b.kind === 'registry' && a.registry === b.registry && a.repository === b.repository;
 }
 
 /** The host an HTTP client talks to: Docker Hub's API lives on another name than its references. */

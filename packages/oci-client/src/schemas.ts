@@ -12,7 +12,12 @@ import {
 const mediaTypePattern = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}(\s*;.*)?$/;
 
 export const DigestSchema = z.string().refine(isDigest, { message: 'invalid digest' }).transform((v) => v as Digest);
-export const MediaTypeSchema = z.string().regex(mediaTypePattern, 'invalid media type');
+export const MediaTypeSchema = z.string().regex(mediaTypePattern, 'not a media type (want TYPE/SUBTYPE, e.g. application/vnd.example.v1+json)');
+
+/** RFC 6838 `type/subtype` (with optional parameters), as image-spec descriptors require. */
+export function isMediaType(value: string): boolean {
+  return mediaTypePattern.test(value);
+}
 export const AnnotationsSchema = z.record(z.string(), z.string());
 
 export const PlatformSchema = z.looseObject({

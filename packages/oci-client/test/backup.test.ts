@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { uniqueRepository } from '@sealpack/test-registry';
-import { backup, bytesSource, discoverReferrers, extractLayoutArchive, packLayers, pushPacked, RegistryTarget, restore, sha256Of, type Descriptor, type Target } from '../src/index.ts';
+import { backup, bytesSource, discoverReferrers, packLayers, pushPacked, restore, sha256Of, type Descriptor, type Target } from '../src/index.ts';
+import { extractLayoutArchive } from '../src/entries/layout.ts';
+import { RegistryTarget } from '../src/entries/registry.ts';
 
 const registries = inject('registries');
 

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { uniqueRepository } from '@sealpack/test-registry';
-import { bytesSource, copyGraph, discoverReferrers, LayoutTarget, packLayers, pushPacked, referrersTag, RegistryTarget, sha256Of, type Descriptor, type PackedLayer, type ReferrerNode, type Target } from '../src/index.ts';
+import { bytesSource, copyGraph, discoverReferrers, packLayers, pushPacked, sha256Of, type Descriptor, type PackedLayer, type ReferrerNode, type Target } from '../src/index.ts';
+import { LayoutTarget } from '../src/entries/layout.ts';
+import { referrersTag, RegistryTarget } from '../src/entries/registry.ts';
 
 const registries = inject('registries');
 

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { startFaultProxy, uniqueRepository } from '@sealpack/test-registry';
-import { pullArtifact, pushFiles, RegistryTarget, sha256Of } from '../src/index.ts';
+import { pullArtifact, pushFiles, sha256Of } from '../src/index.ts';
+import { RegistryTarget } from '../src/entries/registry.ts';
 
 const registries = inject('registries');
 const SIZE = 48 * 1024 * 1024;

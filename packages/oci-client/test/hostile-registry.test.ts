@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeRegistry, type FakeRegistry } from '@sealpack/test-registry';
-import { bytesSource, readAll, RegistryTarget, sha256Of, staticCredential, streamToFileAtomic, type Descriptor } from '../src/index.ts';
+import { bytesSource, sha256Of, staticCredential, type Descriptor } from '../src/index.ts';
+import { readAll } from '../src/content.ts';
+import { RegistryTarget } from '../src/entries/registry.ts';
+import { streamToFileAtomic } from '../src/fs-atomic.ts';
 
 const MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const fastRetry = { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 };

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fixturePath as fixture, readRequestBody, startFakeRegistry, type FakeRegistry } from '@sealpack/test-registry';
-import { bytesSource, RegistryTarget, sha256Of, staticCredential } from '../src/index.ts';
+import { bytesSource, sha256Of, staticCredential } from '../src/index.ts';
+import { RegistryTarget } from '../src/entries/registry.ts';
 
 const fastRetry = { attempts: 2, baseDelayMs: 5, maxDelayMs: 10 };
 let fake: FakeRegistry | undefined;
@@ -78,25 +79,25 @@ describe('distribution-spec details a full registry uses', () => {
 
     it('mounts with one POST and no HEAD where the registry mounts', async () => {
       fake = await startFakeRegistry(routes({ mount: 201, head: 404 }));
-      await new RegistryTarget(fake.host, 'data/to').push(descriptor, bytesSource(blob), { mountFrom: 'data/from' });
+      await new RegistryTarget(fake.host, 'data/to').pushMounting(descriptor, bytesSource(blob), 'data/from');
       expect(calls()).toEqual(['POST /v2/data/to/blobs/uploads/']);
       expect(fake.requests[0]?.url).toContain(`mount=${encodeURIComponent(descriptor.digest)}`);
     });
 
     it('where it opens a session instead, gives the session back if the blob is there, else uploads into it', async () => {
       fake = await startFakeRegistry(routes({ mount: 202, head: 200 }));
-      await new RegistryTarget(fake.host, 'data/to').push(descriptor, bytesSource(blob), { mountFrom: 'data/from' });
+      await new RegistryTarget(fake.host, 'data/to').pushMounting(descriptor, bytesSource(blob), 'data/from');
       expect(calls()).toEqual(['POST /v2/data/to/blobs/uploads/', 'HEAD /v2/data/to/blobs/DIGEST', 'DELETE /v2/data/to/blobs/uploads/session-1']);
       await fake.stop();
 
       fake = await startFakeRegistry(routes({ mount: 202, head: 404 }));
-      await new RegistryTarget(fake.host, 'data/to').push(descriptor, bytesSource(blob), { mountFrom: 'data/from' });
+      await new RegistryTarget(fake.host, 'data/to').pushMounting(descriptor, bytesSource(blob), 'data/from');
       expect(calls()).toEqual(['POST /v2/data/to/blobs/uploads/', 'HEAD /v2/data/to/blobs/DIGEST', 'PUT /v2/data/to/blobs/uploads/session-1']);
     });
 
     it('where it refuses the mount request outright, uploads the plain way', async () => {
       fake = await startFakeRegistry(routes({ mount: 404, head: 404 }));
-      await new RegistryTarget(fake.host, 'data/to').push(descriptor, bytesSource(blob), { mountFrom: 'data/from' });
+      await new RegistryTarget(fake.host, 'data/to').pushMounting(descriptor, bytesSource(blob), 'data/from');
       expect(calls()).toEqual(['POST /v2/data/to/blobs/uploads/', 'HEAD /v2/data/to/blobs/DIGEST', 'POST /v2/data/to/blobs/uploads/', 'PUT /v2/data/to/blobs/uploads/session-1']);
       expect(fake.requests[2]?.url).not.toContain('mount=');
     });

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readRequestBody, startFakeRegistry, type FakeRegistry } from '@sealpack/test-registry';
-import { bytesSource, packLayers, referrersTag, RegistryTarget, sha256Of, type Descriptor } from '../src/index.ts';
+import { bytesSource, packLayers, sha256Of, type Descriptor } from '../src/index.ts';
+import { referrersTag, RegistryTarget } from '../src/entries/registry.ts';
 
 let fake: FakeRegistry | undefined;
 afterEach(async () => {

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, inject, it } from 'vitest';
 import { uniqueRepository } from '@sealpack/test-registry';
-import { bytesSource, discoverReferrers, LayoutTarget, packLayers, pushPacked, referrersTag, RegistryTarget, sha256Of, type Descriptor, type PackedLayer, type Target } from '../src/index.ts';
+import { bytesSource, discoverReferrers, packLayers, pushPacked, sha256Of, type Descriptor, type PackedLayer, type Target } from '../src/index.ts';
+import { LayoutTarget } from '../src/entries/layout.ts';
+import { referrersTag, RegistryTarget } from '../src/entries/registry.ts';
 
 const registries = inject('registries');
 
@@ -95,10 +97,19 @@ describe('the referrers tag-schema index on distribution 2.8', () => {
     const writer = new RegistryTarget(registries.anonymous.host, repository);
     const subject = await pushArtifact(writer, 'subject', { tag: 'v1' });
     await pushArtifact(writer, 'evidence', { subject });
-    await expect(new RegistryTarget(registries.anonymous.host, repository, { referrersMode: 'api' }).referrers(subject)).rejects.toMatchObject({ code: 'UNSUPPORTED' });
+    await expect(new RegistryTarget(registries.anonymous.host, repository, { referrersMode: 'api' }).referrers(subject)).rejects.toMatchObject({ code: 'UNSUPPORTED', kind: 'transport' });
     const lines: string[] = [];
     const tagOnly = new RegistryTarget(registries.anonymous.host, repository, { referrersMode: 'tag-schema', log: (l) => lines.push(l) });
     expect(await tagOnly.referrers(subject)).toHaveLength(1);
     expect(lines.some((l) => l.includes('/referrers/'))).toBe(false);
+  });
+
+  it("a referrer pushed in 'api' mode to a registry that answers without OCI-Subject is recorded in the fallback index (distribution-spec: the client MUST)", async () => {
+    const repository = uniqueRepository();
+    const apiWriter = new RegistryTarget(registries.anonymous.host, repository, { referrersMode: 'api' });
+    const subject = await pushArtifact(apiWriter, 'subject', { tag: 'v1' });
+    const evidence = await pushArtifact(apiWriter, 'evidence', { subject });
+    const reader = new RegistryTarget(registries.anonymous.host, repository);
+    expect((await reader.referrers(subject)).map((d) => d.digest)).toEqual([evidence.digest]);
   });
 });

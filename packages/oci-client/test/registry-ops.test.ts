@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { describe, expect, inject, it } from 'vitest';
 import { startFaultProxy, startTokenAuthRegistry, TEST_PASSWORD, TEST_USER, uniqueRepository, uploadSessionsDir } from '@sealpack/test-registry';
-import { bytesSource, packLayers, pushPacked, RegistryTarget, referrersTag, sha256Of, staticCredential, type Descriptor, type PackedLayer } from '../src/index.ts';
+import { bytesSource, packLayers, pushPacked, sha256Of, staticCredential, type Descriptor, type PackedLayer } from '../src/index.ts';
+import { RegistryTarget, referrersTag } from '../src/entries/registry.ts';
 
 const registries = inject('registries');
 
@@ -23,7 +24,8 @@ describe('registry operations on distribution 2.8', () => {
     await pushPacked(target, artifact, { tag: 'zeta' });
     await target.tag(artifact.descriptor, 'alpha', 'Mid', 'beta-2', '0first');
     expect(await target.tags()).toEqual(['0first', 'Mid', 'alpha', 'beta-2', 'zeta']);
-    expect(await new RegistryTarget(registries.anonymous.host, uniqueRepository()).tags()).toEqual([]);
+    // A repository the registry does not have is an error (NAME_UNKNOWN), not an empty tag list.
+    await expect(new RegistryTarget(registries.anonymous.host, uniqueRepository()).tags()).rejects.toMatchObject({ code: 'NOT_FOUND', kind: 'transport' });
   });
 
   it('fetches a new token when the registry stops taking one the client still believes valid', async () => {
@@ -102,7 +104,7 @@ describe('registry operations on distribution 2.8', () => {
       expect(proxy.upstreamBytes - afterFirst).toBeLessThan(4096);
       const other = new RegistryTarget(proxy.host, uniqueRepository(), { client: source.client });
       const beforeMount = proxy.upstreamBytes;
-      await other.push(descriptor, bytesSource(bytes), { mountFrom: from });
+      await other.pushMounting(descriptor, bytesSource(bytes), from);
       expect(proxy.upstreamBytes - beforeMount).toBeLessThan(4096);
       expect(await other.exists(descriptor)).toBe(true);
       await source.close();
@@ -153,7 +155,7 @@ describe('registry operations on distribution 2.8', () => {
       // A cross-repository mount needs one token for two scopes: pull on the source, push here.
       const other = new RegistryTarget(registry.host, uniqueRepository(), { client: target.client });
       const blob = artifact.layers[0]!;
-      await other.push(blob.descriptor, blob.source, { mountFrom: repository });
+      await other.pushMounting(blob.descriptor, blob.source, repository);
       expect(await other.exists(blob.descriptor)).toBe(true);
       expect(tokens.requests.some((r) => r.scopes.includes(`repository:${repository}:pull`) && r.scopes.includes(`repository:${other.repository}:pull,push`))).toBe(true);
       await target.close();

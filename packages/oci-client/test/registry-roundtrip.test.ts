@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
 import { TEST_PASSWORD, TEST_USER, uniqueRepository } from '@sealpack/test-registry';
-import { RegistryTarget, pushFiles, pullArtifact, staticCredential, sha256Of, type RegistryTargetOptions } from '../src/index.ts';
+import { RegistryTarget, type RegistryTargetOptions } from '../src/entries/registry.ts';
+import { pushFiles, pullArtifact, staticCredential, sha256Of } from '../src/index.ts';
 
 const registries = inject('registries');
 

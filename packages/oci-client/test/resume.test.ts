@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { startFakeRegistry, startFaultProxy, uniqueRepository, type FakeRegistry, type FaultProxy } from '@sealpack/test-registry';
-import { bytesSource, fileSource, RegistryTarget, sha256Of, streamToFileAtomic, type Descriptor } from '../src/index.ts';
+import { bytesSource, fileSource, sha256Of, type Descriptor } from '../src/index.ts';
+import { RegistryTarget } from '../src/entries/registry.ts';
+import { streamToFileAtomic } from '../src/fs-atomic.ts';
 
 const registries = inject('registries');
 const SIZE = 32 * 1024 * 1024;

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
 import { uniqueRepository } from '@sealpack/test-registry';
-import { backup, LayoutTarget, pullArtifact, pushFiles, RegistryTarget, sha256Of } from '../src/index.ts';
+import { backup, pullArtifact, pushFiles, sha256Of } from '../src/index.ts';
+import { LayoutTarget } from '../src/entries/layout.ts';
+import { RegistryTarget } from '../src/entries/registry.ts';
 
 const run = promisify(execFile);
 const registries = inject('registries');

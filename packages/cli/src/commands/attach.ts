@@ -3,13 +3,13 @@ import { z } from 'zod';
 import type { Command } from '../command.ts';
 import { signalOption } from '../io.ts';
 import { parseAnnotations } from '../annotations.ts';
-import { createdTime, fileArguments, parseOptions } from '../command-input.ts';
+import { createdTime, fileArguments, MediaTypeOption, parseOptions } from '../command-input.ts';
 import { withDigestCache } from '../digest-cache.ts';
 import { UsageError } from '../errors.ts';
 import { parseRef } from '../global-options.ts';
 
 const AttachValues = z.object({
-  'artifact-type': z.string({ error: 'attach needs --artifact-type' }).min(1),
+  'artifact-type': z.string({ error: 'attach needs --artifact-type' }).pipe(MediaTypeOption),
   annotation: z.array(z.string()).optional(),
   'no-digest-cache': z.boolean().optional(),
 });

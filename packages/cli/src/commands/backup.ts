@@ -8,24 +8,25 @@ import { sideOptions } from '../connection-options.ts';
 
 export const backupCommand: Command = {
   path: ['backup'],
-  usage: 'sealpack backup REF -o DIR|FILE.tar',
+  usage: 'sealpack backup REF -o DIR|FILE.tar [--merge]',
   operands: 1,
   summary: 'save an artifact with its whole referrers graph as an OCI layout directory or tar (air-gap transfer)',
   options: {
     output: { type: 'string', short: 'o' },
+    merge: { type: 'boolean' },
   },
   async run({ values, positionals, out, io, open }) {
     const ref = parseRef(positionals[0]);
     if (typeof values.output !== 'string') throw new UsageError('backup needs -o DIR or -o FILE.tar');
-    const path = resolve(io.cwd, values.output);
+    const path = resolve(io.cwd, backupPath(values.output));
     const progress = out.progress('backup');
-    const result = await backup(await open(ref), referenceSelector(ref) ?? 'latest', path, { onWarning: (w) => out.warn(w), onProgress: (n) => progress.update(n), ...signalOption(io) });
+    const result = await backup(await open(ref), referenceSelector(ref) ?? 'latest', path, { merge: values.merge === true, onWarning: (w) => out.warn(w), onProgress: (n) => progress.update(n), ...signalOption(io) });
     progress.done();
     if (out.options.json) {
-      out.json({ reference: pinnedReference(ref, result.root.digest), path, tag: result.tag, manifests: result.manifests, blobs: result.blobs, bytes: result.bytes });
+      out.json({ reference: pinnedReference(ref, result.root.digest), digest: result.root.digest, path, tag: result.tag, manifests: result.manifests, referrers: result.referrers, blobs: result.blobs, bytes: result.bytes });
       return;
     }
-    out.line(`Saved ${pinnedReference(ref, result.root.digest)} with ${result.manifests - 1} referrer manifest(s) to ${path}`);
+    out.line(`Saved ${pinnedReference(ref, result.root.digest)} with ${result.referrers} referrer(s) to ${path}`);
   },
 };
 
@@ -45,9 +46,20 @@ export const restoreCommand: Command = {
     progress.done();
     const pinned = pinnedReference(dst, result.root.digest);
     if (out.options.json) {
-      out.json({ reference: pinned, digest: result.root.digest, tag: result.tag, manifests: result.manifests, blobs: result.blobs });
+      out.json({ reference: pinned, digest: result.root.digest, tag: result.tag, tags: result.tags, manifests: result.manifests, referrers: result.referrers, blobs: result.blobs });
       return;
     }
-    out.line(`Restored ${pinned} (tag ${result.tag})`);
+    out.line(`Restored ${pinned} (${result.tags.length === 1 ? 'tag' : 'tags'} ${result.tags.join(', ')})`);
   },
 };
+
+/**
+ * `-o ocidir://DIR` names the layout directory as everywhere else; a tag or digest there would
+ * mean nothing (backup tags the root itself), so it is refused rather than made part of a path.
+ */
+function backupPath(output: string): string {
+  if (!output.startsWith('ocidir://')) return output;
+  const ref = parseRef(output, '-o');
+  if (ref.kind !== 'layout' || ref.tag !== undefined || ref.digest !== undefined) throw new UsageError(`-o ${output}: give the directory alone; backup tags the root with the source's tag`);
+  return ref.path;
+}

@@ -1,4 +1,5 @@
-import { eraseDockerCredential, pingRegistry, staticCredential, storeDockerCredential } from '@sealpack/oci-client';
+import { staticCredential } from '@sealpack/oci-client';
+import { eraseDockerCredential, pingRegistry, storeDockerCredential } from '@sealpack/oci-client/registry';
 import type { Command } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { readStdin } from '../io.ts';

@@ -1,15 +1,16 @@
-import { pinnedReference, pushFiles, referenceSelector, type Descriptor } from '@sealpack/oci-client';
+import { pinnedReference, pushFiles, referenceSelector, type Descriptor, sameRepository, formatReference } from '@sealpack/oci-client';
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import type { Command } from '../command.ts';
 import { signalOption } from '../io.ts';
 import { UsageError } from '../errors.ts';
 import { parseRef } from '../global-options.ts';
 import { parseAnnotations } from '../annotations.ts';
-import { createdTime, fileArguments, parseOptions } from '../command-input.ts';
+import { createdTime, fileArguments, MediaTypeOption, parseOptions } from '../command-input.ts';
 import { withDigestCache } from '../digest-cache.ts';
 
 const PushValues = z.object({
-  'artifact-type': z.string().min(1).optional(),
+  'artifact-type': MediaTypeOption.optional(),
   annotation: z.array(z.string()).optional(),
   subject: z.string().optional(),
   concurrency: z.coerce.number().int().min(1).max(64).optional(),
@@ -42,6 +43,10 @@ export const pushCommand: Command = {
       const subjectRef = parseRef(options.subject, '--subject');
       const selector = referenceSelector(subjectRef);
       if (selector === undefined) throw new UsageError('--subject needs a tag or digest');
+      // Referrers are listed only in their subject's repository: one pushed elsewhere is never found.
+      const here = { ...subjectRef, ...(subjectRef.kind === 'layout' ? { path: resolve(io.cwd, subjectRef.path) } : {}) };
+      const there = { ...ref, ...(ref.kind === 'layout' ? { path: resolve(io.cwd, ref.path) } : {}) };
+      if (!sameRepository(here, there)) throw new UsageError(`--subject must name a manifest in the repository pushed to (${formatReference({ ...ref, tag: undefined })}): referrers are only found there`);
       subject = await (await open(subjectRef)).resolve(selector);
     }
     const progress = out.progress('push');

@@ -1,4 +1,4 @@
-import { isDigestTag } from '@sealpack/oci-client';
+import { isDigestTag } from '@sealpack/oci-client/registry';
 import type { Command } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { parseRef } from '../global-options.ts';

@@ -192,22 +192,35 @@ export class RegistryTarget implements Target {
     return bytes;
   }
 
-  /**
-   * `deferReferrersIndex`: return once the manifest is stored and leave its fallback-index entry
-   * queued; `flushReferrers()` waits for the queue. Bulk copies use it so index updates of many
-   * referrers coalesce instead of each waiting its turn.
-   */
-  async push(descriptor: Descriptor, content: ContentSource, options: PushOptions & { tag?: string; mountFrom?: string; deferReferrersIndex?: boolean } = {}): Promise<void> {
+  async push(descriptor: Descriptor, content: ContentSource, options: PushOptions & { tag?: string } = {}): Promise<void> {
     if (isManifestMediaType(descriptor.mediaType)) {
-      await this.pushManifest(descriptor, content, options.tag, options.deferReferrersIndex === true);
+      await this.pushManifest(descriptor, content, options.tag, false);
       return;
     }
     if (options.tag !== undefined) throw new OciError('INVALID_INPUT', 'only manifests can be tagged');
+    await this.pushBlob(descriptor, content, undefined, options);
+  }
+
+  /** BlobMounter: a blob of another repository of this registry arrives without its bytes where the registry mounts. */
+  async pushMounting(descriptor: Descriptor, content: ContentSource, fromRepository: string, options: PushOptions = {}): Promise<'mounted' | 'present' | 'uploaded'> {
+    return this.pushBlob(descriptor, content, fromRepository === this.repository ? undefined : fromRepository, options);
+  }
+
+  /**
+   * ReferrersBatcher: return once the manifest is stored and leave its fallback-index entry queued;
+   * `flushReferrers()` waits for the queue. Bulk copies use it so index updates of many referrers
+   * coalesce instead of each waiting its turn.
+   */
+  async pushDeferringReferrers(descriptor: Descriptor, content: ContentSource, options: PushOptions & { tag?: string } = {}): Promise<void> {
+    await this.pushManifest(descriptor, content, options.tag, true);
+  }
+
+  private async pushBlob(descriptor: Descriptor, content: ContentSource, mountFrom: string | undefined, options: PushOptions): Promise<'mounted' | 'present' | 'uploaded'> {
     let session: UploadSession | undefined;
-    if (options.mountFrom !== undefined && options.mountFrom !== this.repository) {
+    if (mountFrom !== undefined) {
       // Mount first: one request instead of HEAD then POST, and 201 whether or not the blob was
       // here already. Only a registry that opens a session instead (no mounting) is asked below.
-      const mount = await mountOrStartUpload(this.client, this.base, this.repository, descriptor.digest, descriptor.size, options.mountFrom, options.signal).catch((error: unknown) => {
+      const mount = await mountOrStartUpload(this.client, this.base, this.repository, descriptor.digest, descriptor.size, mountFrom, options.signal).catch((error: unknown) => {
         // A registry that refuses the mount request itself (rather than opening a session, as the
         // spec asks) still takes a plain upload: fall through to it.
         if (error instanceof OciError && error.status !== undefined && [400, 404, 405].includes(error.status)) return undefined;
@@ -215,14 +228,14 @@ export class RegistryTarget implements Target {
       });
       if (mount?.mounted === true) {
         options.onProgress?.(descriptor.size);
-        return;
+        return 'mounted';
       }
       if (mount !== undefined) session = { url: mount.url, minChunk: mount.minChunk };
     }
     if (await this.exists(descriptor)) {
       if (session !== undefined) await cancelUpload(this.client, this.repository, session);
       options.onProgress?.(descriptor.size);
-      return;
+      return 'present';
     }
     await uploadBlob(this.client, this.base, this.repository, descriptor, content, {
       chunkedThreshold: this.chunkedThreshold,
@@ -231,6 +244,7 @@ export class RegistryTarget implements Target {
       ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
       ...(session === undefined ? {} : { session }),
     });
+    return 'uploaded';
   }
 
   /** Blobs at least this large are pushed by `pushHashingAlong` when their digest is not yet known. */
@@ -293,9 +307,10 @@ export class RegistryTarget implements Target {
     const response = await this.putManifest(descriptor, bytes, tag ?? descriptor.digest);
     const subject = parsed.manifest.subject;
     // distribution-spec "Pushing Manifests with Subject": a registry that processed the subject
-    // says so with OCI-Subject; otherwise the client keeps the referrers tag schema index itself.
-    const handled = headerValue(response, 'oci-subject') !== undefined && this.referrersMode === 'auto';
-    if (subject !== undefined && this.referrersMode !== 'api' && !handled) {
+    // says so with OCI-Subject; otherwise the client MUST keep the referrers tag schema index
+    // itself, also when the API was asked for (a referrer nobody can find is worse than an index).
+    const handled = headerValue(response, 'oci-subject') !== undefined && this.referrersMode !== 'tag-schema';
+    if (subject !== undefined && !handled) {
       const update = this.referrersIndex.update(subject.digest, { add: [indexEntryFor(descriptor, parsed)] });
       if (defer) {
         // Kept (and its rejection observed) until flushReferrers() reports it.
@@ -377,10 +392,8 @@ export class RegistryTarget implements Target {
     let url: string | undefined = `${this.base}tags/list`;
     for (let page = 0; url !== undefined && page < 10_000; page++) {
       const response = await this.client.send({ method: 'GET', url, scopes: this.pullScopes });
-      if (response.status === 404) {
-        await discardBody(response);
-        return [];
-      }
+      // distribution answers 404 NAME_UNKNOWN for a repository it does not have (or that has no tag
+      // yet): an error, not an empty list that reads as "exists, untagged".
       if (response.status !== 200) throw await this.client.errorFor(response, `tags of ${this.location}`);
       const parsed = TagListSchema.safeParse(await response.body.json().catch(() => undefined));
       if (!parsed.success) throw new OciError('REGISTRY_ERROR', `the registry's tag list for ${this.repository} is malformed`);

@@ -1,0 +1,100 @@
+import { mkdir, mkdtemp, readdir, rename, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, inject, it } from 'vitest';
+import { uniqueRepository } from '@sealpack/test-registry';
+import { runCli } from './run-cli.ts';
+
+const registries = inject('registries');
+
+let cwd: string;
+beforeEach(async () => {
+  cwd = await mkdtemp(join(tmpdir(), 'sealpack-mistakes-'));
+  await writeFile(join(cwd, 'notes.txt'), 'hello\n');
+});
+
+/** One line on stderr, the expected status, and nothing that looks like Node's raw error text. */
+function expectOneLine(result: { code: number; stderr: string }, code: number, pattern: RegExp): void {
+  expect(result.stderr).toMatch(pattern);
+  expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  expect(result.stderr).not.toMatch(/\b(ENOENT|EISDIR|EEXIST|ENOTDIR):/);
+  expect(result.code).toBe(code);
+}
+
+describe('what a new user gets wrong: one line, the documented exit code, nothing half-written', () => {
+  it('--json failures are one JSON document on stdout too', async () => {
+    const result = await runCli(['resolve', 'ocidir://nowhere:v1', '--json'], { cwd });
+    expect(result.code).toBe(3);
+    expect(JSON.parse(result.stdout)).toEqual({ error: { code: 'NOT_FOUND', message: expect.stringMatching(/nowhere/), exitCode: 3 } });
+    const usage = await runCli(['resolve', '--json', '--nope'], { cwd });
+    expect(JSON.parse(usage.stdout)).toMatchObject({ error: { code: 'USAGE', exitCode: 2 } });
+  });
+
+  it('a registry host without a repository is refused, never sent to Docker Hub', async () => {
+    expectOneLine(await runCli(['push', registries.anonymous.host, 'notes.txt'], { cwd }), 2, /names a registry host but no repository \(add \/REPO/);
+  });
+
+  it('--artifact-type that is not a media type is exit 2 naming the flag; FILE:TEXT says TEXT is no media type', async () => {
+    expectOneLine(await runCli(['push', 'ocidir://lay:v1', 'notes.txt', '--artifact-type', 'not a type'], { cwd }), 2, /--artifact-type 'not a type': not a media type/);
+    expectOneLine(await runCli(['attach', 'ocidir://lay:v1', 'notes.txt', '--artifact-type', 'sbom'], { cwd }), 2, /--artifact-type 'sbom': not a media type/);
+    expectOneLine(await runCli(['push', 'ocidir://lay:v1', 'notes.txt:text'], { cwd }), 2, /'text' after .*notes\.txt is not a media type \(want TYPE\/SUBTYPE/);
+  });
+
+  it('push /dev/null: not a regular file', async () => {
+    expectOneLine(await runCli(['push', 'ocidir://lay:v1', '/dev/null'], { cwd }), 2, /\/dev\/null is not a regular file/);
+  });
+
+  it('push --subject in another repository is refused before anything is written', async () => {
+    const here = `${registries.anonymous.host}/${uniqueRepository()}`;
+    const there = `${registries.anonymous.host}/${uniqueRepository()}`;
+    expect((await runCli(['push', `${there}:v1`, 'notes.txt'], { cwd })).code).toBe(0);
+    expectOneLine(await runCli(['push', `${here}:sig`, 'notes.txt', '--subject', `${there}:v1`], { cwd }), 2, /--subject must name a manifest in the repository pushed to/);
+    expectOneLine(await runCli(['tags', here], { cwd }), 3, /NOT_FOUND/);
+    expect((await runCli(['push', 'ocidir://a:v1', 'notes.txt'], { cwd })).code).toBe(0);
+    expectOneLine(await runCli(['push', 'ocidir://b:sig', 'notes.txt', '--subject', 'ocidir://a:v1'], { cwd }), 2, /--subject must name a manifest/);
+    expect(await readdir(cwd)).not.toContain('b');
+  });
+
+  it('tags of a repository the registry does not have is an error, not an empty list', async () => {
+    expectOneLine(await runCli(['tags', `${registries.anonymous.host}/${uniqueRepository()}`], { cwd }), 3, /tags of .*: .*\[NOT_FOUND\]/);
+  });
+
+  it('backup: a missing parent directory, a non-empty directory without --merge, and ocidir:// spelled out', async () => {
+    expect((await runCli(['push', 'ocidir://lay:v1', 'notes.txt'], { cwd })).code).toBe(0);
+    expectOneLine(await runCli(['backup', 'ocidir://lay:v1', '-o', '/nonexistent/dir/x.tar'], { cwd }), 2, /cannot write \/nonexistent\/dir\/x\.tar: \/nonexistent\/dir is not an existing directory/);
+    expect((await runCli(['backup', 'ocidir://lay:v1', '-o', 'ocidir://saved'], { cwd })).code).toBe(0);
+    expect((await readdir(join(cwd, 'saved'))).sort()).toEqual(['blobs', 'index.json', 'oci-layout']);
+    expect(await readdir(cwd)).not.toContain('ocidir:');
+    expectOneLine(await runCli(['backup', 'ocidir://lay:v1', '-o', 'saved'], { cwd }), 2, /saved is not empty \(use --merge/);
+    expect((await runCli(['backup', 'ocidir://lay:v1', '-o', 'saved', '--merge'], { cwd })).code).toBe(0);
+    expectOneLine(await runCli(['backup', 'ocidir://lay:v1', '-o', 'ocidir://x:v2'], { cwd }), 2, /give the directory alone/);
+  });
+
+  it('restore: a missing path, a file that is no tar, a tar by its content whatever its name, several tags on one root', async () => {
+    expectOneLine(await runCli(['restore', 'MISSING.tar', 'ocidir://out:v1'], { cwd }), 2, /cannot restore .*MISSING\.tar: no such file or directory/);
+    expectOneLine(await runCli(['restore', 'notes.txt', 'ocidir://out:v1'], { cwd }), 2, /neither a backup directory nor a tar archive/);
+    expect((await runCli(['push', 'ocidir://lay:v1', 'notes.txt'], { cwd })).code).toBe(0);
+    expect((await runCli(['backup', 'ocidir://lay:v1', '-o', 'saved.tar'], { cwd })).code).toBe(0);
+    await rename(join(cwd, 'saved.tar'), join(cwd, 'saved.bin'));
+    const restored = await runCli(['restore', 'saved.bin', 'ocidir://out', '--json'], { cwd });
+    expect(restored.code).toBe(0);
+    expect(JSON.parse(restored.stdout)).toMatchObject({ tag: 'v1', tags: ['v1'] });
+    // Two tags on the one root are one backup, restored under both.
+    expect((await runCli(['tag', 'ocidir://lay:v1', 'stable'], { cwd })).code).toBe(0);
+    const again = await runCli(['restore', 'lay', 'ocidir://out2'], { cwd });
+    expect(again.stderr).toBe('');
+    expect(again.stdout).toMatch(/tags stable, v1/);
+    expect((await runCli(['tags', 'ocidir://out2'], { cwd })).stdout).toBe('stable\nv1\n');
+  });
+
+  it('pull: titles a and a/b in one manifest are refused before anything is written', async () => {
+    await mkdir(join(cwd, 'tree', 'a'), { recursive: true });
+    await writeFile(join(cwd, 'tree', 'a', 'b'), 'inner');
+    await writeFile(join(cwd, 'a'), 'outer');
+    // `../a` is titled `a` (it leaves the working directory), `a/b` keeps its folder: one artifact.
+    const both = await runCli(['push', 'ocidir://../lay:v3', '../a', 'a/b'], { cwd: join(cwd, 'tree') });
+    expect(both.code).toBe(0);
+    expectOneLine(await runCli(['pull', 'ocidir://lay:v3', '-o', 'out'], { cwd }), 1, /layer titles 'a' and 'a\/b' cannot both be files: .* \[PATH_CONFLICT\]/);
+    expect(await readdir(cwd)).not.toContain('out');
+  });
+});

@@ -1,5 +1,5 @@
 import { isAbsolute, posix, resolve, sep } from 'node:path';
-import { isMediaType, parseFileArgument, type PackFile } from '@sealpack/oci-client';
+import { artifactTypeFilter, isMediaType, parseFileArgument, type PackFile } from '@sealpack/oci-client';
 import { z } from 'zod';
 import { UsageError } from './errors.ts';
 
@@ -48,4 +48,24 @@ export function createdTime(env: NodeJS.ProcessEnv, reproducible: boolean): Date
   const epoch = env.SOURCE_DATE_EPOCH;
   if (epoch !== undefined && /^\d+$/.test(epoch)) return new Date(Number(epoch) * 1000);
   return reproducible ? null : new Date();
+}
+
+/** `--include-artifact-type T` / `--exclude-artifact-type T` (repeatable), for copy -r and backup. */
+export const ARTIFACT_TYPE_FILTER_OPTIONS = {
+  'include-artifact-type': { type: 'string', multiple: true },
+  'exclude-artifact-type': { type: 'string', multiple: true },
+} as const;
+
+const ArtifactTypePattern = z.string().refine((p) => (p.endsWith('*') ? /^[^\s*]+\*$/.test(p) : isMediaType(p)), 'not an artifact type (TYPE/SUBTYPE) or a prefix ending in *');
+const ArtifactTypeFilterValues = z.object({
+  'include-artifact-type': z.array(ArtifactTypePattern).optional(),
+  'exclude-artifact-type': z.array(ArtifactTypePattern).optional(),
+});
+
+/** The library's `includeReferrer` predicate from the two options, or nothing when neither was given. */
+export function referrerFilterOption(values: Record<string, unknown>): { includeReferrer?: (artifactType: string) => boolean } {
+  const parsed = parseOptions(ArtifactTypeFilterValues, values);
+  const include = parsed['include-artifact-type'] ?? [];
+  const exclude = parsed['exclude-artifact-type'] ?? [];
+  return include.length === 0 && exclude.length === 0 ? {} : { includeReferrer: artifactTypeFilter({ include, exclude }) };
 }

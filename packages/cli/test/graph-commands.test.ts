@@ -81,3 +81,83 @@ describe('attach, discover, copy -r, backup and restore from the command line', 
     expect((await runCli(['backup', 'ocidir://lay:v1'], { cwd })).code).toBe(2);
   });
 });
+
+describe('discover draws the graph as oras does; copy -r and backup choose referrers by artifact type', () => {
+  // subject ← two SBOMs (one with a signature), and an internal scan with a signature of its own.
+  async function threeLevelGraph(ref: string) {
+    const attach = async (subject: string, file: string, type: string) => {
+      const result = await runCli(['attach', subject, file, '--artifact-type', type, '--json'], { cwd });
+      expect(result.code).toBe(0);
+      return json<{ digest: string }>(result.stdout).digest;
+    };
+    await writeFile(join(cwd, 'sbom-b.spdx.json'), '{"spdxVersion":"SPDX-2.3","name":"b"}');
+    await writeFile(join(cwd, 'scan.json'), '{"findings":[]}');
+    const subject = json<{ digest: string }>((await runCli(['push', `${ref}:v1`, 'data.geojson', '--json'], { cwd })).stdout).digest;
+    const sbomA = await attach(`${ref}:v1`, 'sbom.spdx.json', 'application/spdx+json');
+    const sbomB = await attach(`${ref}:v1`, 'sbom-b.spdx.json', 'application/spdx+json');
+    const sbomSig = await attach(`${ref}@${sbomA}`, 'sig.json', 'application/vnd.example.sig');
+    const scan = await attach(`${ref}:v1`, 'scan.json', 'application/vnd.acme.internal.scan.v1');
+    const scanSig = await attach(`${ref}@${scan}`, 'sig.json', 'application/vnd.example.sig');
+    return { subject, sbomA, sbomB, sbomSig, scan, scanSig };
+  }
+
+  const body = (stdout: string) => stdout.split('\n').slice(1).join('\n');
+
+  it('nests a referrer of a referrer under its subject, one group per type, in a stable order', async () => {
+    const ref = `${registries.anonymous.host}/${uniqueRepository()}`;
+    const g = await threeLevelGraph(ref);
+    const [first, second] = [g.sbomA, g.sbomB].sort();
+    const underFirst = first === g.sbomA ? [`│   │   └── application/vnd.example.sig`, `│   │       └── ${g.sbomSig}`] : [];
+    const underSecond = second === g.sbomA ? [`│       └── application/vnd.example.sig`, `│           └── ${g.sbomSig}`] : [];
+    const tree = await runCli(['discover', `${ref}:v1`], { cwd });
+    expect(tree.stdout).toBe(
+      [
+        `oci://${ref}@${g.subject}`,
+        '├── application/spdx+json',
+        `│   ├── ${first}`,
+        ...underFirst,
+        `│   └── ${second}`,
+        ...underSecond,
+        '└── application/vnd.acme.internal.scan.v1',
+        `    └── ${g.scan}`,
+        '        └── application/vnd.example.sig',
+        `            └── ${g.scanSig}`,
+        '',
+      ].join('\n'),
+    );
+    // A copy prints the same tree as its source.
+    const mirror = `${registries.anonymous.host}/${uniqueRepository()}`;
+    expect((await runCli(['copy', '-r', `${ref}:v1`, mirror], { cwd })).code).toBe(0);
+    expect(body((await runCli(['discover', `${mirror}:v1`], { cwd })).stdout)).toBe(body(tree.stdout));
+  });
+
+  it('--exclude-artifact-type with a prefix leaves out the internal scan and its own signature, at every depth', async () => {
+    const ref = `${registries.anonymous.host}/${uniqueRepository()}`;
+    const g = await threeLevelGraph(ref);
+    const mirror = `${registries.anonymous.host}/${uniqueRepository()}`;
+    const copied = await runCli(['copy', '-r', `${ref}:v1`, mirror, '--exclude-artifact-type', 'application/vnd.acme.internal.*', '--json'], { cwd });
+    expect(copied.code).toBe(0);
+    expect(json<{ referrers: number; excluded: number; manifests: number }>(copied.stdout)).toMatchObject({ referrers: 3, excluded: 1, manifests: 4 });
+    const tree = (await runCli(['discover', `${mirror}:v1`, '--format', 'json'], { cwd })).stdout;
+    expect(tree).not.toContain(g.scan);
+    expect(tree).not.toContain(g.scanSig);
+    expect(tree).toContain(g.sbomSig);
+    // Neither the scan nor its signature reached the mirror, even by digest.
+    expect((await runCli(['resolve', `${mirror}@${g.scanSig}`], { cwd })).code).toBe(3);
+  });
+
+  it('--include-artifact-type keeps only what it names (an SBOM signature is another type), for backup too', async () => {
+    const ref = `${registries.anonymous.host}/${uniqueRepository()}`;
+    const g = await threeLevelGraph(ref);
+    const saved = await runCli(['backup', `${ref}:v1`, '-o', 'sboms', '--include-artifact-type', 'application/spdx+json', '--json'], { cwd });
+    expect(saved.code).toBe(0);
+    expect(json<{ referrers: number; excluded: number }>(saved.stdout)).toMatchObject({ referrers: 2, excluded: 2 });
+    const tree = json<{ referrers: Array<{ digest: string; referrers: unknown[] }> }>((await runCli(['discover', 'ocidir://sboms:v1', '--json'], { cwd })).stdout);
+    expect(tree.referrers.map((r) => r.digest).sort()).toEqual([g.sbomA, g.sbomB].sort());
+    expect(tree.referrers.every((r) => r.referrers.length === 0)).toBe(true);
+    const refused = await runCli(['copy', `${ref}:v1`, 'ocidir://x', '--include-artifact-type', 'application/spdx+json'], { cwd });
+    expect(refused).toMatchObject({ code: 2, stderr: expect.stringMatching(/need -r/) });
+    const bad = await runCli(['copy', '-r', `${ref}:v1`, 'ocidir://x', '--exclude-artifact-type', 'not a type'], { cwd });
+    expect(bad).toMatchObject({ code: 2, stderr: expect.stringMatching(/--exclude-artifact-type: not an artifact type/) });
+  });
+});

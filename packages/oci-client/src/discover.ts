@@ -32,9 +32,24 @@ function selectDirect(found: Descriptor[], options: DiscoverOptions): Descriptor
   return [newest];
 }
 
+/** The artifact type a referrer is listed under (image-spec: `artifactType`, else its media type). */
+export function referrerType(descriptor: Descriptor): string {
+  return descriptor.artifactType ?? descriptor.mediaType;
+}
+
 /**
- * The referrers graph below a subject, level by level (a signature on an SBOM is depth 2). A
- * digest already on the path is not followed again, so a cyclic graph cannot loop.
+ * By artifact type, then digest: registries list referrers in no stated order, and a copy must
+ * print the same graph as its source.
+ */
+function byTypeThenDigest(a: ReferrerNode, b: ReferrerNode): number {
+  const type = referrerType(a.descriptor).localeCompare(referrerType(b.descriptor), 'en');
+  return type !== 0 ? type : a.descriptor.digest < b.descriptor.digest ? -1 : a.descriptor.digest > b.descriptor.digest ? 1 : 0;
+}
+
+/**
+ * The referrers graph below a subject, level by level (a signature on an SBOM is depth 2), each
+ * level sorted by artifact type and digest. A digest already on the path is not followed again,
+ * so a cyclic graph cannot loop.
  */
 export async function discoverReferrers(target: ReadOnlyTarget, subject: Descriptor, options: DiscoverOptions = {}): Promise<ReferrerNode> {
   const depth = options.depth ?? 1;
@@ -47,7 +62,7 @@ export async function discoverReferrers(target: ReadOnlyTarget, subject: Descrip
       if (path.has(referrer.digest)) continue;
       children.push(await walk(referrer, level + 1, new Set([...path, referrer.digest])));
     }
-    return { descriptor, referrers: children };
+    return { descriptor, referrers: children.sort(byTypeThenDigest) };
   };
   return walk(subject, 0, new Set([subject.digest]));
 }

@@ -15,6 +15,6 @@ export { dockerConfigCredentials } from './registry/docker-config.ts';
 export { packFiles, packLayers, parseFileArgument, type PackedArtifact, type PackedLayer, type PackFile, type PackOptions } from './pack.ts';
 export { pushFiles, pushPacked, type PushArtifactOptions, type PushResult } from './push-artifact.ts';
 export { pullArtifact, type PulledFile, type PullOptions, type PullResult } from './pull-artifact.ts';
-export { discoverReferrers, type DiscoverOptions, type ReferrerNode } from './discover.ts';
+export { discoverReferrers, referrerType, type DiscoverOptions, type ReferrerNode } from './discover.ts';
 export { artifactTypeFilter, copyGraph, type CopyOptions, type CopyResult } from './copy.ts';
 export { backup, restore, type BackupOptions } from './backup.ts';

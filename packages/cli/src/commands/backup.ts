@@ -5,28 +5,30 @@ import { signalOption } from '../io.ts';
 import { UsageError } from '../errors.ts';
 import { parseRef } from '../global-options.ts';
 import { sideOptions } from '../connection-options.ts';
+import { ARTIFACT_TYPE_FILTER_OPTIONS, referrerFilterOption } from '../command-input.ts';
 
 export const backupCommand: Command = {
   path: ['backup'],
-  usage: 'sealpack backup REF -o DIR|FILE.tar [--merge]',
+  usage: 'sealpack backup REF -o DIR|FILE.tar [--merge] [--include-artifact-type T]... [--exclude-artifact-type T]...',
   operands: 1,
   summary: 'save an artifact with its whole referrers graph as an OCI layout directory or tar (air-gap transfer)',
   options: {
     output: { type: 'string', short: 'o' },
     merge: { type: 'boolean' },
+    ...ARTIFACT_TYPE_FILTER_OPTIONS,
   },
   async run({ values, positionals, out, io, open }) {
     const ref = parseRef(positionals[0]);
     if (typeof values.output !== 'string') throw new UsageError('backup needs -o DIR or -o FILE.tar');
     const path = resolve(io.cwd, backupPath(values.output));
     const progress = out.progress('backup');
-    const result = await backup(await open(ref), referenceSelector(ref) ?? 'latest', path, { merge: values.merge === true, onWarning: (w) => out.warn(w), onProgress: (n) => progress.update(n), ...signalOption(io) });
+    const result = await backup(await open(ref), referenceSelector(ref) ?? 'latest', path, { merge: values.merge === true, ...referrerFilterOption(values), onWarning: (w) => out.warn(w), onProgress: (n) => progress.update(n), ...signalOption(io) });
     progress.done();
     if (out.options.json) {
-      out.json({ reference: pinnedReference(ref, result.root.digest), digest: result.root.digest, path, tag: result.tag, manifests: result.manifests, referrers: result.referrers, blobs: result.blobs, bytes: result.bytes });
+      out.json({ reference: pinnedReference(ref, result.root.digest), digest: result.root.digest, path, tag: result.tag, manifests: result.manifests, referrers: result.referrers, excluded: result.excluded, blobs: result.blobs, bytes: result.bytes });
       return;
     }
-    out.line(`Saved ${pinnedReference(ref, result.root.digest)} with ${result.referrers} referrer(s) to ${path}`);
+    out.line(`Saved ${pinnedReference(ref, result.root.digest)} with ${result.referrers} referrer(s)${result.excluded > 0 ? ` (${result.excluded} left out by artifact type)` : ''} to ${path}`);
   },
 };
 

@@ -1,10 +1,10 @@
-import { copyGraph, pinnedReference, referenceSelector } from '@sealpack/oci-client';
+import { copyGraph, pinnedReference, referenceSelector, type CopyResult } from '@sealpack/oci-client';
 import { z } from 'zod';
 import type { Command } from '../command.ts';
 import { signalOption } from '../io.ts';
 import { UsageError } from '../errors.ts';
 import { parseRef } from '../global-options.ts';
-import { parseOptions } from '../command-input.ts';
+import { ARTIFACT_TYPE_FILTER_OPTIONS, parseOptions, referrerFilterOption } from '../command-input.ts';
 import { sideOptions } from '../connection-options.ts';
 
 const CopyValues = z.object({
@@ -14,17 +14,20 @@ const CopyValues = z.object({
 
 export const copyCommand: Command = {
   path: ['copy'],
-  usage: 'sealpack copy SRC DST [-r] [--concurrency N] [--from-username U --from-password-stdin|--from-password-file F] [--to-…]',
+  usage: 'sealpack copy SRC DST [-r] [--concurrency N] [--include-artifact-type T]... [--exclude-artifact-type T]... [--from-username U --from-password-stdin|--from-password-file F] [--to-…]',
   operands: 2,
   summary: 'copy an artifact (with -r its referrers graph) between registries and layouts, digests unchanged',
   options: {
     recursive: { type: 'boolean', short: 'r' },
     concurrency: { type: 'string' },
+    ...ARTIFACT_TYPE_FILTER_OPTIONS,
     ...sideOptions('from'),
     ...sideOptions('to'),
   },
   async run({ values, positionals, out, io, open }) {
     const options = parseOptions(CopyValues, values);
+    const filter = referrerFilterOption(values);
+    if (filter.includeReferrer !== undefined && options.recursive !== true) throw new UsageError('--include-artifact-type and --exclude-artifact-type choose referrers: they need -r');
     const [srcText, dstText] = positionals;
     const src = parseRef(srcText, 'SRC');
     const dst = parseRef(dstText, 'DST');
@@ -37,6 +40,7 @@ export const copyCommand: Command = {
       recursive: options.recursive === true,
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
       ...(tag === undefined ? {} : { tag }),
+      ...filter,
       onWarning: (warning) => out.warn(warning),
       onProgress: (copied) => progress.update(copied),
       ...signalOption(io),
@@ -44,10 +48,20 @@ export const copyCommand: Command = {
     progress.done();
     const pinned = pinnedReference(dst, result.root.digest);
     if (out.options.json) {
-      out.json({ reference: pinned, digest: result.root.digest, manifests: result.manifests, blobs: result.blobs, skipped: result.skipped, bytes: result.bytes });
+      out.json({ reference: pinned, digest: result.root.digest, manifests: result.manifests, referrers: result.referrers, excluded: result.excluded, blobs: result.blobs, mounted: result.mounted, skipped: result.skipped, bytes: result.bytes });
       return;
     }
-    out.note(`Copied ${result.manifests} manifest(s) and ${result.blobs} blob(s) (${result.bytes} bytes); ${result.skipped} already there`);
+    out.note(copySummary(result));
     out.line(`Copied ${pinned}`);
   },
 };
+
+/** What moved, in words: referrers and mounted blobs counted apart from the bytes sent. */
+export function copySummary(result: CopyResult): string {
+  const parts = [`Copied ${result.manifests} manifest(s) and ${result.blobs} blob(s) (${result.bytes} bytes)`];
+  if (result.referrers > 0) parts.push(`${result.referrers} referrer(s) included`);
+  if (result.excluded > 0) parts.push(`${result.excluded} left out by artifact type`);
+  if (result.mounted > 0) parts.push(`${result.mounted} blob(s) mounted without transfer`);
+  parts.push(`${result.skipped} already there`);
+  return parts.join('; ');
+}

@@ -1,4 +1,4 @@
-import { discoverReferrers, pinnedReference, referenceSelector, type ReferrerNode } from '@sealpack/oci-client';
+import { discoverReferrers, pinnedReference, referenceSelector, referrerType, type ReferrerNode } from '@sealpack/oci-client';
 import { z } from 'zod';
 import type { Command } from '../command.ts';
 import { parseRef } from '../global-options.ts';
@@ -13,12 +13,22 @@ const DiscoverValues = z.object({
   format: z.enum(['tree', 'table', 'json']).optional(),
 });
 
+/**
+ * As `oras discover` draws it: one group per artifact type, the referrers' digests below it, and
+ * a referrer's own referrers nested under its digest.
+ */
 function treeLines(node: ReferrerNode, prefix: string, lines: string[]): void {
-  node.referrers.forEach((child, i) => {
-    const last = i === node.referrers.length - 1;
-    lines.push(`${prefix}${last ? '└── ' : '├── '}${child.descriptor.artifactType ?? child.descriptor.mediaType}`);
-    lines.push(`${prefix}${last ? '    ' : '│   '}└── ${child.descriptor.digest}`);
-    treeLines(child, `${prefix}${last ? '    ' : '│   '}`, lines);
+  const groups = new Map<string, ReferrerNode[]>();
+  for (const child of node.referrers) groups.set(referrerType(child.descriptor), [...(groups.get(referrerType(child.descriptor)) ?? []), child]);
+  [...groups].forEach(([type, members], g) => {
+    const lastGroup = g === groups.size - 1;
+    lines.push(`${prefix}${lastGroup ? '└── ' : '├── '}${type}`);
+    const inGroup = `${prefix}${lastGroup ? '    ' : '│   '}`;
+    members.forEach((child, i) => {
+      const last = i === members.length - 1;
+      lines.push(`${inGroup}${last ? '└── ' : '├── '}${child.descriptor.digest}`);
+      treeLines(child, `${inGroup}${last ? '    ' : '│   '}`, lines);
+    });
   });
 }
 

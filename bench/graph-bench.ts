@@ -23,12 +23,18 @@ try {
   const subject = packLayers([{ descriptor: { mediaType: 'text/plain', digest: sha256Of(subjectBytes), size: subjectBytes.byteLength }, source: bytesSource(subjectBytes) }], { created: null });
   for (const blob of [subject.config, ...subject.layers]) await from.push(blob.descriptor, blob.source);
   await from.push(subject.descriptor, bytesSource(subject.manifestBytes), { tag: 'v1' });
-  await Promise.all(Array.from({ length: 200 }, async (_, i) => {
-    const bytes = new TextEncoder().encode(`evidence ${i}`);
-    const referrer = packLayers([{ descriptor: { mediaType: 'text/plain', digest: sha256Of(bytes), size: bytes.byteLength }, source: bytesSource(bytes) }], { created: null, subject: subject.descriptor, artifactType: 'application/vnd.example.evidence' });
-    for (const blob of [referrer.config, ...referrer.layers]) await from.push(blob.descriptor, blob.source);
-    await from.push(referrer.descriptor, bytesSource(referrer.manifestBytes));
-  }));
+  await Promise.all(
+    Array.from({ length: 200 }, async (_, i) => {
+      const bytes = new TextEncoder().encode(`evidence ${i}`);
+      const referrer = packLayers([{ descriptor: { mediaType: 'text/plain', digest: sha256Of(bytes), size: bytes.byteLength }, source: bytesSource(bytes) }], {
+        created: null,
+        subject: subject.descriptor,
+        artifactType: 'application/vnd.example.evidence',
+      });
+      for (const blob of [referrer.config, ...referrer.layers]) await from.push(blob.descriptor, blob.source);
+      await from.push(referrer.descriptor, bytesSource(referrer.manifestBytes));
+    }),
+  );
   if ((await from.referrers(subject.descriptor)).length !== 200) throw new Error('setup did not attach 200 referrers');
   await from.close();
   const copySeconds = (await sealpack(['copy', '-r', `${registry.host}/bench/graph-from:v1`, `${registry.host}/bench/graph-to:v1`, '--quiet'], work)).seconds;
@@ -50,14 +56,16 @@ try {
   const serialRun = await withRegistryCpu(['push', `${registry.host}/bench/many-serial:v1`, ...files, '--quiet', '--concurrency', '1']);
   const [parallel, serial] = [parallelRun.seconds, serialRun.seconds];
   const cpu = (run: Measured & { registryCpu: number }) => `sealpack ${(run.cpuSeconds ?? 0).toFixed(2)} s + registry ${run.registryCpu.toFixed(2)} s of CPU`;
-  process.stdout.write([
-    '',
-    `copy -r of a subject with 200 referrers  ${copySeconds.toFixed(2)} s (target < 3 s)`,
-    `push of 1,000 small files               ${parallel.toFixed(2)} s with default concurrency, ${serial.toFixed(2)} s one blob at a time: ${(serial / parallel).toFixed(1)}x (target >= 4x)`,
-    `                                         CPU: concurrent ${cpu(parallelRun)}; one at a time ${cpu(serialRun)}`,
-    `                                         ceiling on ${os.availableParallelism()} cores if that CPU were spread perfectly: ${(serial / (((parallelRun.cpuSeconds ?? 0) + parallelRun.registryCpu) / os.availableParallelism())).toFixed(1)}x`,
-    '',
-  ].join('\n'));
+  process.stdout.write(
+    [
+      '',
+      `copy -r of a subject with 200 referrers  ${copySeconds.toFixed(2)} s (target < 3 s)`,
+      `push of 1,000 small files               ${parallel.toFixed(2)} s with default concurrency, ${serial.toFixed(2)} s one blob at a time: ${(serial / parallel).toFixed(1)}x (target >= 4x)`,
+      `                                         CPU: concurrent ${cpu(parallelRun)}; one at a time ${cpu(serialRun)}`,
+      `                                         ceiling on ${os.availableParallelism()} cores if that CPU were spread perfectly: ${(serial / (((parallelRun.cpuSeconds ?? 0) + parallelRun.registryCpu) / os.availableParallelism())).toFixed(1)}x`,
+      '',
+    ].join('\n'),
+  );
 } finally {
   await registry.stop();
   await rm(work, { recursive: true, force: true });

@@ -12,7 +12,10 @@ const measure = join(here, 'measure-cli.mjs');
 
 /** `#!/usr/bin/env -S NAME=VALUE… node FLAGS…` split into its environment and its node flags. */
 function parseShebang(line: string): { env: Record<string, string>; flags: string[] } {
-  const words = line.replace(/^#!\S*env\s+-S\s+/, '').split(/\s+/).filter(Boolean);
+  const words = line
+    .replace(/^#!\S*env\s+-S\s+/, '')
+    .split(/\s+/)
+    .filter(Boolean);
   const nodeAt = words.indexOf('node');
   if (nodeAt === -1) throw new Error(`cannot read the bin's shebang: ${line}`);
   const env = Object.fromEntries(words.slice(0, nodeAt).map((word) => word.split('=', 2) as [string, string]));

@@ -89,7 +89,9 @@ const stopAll = async () => {
   await Promise.all(registries.splice(0).map((r) => r.stop()));
 };
 try {
-  process.stdout.write(`sealpack bench: ${sizeMiB} MiB artifact, ${rounds} round(s), medians, Debian docker-registry on 127.0.0.1, node ${process.version}, bin runs with ${[...Object.entries(shebang.env).map(([k, v]) => `${k}=${v}`), ...shebang.flags].join(' ')}\n`);
+  process.stdout.write(
+    `sealpack bench: ${sizeMiB} MiB artifact, ${rounds} round(s), medians, Debian docker-registry on 127.0.0.1, node ${process.version}, bin runs with ${[...Object.entries(shebang.env).map(([k, v]) => `${k}=${v}`), ...shebang.flags].join(' ')}\n`,
+  );
   const file = join(work, 'big.bin');
   const digest = await makeFile(file);
   await sealpack(['push', `ocidir://${join(work, 'layout')}:v1`, file, '--quiet'], work);
@@ -144,7 +146,9 @@ try {
     await stopAll();
     await rm(pulls, { recursive: true, force: true });
   }
-  const [curlUp, curlDown, sealUp, sealDown, rePush, skopeoUp, skopeoDown] = (['curlUp', 'curlDown', 'sealUp', 'sealDown', 'rePush', 'skopeoUp', 'skopeoDown'] as const).map((k) => median(results[k] ?? [])) as [Measured, Measured, Measured, Measured, Measured, Measured, Measured];
+  const [curlUp, curlDown, sealUp, sealDown, rePush, skopeoUp, skopeoDown] = (['curlUp', 'curlDown', 'sealUp', 'sealDown', 'rePush', 'skopeoUp', 'skopeoDown'] as const).map((k) =>
+    median(results[k] ?? []),
+  ) as [Measured, Measured, Measured, Measured, Measured, Measured, Measured];
   const rePushUncached = median(results.rePushUncached ?? []);
   const sealKnownUp = median(results.sealKnownUp ?? []);
   const peakRss = Math.max(...['sealUp', 'sealKnownUp', 'sealDown', 'rePush', 'rePushUncached'].flatMap((k) => results[k] ?? []).map((m) => m.maxRssMiB ?? 0));

@@ -36,7 +36,9 @@ async function sealpack(...args: string[]): Promise<string> {
 }
 
 async function sha256File(path: string): Promise<string> {
-  return `sha256:${createHash('sha256').update(await readFile(path)).digest('hex')}`;
+  return `sha256:${createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex')}`;
 }
 
 await rm(workDir, { recursive: true, force: true });
@@ -44,7 +46,20 @@ await mkdir(workDir, { recursive: true });
 const files = ['parks.geojson', 'parks.csv', 'parks.stac.json'];
 
 process.stdout.write(`sealpack demo: publishing ${files.join(', ')} into ${layout.replace(workDir, '$DEMO')}\n`);
-const pushed = JSON.parse(await sealpack('push', `${layout}:parks-2026`, ...files.map((f) => join(dataDir, f)), '--artifact-type', 'application/vnd.sealpack.dataset.v1', '-a', 'org.opencontainers.image.licenses=CC-BY-4.0', '-a', 'dev.sealpack.sensitivity=public', '--json')) as { digest: string };
+const pushed = JSON.parse(
+  await sealpack(
+    'push',
+    `${layout}:parks-2026`,
+    ...files.map((f) => join(dataDir, f)),
+    '--artifact-type',
+    'application/vnd.sealpack.dataset.v1',
+    '-a',
+    'org.opencontainers.image.licenses=CC-BY-4.0',
+    '-a',
+    'dev.sealpack.sensitivity=public',
+    '--json',
+  ),
+) as { digest: string };
 
 // Evidence travels as a referrer: here a SHA256SUMS file of the deliverable, attached by subject.
 const sums = (await Promise.all(files.map(async (f) => `${(await sha256File(join(dataDir, f))).slice(7)}  ${f}`))).join('\n');

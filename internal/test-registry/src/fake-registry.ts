@@ -24,10 +24,11 @@ export async function startFakeRegistry(handler: (req: IncomingMessage, res: Ser
   return {
     host: `127.0.0.1:${port}`,
     requests,
-    stop: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    stop: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

@@ -26,13 +26,10 @@ export async function startRecordingProxy(targetPort: number): Promise<Recording
   const requests: RecordedRequest[] = [];
   const server: Server = createServer((incoming: IncomingMessage, outgoing) => {
     requests.push({ method: incoming.method ?? '', url: incoming.url ?? '', authorization: incoming.headers.authorization });
-    const forwarded = request(
-      { host: '127.0.0.1', port: targetPort, method: incoming.method, path: incoming.url, headers: incoming.headers },
-      (answer) => {
-        outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(outgoing);
-      },
-    );
+    const forwarded = request({ host: '127.0.0.1', port: targetPort, method: incoming.method, path: incoming.url, headers: incoming.headers }, (answer) => {
+      outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(outgoing);
+    });
     forwarded.on('error', () => outgoing.destroy());
     incoming.pipe(forwarded);
   });
@@ -46,7 +43,7 @@ export async function startRecordingProxy(targetPort: number): Promise<Recording
         requests
           .slice(since)
           .map((r) => r.authorization)
-          .filter((a): a is string => a !== undefined && a.startsWith('Basic '))
+          .filter((a): a is string => a?.startsWith('Basic ') === true)
           .map((a) => Buffer.from(a.slice('Basic '.length), 'base64').toString('utf8').split(':')[0] ?? ''),
       ),
     ],

@@ -12,10 +12,7 @@ export interface RegistryProcess {
   stop(): Promise<void>;
 }
 
-export type RegistryAuth =
-  | { kind: 'none' }
-  | { kind: 'htpasswd'; htpasswdPath: string }
-  | { kind: 'token'; realm: string; service: string; issuer: string; rootCertBundle: string };
+export type RegistryAuth = { kind: 'none' } | { kind: 'htpasswd'; htpasswdPath: string } | { kind: 'token'; realm: string; service: string; issuer: string; rootCertBundle: string };
 
 function authSection(auth: RegistryAuth): string {
   switch (auth.kind) {
@@ -41,26 +38,29 @@ export async function startRegistryProcess(auth: RegistryAuth = { kind: 'none' }
   const dir = await mkdtemp(join(tmpdir(), 'sealpack-registry-'));
   const storage = join(dir, 'storage');
   const config = join(dir, 'config.yml');
-  await writeFile(config, [
-    'version: 0.1',
-    'log:',
-    '  level: info',
-    '  accesslog:',
-    '    disabled: true',
-    'storage:',
-    '  filesystem:',
-    `    rootdirectory: ${storage}`,
-    '  delete:',
-    '    enabled: true',
-    '  maintenance:',
-    '    uploadpurging:',
-    '      enabled: false',
-    'http:',
-    '  addr: 127.0.0.1:0',
-    '  secret: sealpack-test-secret',
-    ...(options.tls === undefined ? [] : ['  tls:', `    certificate: ${options.tls.certificate}`, `    key: ${options.tls.key}`]),
-    authSection(auth),
-  ].join('\n'));
+  await writeFile(
+    config,
+    [
+      'version: 0.1',
+      'log:',
+      '  level: info',
+      '  accesslog:',
+      '    disabled: true',
+      'storage:',
+      '  filesystem:',
+      `    rootdirectory: ${storage}`,
+      '  delete:',
+      '    enabled: true',
+      '  maintenance:',
+      '    uploadpurging:',
+      '      enabled: false',
+      'http:',
+      '  addr: 127.0.0.1:0',
+      '  secret: sealpack-test-secret',
+      ...(options.tls === undefined ? [] : ['  tls:', `    certificate: ${options.tls.certificate}`, `    key: ${options.tls.key}`]),
+      authSection(auth),
+    ].join('\n'),
+  );
   const child: ChildProcess = spawn('docker-registry', ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'] });
   const port = await new Promise<number>((resolve, reject) => {
     let seen = '';

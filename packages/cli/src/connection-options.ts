@@ -46,7 +46,11 @@ const SideValuesSchema = z.object({
 
 function sideFlags(values: Record<string, unknown>, side: Side): ConnectionFlags {
   const prefix = `${side}-`;
-  const own = Object.fromEntries(Object.entries(values).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+  const own = Object.fromEntries(
+    Object.entries(values)
+      .filter(([k]) => k.startsWith(prefix))
+      .map(([k, v]) => [k.slice(prefix.length), v]),
+  );
   let parsed: z.infer<typeof SideValuesSchema>;
   try {
     parsed = parseOptions(SideValuesSchema, own);
@@ -176,7 +180,6 @@ export class ConnectionOptions {
     if (password.length === 0) throw new UsageError(`--${flag} ${path} is empty`);
     return password;
   }
-
 }
 
 function envPair(env: NodeJS.ProcessEnv, prefix: string): Credential | undefined {

@@ -29,7 +29,7 @@ describe('describeFailure: the exit status follows the error kind, whatever pack
     expect(describeFailure(Object.assign(new Error('x'), { code: 'X', kind: 'weird' })).exitCode).toBe(4);
   });
 
-  it('a failed system call is one plain line, exit 3, without Node\'s raw text', () => {
+  it("a failed system call is one plain line, exit 3, without Node's raw text", () => {
     const error = Object.assign(new Error("ENOSPC: no space left on device, write '/out/x'"), { code: 'ENOSPC', syscall: 'write', path: '/out/x' });
     expect(describeFailure(error)).toEqual({ code: 'ENOSPC', message: 'cannot write /out/x: no space left on the device', exitCode: 3, internal: false });
     expect(systemErrorMessage(Object.assign(new Error(''), { code: 'ENOTDIR', syscall: 'mkdir', path: 'a/b' }))).toBe('cannot create the directory a/b: a part of the path is not a directory');

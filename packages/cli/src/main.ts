@@ -68,7 +68,14 @@ function usageText(): string {
 
 function commandHelp(command: Command): string {
   const own = Object.entries(command.options).map(([name, spec]) => `  ${'short' in spec && spec.short !== undefined ? `-${spec.short}, ` : '    '}--${name}${spec.type === 'string' ? ' VALUE' : ''}`);
-  return [`usage: ${command.usage}`, '', command.summary, ...(own.length > 0 ? ['', 'Options:', ...own] : []), '', 'Global: --json --quiet --debug -u/--username --password-stdin --plain-http --insecure --ca-file FILE --distribution-spec SPEC'].join('\n');
+  return [
+    `usage: ${command.usage}`,
+    '',
+    command.summary,
+    ...(own.length > 0 ? ['', 'Options:', ...own] : []),
+    '',
+    'Global: --json --quiet --debug -u/--username --password-stdin --plain-http --insecure --ca-file FILE --distribution-spec SPEC',
+  ].join('\n');
 }
 
 /** Runs one sealpack invocation; returns the exit code (never throws, never exits the process). */
@@ -91,7 +98,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   const opened: Target[] = [];
   let out = new Output(io, { json: argv.includes('--json'), quiet: false, debug });
   try {
-    let parsed;
+    let parsed: { values: Record<string, unknown>; positionals: string[] };
     try {
       const options = { ...GLOBAL_OPTIONS, ...command.options };
       const spelled = spellBooleans(rest, options);

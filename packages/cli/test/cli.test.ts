@@ -22,7 +22,10 @@ beforeEach(async () => {
 describe('sealpack push / resolve / pull / tag / tags (oras spelling, real registry)', () => {
   it('round-trips files with --json output, digest-pinned references and verified bytes', async () => {
     const ref = `${registries.anonymous.host}/${uniqueRepository()}`;
-    const pushed = await runCli(['push', `${ref}:v1`, 'parks.geojson', 'notes.txt:text/x-notes', '--artifact-type', 'application/vnd.example.v1', '-a', 'org.opencontainers.image.licenses=CC0-1.0', '--json'], { cwd });
+    const pushed = await runCli(
+      ['push', `${ref}:v1`, 'parks.geojson', 'notes.txt:text/x-notes', '--artifact-type', 'application/vnd.example.v1', '-a', 'org.opencontainers.image.licenses=CC0-1.0', '--json'],
+      { cwd },
+    );
     expect(pushed.code).toBe(0);
     const result = JSON.parse(pushed.stdout) as { digest: string; reference: string; files: Array<{ title: string; mediaType: string }> };
     expect(result.reference).toBe(`oci://${ref}@${result.digest}`);
@@ -95,7 +98,9 @@ describe('sealpack push / resolve / pull / tag / tags (oras spelling, real regis
     const layout = `ocidir://${join(cwd, 'lay')}`;
     for (const base of [layout]) {
       const { digest } = JSON.parse((await runCli(['push', `${base}:v1`, 'parks.geojson', '--json'], { cwd })).stdout) as { digest: string };
-      const sig = JSON.parse((await runCli(['push', `${base}:sig`, 'notes.txt', '--artifact-type', 'application/vnd.example.sig', '--subject', `${base}@${digest}`, '--json'], { cwd })).stdout) as { digest: string };
+      const sig = JSON.parse((await runCli(['push', `${base}:sig`, 'notes.txt', '--artifact-type', 'application/vnd.example.sig', '--subject', `${base}@${digest}`, '--json'], { cwd })).stdout) as {
+        digest: string;
+      };
       const tree = await runCli(['discover', `${base}:v1`], { cwd });
       expect(tree.stdout).toContain('└── application/vnd.example.sig');
       expect(tree.stdout).toContain(sig.digest);
@@ -209,6 +214,7 @@ describe('errors: one line, the documented exit code, no stack trace unless --de
     expect(pipe.stderr).not.toMatch(/%/);
     // A copy does not know its total up front: bytes and rate, no percentage; cleared at the end.
     const copy = await runCli(['copy', `ocidir://${join(cwd, 'lay')}:p`, `ocidir://${join(cwd, 'lay2')}:p`], { cwd, tty: true });
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the terminal's escape sequences are what is checked
     expect(copy.stderr).toMatch(/\r\x1b\[2Kcopy 0\.0 MiB [\d.]+ MiB\/s\r\x1b\[2K/);
   });
 

@@ -66,8 +66,12 @@ describe('attach, discover, copy -r, backup and restore from the command line', 
     const base = `ocidir://${join(cwd, 'lay')}`;
     await runCli(['push', `${base}:v1`, 'data.geojson'], { cwd });
     const env = (epoch: number) => ({ HOME: cwd, DOCKER_CONFIG: join(cwd, '.docker'), SOURCE_DATE_EPOCH: String(epoch) });
-    const older = json<{ digest: string }>((await runCli(['attach', `${base}:v1`, 'sig.json', '--artifact-type', 'application/vnd.example.scan', '-a', 'tool=a', '--json'], { cwd, env: env(1_700_000_000) })).stdout);
-    const newer = json<{ digest: string }>((await runCli(['attach', `${base}:v1`, 'sbom.spdx.json', '--artifact-type', 'application/vnd.example.scan', '-a', 'tool=b', '--json'], { cwd, env: env(1_800_000_000) })).stdout);
+    const older = json<{ digest: string }>(
+      (await runCli(['attach', `${base}:v1`, 'sig.json', '--artifact-type', 'application/vnd.example.scan', '-a', 'tool=a', '--json'], { cwd, env: env(1_700_000_000) })).stdout,
+    );
+    const newer = json<{ digest: string }>(
+      (await runCli(['attach', `${base}:v1`, 'sbom.spdx.json', '--artifact-type', 'application/vnd.example.scan', '-a', 'tool=b', '--json'], { cwd, env: env(1_800_000_000) })).stdout,
+    );
     const latest = json<{ referrers: Array<{ digest: string }> }>((await runCli(['discover', `${base}:v1`, '--latest', '--json'], { cwd })).stdout);
     expect(latest.referrers.map((r) => r.digest)).toEqual([newer.digest]);
     const byTool = json<{ referrers: Array<{ digest: string }> }>((await runCli(['discover', `${base}:v1`, '-a', 'tool=a', '--json'], { cwd })).stdout);

@@ -75,10 +75,11 @@ describe('TLS on loopback against a real registry serving HTTPS (CLI.md "Referen
   it('copy: each side has its own TLS settings (--from-ca-file for the HTTPS source, plain HTTP to the other)', async () => {
     const ref = `${tls.host}/${uniqueRepository()}:v1`;
     expect((await runCli(['push', ref, 'notes.txt', ...auth, '--ca-file', CA], { cwd, env, stdin: TEST_PASSWORD })).code).toBe(0);
-    const copied = await runCli(
-      ['copy', ref, `${registries.anonymous.host}/${uniqueRepository()}:v1`, '--from-username', TEST_USER, '--from-password-stdin', '--from-ca-file', CA],
-      { cwd, env, stdin: TEST_PASSWORD },
-    );
+    const copied = await runCli(['copy', ref, `${registries.anonymous.host}/${uniqueRepository()}:v1`, '--from-username', TEST_USER, '--from-password-stdin', '--from-ca-file', CA], {
+      cwd,
+      env,
+      stdin: TEST_PASSWORD,
+    });
     expect(copied.code).toBe(0);
     // The global --ca-file would ask for TLS on the plain-HTTP destination too, and fail there.
     const global = await runCli(['copy', ref, `${registries.anonymous.host}/${uniqueRepository()}:v1`, '--from-username', TEST_USER, '--from-password-stdin', '--ca-file', CA], {

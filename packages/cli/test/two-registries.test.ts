@@ -56,10 +56,11 @@ describe('copy between two registries: each credential reaches only its own regi
     const repo = await pushToSource();
     const before = { source: source.requests.length, destination: destination.requests.length };
     const dst = `${destination.host}/${uniqueRepository()}:v1`;
-    const copied = await runCli(
-      ['copy', `${repo}:v1`, dst, '--from-username', TEST_USER, '--from-password-file', 'source.pw', '--to-username', MIRROR_USER, '--to-password-stdin', '--json'],
-      { cwd, env, stdin: `${MIRROR_PASSWORD}\n` },
-    );
+    const copied = await runCli(['copy', `${repo}:v1`, dst, '--from-username', TEST_USER, '--from-password-file', 'source.pw', '--to-username', MIRROR_USER, '--to-password-stdin', '--json'], {
+      cwd,
+      env,
+      stdin: `${MIRROR_PASSWORD}\n`,
+    });
     expect(copied.stderr).toBe('');
     expect(copied.code).toBe(0);
     expect(source.requests.slice(before.source).some((r) => r.url.includes('/manifests/v1'))).toBe(true);
@@ -81,7 +82,10 @@ describe('copy between two registries: each credential reaches only its own regi
       env: { ...env, SEALPACK_FROM_USERNAME: TEST_USER, SEALPACK_FROM_PASSWORD: TEST_PASSWORD, SEALPACK_TO_USERNAME: MIRROR_USER, SEALPACK_TO_PASSWORD: MIRROR_PASSWORD },
     });
     expect(copied.code).toBe(0);
-    const sent = destination.requests.slice(before).map((r) => r.authorization).filter((a) => a !== undefined);
+    const sent = destination.requests
+      .slice(before)
+      .map((r) => r.authorization)
+      .filter((a) => a !== undefined);
     expect(sent.length).toBeGreaterThan(0);
     expect(sent.every((a) => a === `Basic ${Buffer.from(`${MIRROR_USER}:${MIRROR_PASSWORD}`).toString('base64')}`)).toBe(true);
   });

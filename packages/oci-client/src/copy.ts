@@ -128,6 +128,11 @@ export async function copyGraph(source: ReadOnlyTarget, destination: Target, ref
     : (descriptor: Descriptor, bytes: Uint8Array, tag: string | undefined) => destination.push(descriptor, bytesSource(bytes), { ...signal, ...(tag === undefined ? {} : { tag }) });
 
   const mountFrom = mountSource(source, destination);
+  const pushBlob = async (blob: Descriptor, content: ContentSource, onProgress: (bytes: number) => void): Promise<'mounted' | 'present' | 'uploaded'> => {
+    if (mountFrom !== undefined && canMountBlobs(destination)) return destination.pushMounting(blob, content, mountFrom, { ...signal, onProgress });
+    await destination.push(blob, content, { ...signal, onProgress });
+    return 'uploaded';
+  };
   let moved = 0;
   // One copy per blob digest: many referrers share a blob (the empty config), and distribution 2.8
   // was seen to fail manifests (DIGEST_INVALID) while it mounted one blob many times at once.
@@ -146,8 +151,7 @@ export async function copyGraph(source: ReadOnlyTarget, destination: Target, ref
       reported = bytes;
       options.onProgress?.(moved);
     };
-    const content = remoteSource(source, blob, options.signal);
-    const outcome = mountFrom !== undefined && canMountBlobs(destination) ? await destination.pushMounting(blob, content, mountFrom, { ...signal, onProgress: advance }) : (await destination.push(blob, content, { ...signal, onProgress: advance }), 'uploaded');
+    const outcome = await pushBlob(blob, remoteSource(source, blob, options.signal), advance);
     if (outcome === 'mounted') result.mounted++;
     else if (outcome === 'present') result.skipped++;
     else {
@@ -161,7 +165,11 @@ export async function copyGraph(source: ReadOnlyTarget, destination: Target, ref
     const bytes = fetched ?? (await source.fetchManifest(descriptor));
     const parsed = parseManifest(bytes, descriptor.mediaType);
     const children = childDescriptors(parsed);
-    await mapLimit(children.filter((c) => !isManifestMediaType(c.mediaType)), concurrency, copyBlob);
+    await mapLimit(
+      children.filter((c) => !isManifestMediaType(c.mediaType)),
+      concurrency,
+      copyBlob,
+    );
     for (const child of children.filter((c) => isManifestMediaType(c.mediaType))) await visit(child, path, undefined, undefined);
     if (tag === undefined && (await destination.exists(descriptor))) {
       result.skipped++;
@@ -181,7 +189,10 @@ export async function copyGraph(source: ReadOnlyTarget, destination: Target, ref
   const mayHaveReferrers = async (subject: Descriptor): Promise<boolean> => {
     lookups++;
     if (lookups <= LOOKUPS_BEFORE_TAG_LIST || !readsReferrersByTagSchema(source)) return true;
-    fallbackTags ??= source.tags().then((tags) => new Set(tags), () => undefined);
+    fallbackTags ??= source.tags().then(
+      (tags) => new Set(tags),
+      () => undefined,
+    );
     const tags = await fallbackTags;
     return tags === undefined || tags.has(referrersTag(subject.digest));
   };

@@ -69,7 +69,7 @@ export function defaultDigestCachePath(env: Record<string, string | undefined>):
 }
 
 async function readEntries(path: string): Promise<Map<string, CacheEntry>> {
-  let text;
+  let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch {

@@ -15,7 +15,7 @@ export function isDigest(value: string): value is Digest {
   const colon = value.indexOf(':');
   if (colon < 1) return false;
   const pattern = ENCODED_PATTERN[value.slice(0, colon)];
-  return pattern !== undefined && pattern.test(value.slice(colon + 1));
+  return pattern?.test(value.slice(colon + 1)) === true;
 }
 
 export function parseDigest(value: string): Digest {

@@ -12,7 +12,10 @@ import type { Descriptor } from './schemas.ts';
 
 async function push(target: LayoutTarget, text: string, options: { subject?: Descriptor; created?: Date | null; annotations?: Record<string, string>; artifactType?: string } = {}) {
   const bytes = new TextEncoder().encode(text);
-  const artifact = packLayers([{ descriptor: { mediaType: 'text/plain', digest: sha256Of(bytes), size: bytes.byteLength }, source: bytesSource(bytes) }], { created: options.created ?? null, ...options });
+  const artifact = packLayers([{ descriptor: { mediaType: 'text/plain', digest: sha256Of(bytes), size: bytes.byteLength }, source: bytesSource(bytes) }], {
+    created: options.created ?? null,
+    ...options,
+  });
   await pushPacked(target, artifact);
   return artifact.descriptor;
 }

@@ -84,9 +84,13 @@ export async function writeFileAtomicWith(finalPath: string, fill: (writer: Batc
  */
 export async function streamToFileAtomic(source: Readable, finalPath: string, mode = 0o644): Promise<void> {
   try {
-    await writeFileAtomicWith(finalPath, async (writer) => {
-      for await (const chunk of source) await writer.write(chunk as Uint8Array);
-    }, { mode });
+    await writeFileAtomicWith(
+      finalPath,
+      async (writer) => {
+        for await (const chunk of source) await writer.write(chunk as Uint8Array);
+      },
+      { mode },
+    );
   } catch (error) {
     source.destroy();
     throw error;
@@ -120,5 +124,8 @@ export async function makeDirectory(path: string, mode = 0o777): Promise<void> {
 }
 
 async function isDirectory(path: string): Promise<boolean> {
-  return stat(path).then((info) => info.isDirectory(), () => false);
+  return stat(path).then(
+    (info) => info.isDirectory(),
+    () => false,
+  );
 }

@@ -21,13 +21,16 @@ describe('lazyReadable', () => {
   it('delivers every chunk in order with backpressure, then ends', async () => {
     let inFlight = 0;
     let maxAhead = 0;
-    const stream = lazyReadable(async (write) => {
-      for (let i = 0; i < 50; i++) {
-        inFlight++;
-        maxAhead = Math.max(maxAhead, inFlight);
-        await write(Buffer.from([i]));
-      }
-    }, { highWaterMark: 4 });
+    const stream = lazyReadable(
+      async (write) => {
+        for (let i = 0; i < 50; i++) {
+          inFlight++;
+          maxAhead = Math.max(maxAhead, inFlight);
+          await write(Buffer.from([i]));
+        }
+      },
+      { highWaterMark: 4 },
+    );
     const seen: number[] = [];
     for await (const chunk of stream) {
       // Paused-mode reads hand over everything buffered as one chunk: count bytes, not chunks.
@@ -42,14 +45,17 @@ describe('lazyReadable', () => {
 
   it('tells a waiting producer that its reader went away, and maps producer errors', async () => {
     let stoppedWith: unknown;
-    const stream = lazyReadable(async (write) => {
-      try {
-        for (;;) await write(Buffer.alloc(1024));
-      } catch (error) {
-        stoppedWith = error;
-        throw error;
-      }
-    }, { highWaterMark: 1024 });
+    const stream = lazyReadable(
+      async (write) => {
+        try {
+          for (;;) await write(Buffer.alloc(1024));
+        } catch (error) {
+          stoppedWith = error;
+          throw error;
+        }
+      },
+      { highWaterMark: 1024 },
+    );
     for await (const _ of stream) break;
     await sleep(5);
     expect(stoppedWith).toBeInstanceOf(ReaderGoneError);

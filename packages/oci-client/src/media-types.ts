@@ -11,12 +11,7 @@ export const MEDIA_TYPE_OCTET_STREAM = 'application/octet-stream';
 export const EMPTY_JSON_BYTES = new TextEncoder().encode('{}');
 export const EMPTY_JSON_DIGEST = 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a';
 
-export const MANIFEST_MEDIA_TYPES: readonly string[] = [
-  MEDIA_TYPE_IMAGE_MANIFEST,
-  MEDIA_TYPE_IMAGE_INDEX,
-  MEDIA_TYPE_DOCKER_MANIFEST,
-  MEDIA_TYPE_DOCKER_MANIFEST_LIST,
-];
+export const MANIFEST_MEDIA_TYPES: readonly string[] = [MEDIA_TYPE_IMAGE_MANIFEST, MEDIA_TYPE_IMAGE_INDEX, MEDIA_TYPE_DOCKER_MANIFEST, MEDIA_TYPE_DOCKER_MANIFEST_LIST];
 
 export function isManifestMediaType(mediaType: string): boolean {
   return MANIFEST_MEDIA_TYPES.includes(mediaType);

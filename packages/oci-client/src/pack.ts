@@ -1,3 +1,4 @@
+import type { BigIntStats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { describeFile, fileSource, bytesSource, type ContentSource, type DescribeFileOptions } from './content.ts';
@@ -113,7 +114,10 @@ function fileError(path: string, error: unknown): OciError {
 async function mistypedMediaType(path: string, error: unknown): Promise<OciError | undefined> {
   const colon = path.lastIndexOf(':');
   if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || colon <= 0) return undefined;
-  const exists = await stat(path.slice(0, colon)).then(() => true, () => false);
+  const exists = await stat(path.slice(0, colon)).then(
+    () => true,
+    () => false,
+  );
   if (!exists) return undefined;
   return new OciError('INVALID_INPUT', `'${path.slice(colon + 1)}' after ${path.slice(0, colon)} is not a media type (want TYPE/SUBTYPE, e.g. text/plain)`);
 }
@@ -127,7 +131,7 @@ export async function planFiles(files: readonly PackFile[]): Promise<PlannedFile
     checkTitle(title);
     if (titles.has(title)) throw new OciError('INVALID_INPUT', `two files would have the same title '${title}'`);
     titles.add(title);
-    let info;
+    let info: BigIntStats;
     try {
       info = await stat(file.path, { bigint: true });
     } catch (error) {

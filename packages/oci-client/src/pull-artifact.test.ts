@@ -1,4 +1,4 @@
-import { lstat, mkdir, mkdtemp, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -71,7 +71,10 @@ describe('pullArtifact', () => {
     await expect(pullArtifact(target, 'v1', out)).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
     const progress: number[] = [];
     const again = await pullArtifact(target, 'v1', out, { overwrite: true, onProgress: (_done, total) => progress.push(total) });
-    expect(again.files.map((f) => [f.title, f.kept])).toEqual([['a.txt', true], ['b.txt', false]]);
+    expect(again.files.map((f) => [f.title, f.kept])).toEqual([
+      ['a.txt', true],
+      ['b.txt', false],
+    ]);
     expect(new Set(progress)).toEqual(new Set([layer('b.txt').descriptor.size]));
     const after = await stat(join(out, 'a.txt'));
     expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
@@ -80,7 +83,7 @@ describe('pullArtifact', () => {
     expect((await pullArtifact(target, 'v1', out)).files.every((f) => f.kept)).toBe(true);
   });
 
-  it('takes the digest cache\'s word for an unchanged file and reads it only when the cache does not know it', async () => {
+  it("takes the digest cache's word for an unchanged file and reads it only when the cache does not know it", async () => {
     const { target, out } = await setup([layer('a.txt')]);
     await pullArtifact(target, 'v1', out);
     const path = join(out, 'a.txt');

@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import { lstat, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { mapLimit } from './concurrency.ts';
@@ -126,7 +127,7 @@ function refuseNestedTitles(files: readonly PulledFile[]): void {
  * artifact again neither downloads nor rewrites it.
  */
 async function presentContent(path: string, layer: Descriptor, cache: DigestCache | undefined): Promise<'none' | 'same' | 'other'> {
-  let info;
+  let info: Stats;
   try {
     info = await lstat(path);
   } catch (error) {

@@ -66,7 +66,10 @@ async function pushConfigAndManifest(target: Target, artifact: PackedArtifact, o
  * (distribution-spec "Pushing Manifests": referenced blobs must exist first).
  */
 export async function pushPacked(target: Target, artifact: PackedArtifact, options: Omit<PushArtifactOptions, keyof PackOptions> = {}): Promise<PushResult> {
-  const progress = progressSplitter(artifact.layers.map((l) => l.descriptor.size), options);
+  const progress = progressSplitter(
+    artifact.layers.map((l) => l.descriptor.size),
+    options,
+  );
   await mapLimit(artifact.layers, options.concurrency ?? 8, async (layer, index) => {
     await target.push(layer.descriptor, layer.source, { ...signalOf(options), onProgress: progress(index) });
   });
@@ -81,7 +84,10 @@ export async function pushPacked(target: Target, artifact: PackedArtifact, optio
  */
 export async function pushFiles(target: Target, files: readonly PackFile[], options: PushArtifactOptions = {}): Promise<PushResult> {
   const planned = await planFiles(files);
-  const progress = progressSplitter(planned.map((f) => f.size), options);
+  const progress = progressSplitter(
+    planned.map((f) => f.size),
+    options,
+  );
   const describing = { ...(options.digestCache === undefined ? {} : { cache: options.digestCache }), ...signalOf(options) };
   const layers = await mapLimit(planned, options.concurrency ?? 8, async (file, index): Promise<PackedLayer> => {
     const pushOptions = { ...signalOf(options), onProgress: progress(index) };
@@ -90,7 +96,12 @@ export async function pushFiles(target: Target, files: readonly PackFile[], opti
     if (cached === undefined && canHashAlong(target) && file.size >= target.hashAlongThreshold) {
       const described = describeFile(file.path, file.mediaType, { [ANNOTATION_TITLE]: file.title }, describing);
       const source = fileSource(file.path, file.size);
-      await target.pushHashingAlong(file.size, described.then((d) => d.digest), source, pushOptions);
+      await target.pushHashingAlong(
+        file.size,
+        described.then((d) => d.digest),
+        source,
+        pushOptions,
+      );
       return { descriptor: await described, source };
     }
     const layer = cached ?? (await describePlanned(file, describing));

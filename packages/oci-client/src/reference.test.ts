@@ -80,27 +80,41 @@ describe('parseReference', () => {
 const component = fc.stringMatching(/^[a-z0-9]+(?:[._-][a-z0-9]+)?$/).filter((s) => s.length <= 30);
 const tag = fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,20}$/);
 const hex = fc.stringMatching(/^[a-f0-9]{64}$/);
-const host = fc.tuple(fc.constantFrom('localhost', '127.0.0.1', 'registry.example.org', 'reg-1.internal'), fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }))
+const host = fc
+  .tuple(fc.constantFrom('localhost', '127.0.0.1', 'registry.example.org', 'reg-1.internal'), fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }))
   .map(([h, port]) => (port === undefined ? h : `${h}:${port}`));
 
 describe('reference properties', () => {
   it('format then parse gives back the same reference', () => {
-    fc.assert(fc.property(host, fc.array(component, { minLength: 1, maxLength: 4 }), fc.option(tag, { nil: undefined }), fc.option(hex, { nil: undefined }), (registry, parts, t, h) => {
-      const ref: Reference = { kind: 'registry', registry, repository: parts.join('/'), ...(t === undefined ? {} : { tag: t }), ...(h === undefined ? {} : { digest: `sha256:${h}` as const }) };
-      expect(parseReference(formatReference(ref))).toEqual(ref);
-    }));
+    fc.assert(
+      fc.property(host, fc.array(component, { minLength: 1, maxLength: 4 }), fc.option(tag, { nil: undefined }), fc.option(hex, { nil: undefined }), (registry, parts, t, h) => {
+        const ref: Reference = { kind: 'registry', registry, repository: parts.join('/'), ...(t === undefined ? {} : { tag: t }), ...(h === undefined ? {} : { digest: `sha256:${h}` as const }) };
+        expect(parseReference(formatReference(ref))).toEqual(ref);
+      }),
+    );
   });
 
   it('any string either parses or fails with a typed INVALID_REFERENCE, never anything else', () => {
-    fc.assert(fc.property(fc.oneof(fc.string(), fc.string().map((s) => `oci://${s}`), fc.string().map((s) => `localhost:5000/${s}`), fc.string().map((s) => `ocidir://${s}`)), (input) => {
-      try {
-        const ref = parseReference(input);
-        expect(['registry', 'layout']).toContain(ref.kind);
-      } catch (error) {
-        expect(error).toBeInstanceOf(OciError);
-        expect((error as OciError).code).toBe('INVALID_REFERENCE');
-      }
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.string().map((s) => `oci://${s}`),
+          fc.string().map((s) => `localhost:5000/${s}`),
+          fc.string().map((s) => `ocidir://${s}`),
+        ),
+        (input) => {
+          try {
+            const ref = parseReference(input);
+            expect(['registry', 'layout']).toContain(ref.kind);
+          } catch (error) {
+            expect(error).toBeInstanceOf(OciError);
+            expect((error as OciError).code).toBe('INVALID_REFERENCE');
+          }
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });
 

@@ -41,12 +41,15 @@ describe('parseManifest', () => {
   });
 
   it('any JSON either parses or fails with a typed error, for both manifest kinds', () => {
-    fc.assert(fc.property(fc.jsonValue(), fc.constantFrom(MEDIA_TYPE_IMAGE_MANIFEST, MEDIA_TYPE_IMAGE_INDEX), (value, mediaType) => {
-      try {
-        parseManifest(enc(value), mediaType);
-      } catch (error) {
-        expect(error).toBeInstanceOf(OciError);
-      }
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.constantFrom(MEDIA_TYPE_IMAGE_MANIFEST, MEDIA_TYPE_IMAGE_INDEX), (value, mediaType) => {
+        try {
+          parseManifest(enc(value), mediaType);
+        } catch (error) {
+          expect(error).toBeInstanceOf(OciError);
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -1,17 +1,15 @@
 import { z } from 'zod';
 import { isDigest, type Digest } from './digest.ts';
 import { OciError } from './errors.ts';
-import {
-  MEDIA_TYPE_DOCKER_MANIFEST,
-  MEDIA_TYPE_DOCKER_MANIFEST_LIST,
-  MEDIA_TYPE_IMAGE_INDEX,
-  MEDIA_TYPE_IMAGE_MANIFEST,
-} from './media-types.ts';
+import { MEDIA_TYPE_DOCKER_MANIFEST, MEDIA_TYPE_DOCKER_MANIFEST_LIST, MEDIA_TYPE_IMAGE_INDEX, MEDIA_TYPE_IMAGE_MANIFEST } from './media-types.ts';
 
 // image-spec descriptor.md: mediaType per RFC 6838 (type/subtype, optional parameters).
 const mediaTypePattern = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}(\s*;.*)?$/;
 
-export const DigestSchema = z.string().refine(isDigest, { message: 'invalid digest' }).transform((v) => v as Digest);
+export const DigestSchema = z
+  .string()
+  .refine(isDigest, { message: 'invalid digest' })
+  .transform((v) => v as Digest);
 export const MediaTypeSchema = z.string().regex(mediaTypePattern, 'not a media type (want TYPE/SUBTYPE, e.g. application/vnd.example.v1+json)');
 
 /** RFC 6838 `type/subtype` (with optional parameters), as image-spec descriptors require. */
@@ -64,9 +62,7 @@ export const ImageIndexSchema = z.looseObject({
 });
 export type ImageIndex = z.infer<typeof ImageIndexSchema>;
 
-export type ParsedManifest =
-  | { kind: 'manifest'; mediaType: string; manifest: ImageManifest }
-  | { kind: 'index'; mediaType: string; manifest: ImageIndex };
+export type ParsedManifest = { kind: 'manifest'; mediaType: string; manifest: ImageManifest } | { kind: 'index'; mediaType: string; manifest: ImageIndex };
 
 function describeIssues(error: z.ZodError): string {
   const first = error.issues[0];

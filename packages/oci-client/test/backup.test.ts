@@ -11,7 +11,10 @@ const registries = inject('registries');
 
 async function pushArtifact(target: Target, text: string, options: { subject?: Descriptor; tag?: string } = {}): Promise<Descriptor> {
   const bytes = new TextEncoder().encode(text);
-  const artifact = packLayers([{ descriptor: { mediaType: 'text/plain', digest: sha256Of(bytes), size: bytes.byteLength }, source: bytesSource(bytes) }], { created: null, ...(options.subject === undefined ? {} : { subject: options.subject }) });
+  const artifact = packLayers([{ descriptor: { mediaType: 'text/plain', digest: sha256Of(bytes), size: bytes.byteLength }, source: bytesSource(bytes) }], {
+    created: null,
+    ...(options.subject === undefined ? {} : { subject: options.subject }),
+  });
   await pushPacked(target, artifact, options.tag === undefined ? {} : { tag: options.tag });
   return artifact.descriptor;
 }

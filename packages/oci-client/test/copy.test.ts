@@ -16,7 +16,11 @@ function layer(text: string): PackedLayer {
 }
 
 async function pushArtifact(target: Target, text: string, options: { subject?: Descriptor; artifactType?: string; tag?: string } = {}): Promise<Descriptor> {
-  const artifact = packLayers([layer(text)], { created: null, ...(options.subject === undefined ? {} : { subject: options.subject }), ...(options.artifactType === undefined ? {} : { artifactType: options.artifactType }) });
+  const artifact = packLayers([layer(text)], {
+    created: null,
+    ...(options.subject === undefined ? {} : { subject: options.subject }),
+    ...(options.artifactType === undefined ? {} : { artifactType: options.artifactType }),
+  });
   await pushPacked(target, artifact, options.tag === undefined ? {} : { tag: options.tag });
   return artifact.descriptor;
 }
@@ -54,7 +58,10 @@ describe('copyGraph', () => {
   it('reports progress byte by byte while blobs stream, ending at the bytes copied', async () => {
     const layout = new LayoutTarget(join(await mkdtemp(join(tmpdir(), 'sealpack-copy-')), 'big'));
     const bytes = randomBytes(6 * 1024 * 1024);
-    const big: PackedLayer = { descriptor: { mediaType: 'application/octet-stream', digest: sha256Of(bytes), size: bytes.byteLength, annotations: { 'org.opencontainers.image.title': 'big.bin' } }, source: bytesSource(bytes) };
+    const big: PackedLayer = {
+      descriptor: { mediaType: 'application/octet-stream', digest: sha256Of(bytes), size: bytes.byteLength, annotations: { 'org.opencontainers.image.title': 'big.bin' } },
+      source: bytesSource(bytes),
+    };
     await pushPacked(layout, packLayers([big, layer('small')], { created: null }), { tag: 'v1' });
     const reports: number[] = [];
     const result = await copyGraph(layout, new RegistryTarget(registries.anonymous.host, uniqueRepository()), 'v1', { onProgress: (copied) => reports.push(copied) });
@@ -68,14 +75,16 @@ describe('copyGraph', () => {
   it('copies a subject with 200 referrers between two repositories, completely', async () => {
     const from = new RegistryTarget(registries.anonymous.host, uniqueRepository());
     const subject = await pushArtifact(from, 'popular', { tag: 'v1' });
-    const referrers = await Promise.all(Array.from({ length: 200 }, (_, i) => {
-      const artifact = packLayers([layer(`evidence ${i}`)], { created: null, subject, artifactType: 'application/vnd.example.evidence' });
-      return (async () => {
-        await from.push(artifact.layers[0]!.descriptor, artifact.layers[0]!.source);
-        await from.push(artifact.config.descriptor, artifact.config.source);
-        return artifact;
-      })();
-    }));
+    const referrers = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => {
+        const artifact = packLayers([layer(`evidence ${i}`)], { created: null, subject, artifactType: 'application/vnd.example.evidence' });
+        return (async () => {
+          await from.push(artifact.layers[0]!.descriptor, artifact.layers[0]!.source);
+          await from.push(artifact.config.descriptor, artifact.config.source);
+          return artifact;
+        })();
+      }),
+    );
     await Promise.all(referrers.map((artifact) => from.push(artifact.descriptor, bytesSource(artifact.manifestBytes))));
     expect(await from.referrers(subject)).toHaveLength(200);
     // One referrer deep in the graph has a referrer of its own: a big graph is walked from the

@@ -23,7 +23,14 @@ async function serve(handler: (req: IncomingMessage, res: ServerResponse) => voi
   return new RegistryTarget(fake.host, 'data/x', { retry: fastRetry, ...options });
 }
 
-const goodManifest = new TextEncoder().encode(JSON.stringify({ schemaVersion: 2, mediaType: MANIFEST, config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a', size: 2 }, layers: [] }));
+const goodManifest = new TextEncoder().encode(
+  JSON.stringify({
+    schemaVersion: 2,
+    mediaType: MANIFEST,
+    config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a', size: 2 },
+    layers: [],
+  }),
+);
 const blob = new TextEncoder().encode('the real content');
 const blobDescriptor: Descriptor = { mediaType: 'application/octet-stream', digest: sha256Of(blob), size: blob.byteLength };
 
@@ -64,11 +71,18 @@ describe('a hostile or broken registry', () => {
     const cases: Array<[string, (res: ServerResponse) => void]> = [
       ['DIGEST_MISMATCH', (res) => res.writeHead(200, { 'content-length': String(blob.byteLength) }).end(Buffer.from('the fake content'))],
       ['SIZE_MISMATCH', (res) => res.writeHead(200).end(blob.subarray(0, 5))],
-      ['SIZE_MISMATCH', (res) => {
-        res.writeHead(200);
-        const timer = setInterval(() => { if (!res.write(Buffer.alloc(64 * 1024, 1))) { /* keep pushing */ } }, 1);
-        res.on('close', () => clearInterval(timer));
-      }],
+      [
+        'SIZE_MISMATCH',
+        (res) => {
+          res.writeHead(200);
+          const timer = setInterval(() => {
+            if (!res.write(Buffer.alloc(64 * 1024, 1))) {
+              /* keep pushing */
+            }
+          }, 1);
+          res.on('close', () => clearInterval(timer));
+        },
+      ],
     ];
     for (const [code, respond] of cases) {
       const target = await serve((_req, res) => respond(res));
@@ -145,20 +159,26 @@ describe('a hostile or broken registry', () => {
   });
 
   it('a stalled body is a TIMEOUT, not a hang', async () => {
-    const target = await serve((_req, res) => {
-      res.writeHead(200, { 'content-length': String(blob.byteLength) });
-      res.write(blob.subarray(0, 3));
-    }, { bodyTimeoutMs: 200 });
+    const target = await serve(
+      (_req, res) => {
+        res.writeHead(200, { 'content-length': String(blob.byteLength) });
+        res.write(blob.subarray(0, 3));
+      },
+      { bodyTimeoutMs: 200 },
+    );
     await expect(readAll(await target.fetch(blobDescriptor))).rejects.toMatchObject({ code: 'TIMEOUT' });
   });
 
   it('never sends credentials along a redirect to another origin', async () => {
     const objectStore = await startFakeRegistry((_req, res) => res.writeHead(200, { 'content-length': String(blob.byteLength) }).end(blob));
     try {
-      const target = await serve((req, res) => {
-        if (req.headers.authorization === undefined) return void res.writeHead(401, { 'www-authenticate': 'Basic realm="r"' }).end();
-        res.writeHead(307, { location: `http://${objectStore.host}/bucket/blob?sig=abc` }).end();
-      }, { credentials: staticCredential({ kind: 'basic', username: 'u', password: 'hunter2-secret' }) });
+      const target = await serve(
+        (req, res) => {
+          if (req.headers.authorization === undefined) return void res.writeHead(401, { 'www-authenticate': 'Basic realm="r"' }).end();
+          res.writeHead(307, { location: `http://${objectStore.host}/bucket/blob?sig=abc` }).end();
+        },
+        { credentials: staticCredential({ kind: 'basic', username: 'u', password: 'hunter2-secret' }) },
+      );
       expect(new TextDecoder().decode(await readAll(await target.fetch(blobDescriptor)))).toBe('the real content');
       expect(fake?.requests.some((r) => r.headers.authorization !== undefined)).toBe(true);
       expect(objectStore.requests).toHaveLength(1);
@@ -184,12 +204,17 @@ describe('a hostile or broken registry', () => {
 
   it('uses the referrers API when the registry has one, filtering by artifactType itself when the registry did not', async () => {
     const subject: Descriptor = { mediaType: MANIFEST, digest: sha256Of('subject'), size: 7 };
-    const index = { schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [
-      { mediaType: MANIFEST, digest: sha256Of('a'), size: 1, artifactType: 'application/vnd.example.sig' },
-      { mediaType: MANIFEST, digest: sha256Of('b'), size: 1, artifactType: 'application/spdx+json' },
-    ] };
+    const index = {
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [
+        { mediaType: MANIFEST, digest: sha256Of('a'), size: 1, artifactType: 'application/vnd.example.sig' },
+        { mediaType: MANIFEST, digest: sha256Of('b'), size: 1, artifactType: 'application/spdx+json' },
+      ],
+    };
     const target = await serve((req, res) => {
-      if (req.url?.startsWith(`/v2/data/x/referrers/${subject.digest}`) === true) return void res.writeHead(200, { 'content-type': 'application/vnd.oci.image.index.v1+json' }).end(JSON.stringify(index));
+      if (req.url?.startsWith(`/v2/data/x/referrers/${subject.digest}`) === true)
+        return void res.writeHead(200, { 'content-type': 'application/vnd.oci.image.index.v1+json' }).end(JSON.stringify(index));
       res.writeHead(404).end();
     });
     expect(await target.referrers(subject)).toHaveLength(2);

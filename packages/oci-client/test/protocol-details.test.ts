@@ -17,7 +17,8 @@ describe('distribution-spec details a full registry uses', () => {
     fake = await startFakeRegistry((req, res) => {
       const url = new URL(req.url ?? '/', 'http://x');
       const last = url.searchParams.get('last');
-      if (last === null) return void res.writeHead(200, { link: '</v2/data/x/tags/list?n=2&last=b>; rel="next"', 'content-type': 'application/json' }).end(JSON.stringify({ name: 'data/x', tags: ['c', 'b'] }));
+      if (last === null)
+        return void res.writeHead(200, { link: '</v2/data/x/tags/list?n=2&last=b>; rel="next"', 'content-type': 'application/json' }).end(JSON.stringify({ name: 'data/x', tags: ['c', 'b'] }));
       if (last === 'b') return void res.writeHead(200, { link: `<http://${req.headers.host}/v2/data/x/tags/list?n=2&last=d>; rel="next"` }).end(JSON.stringify({ name: 'data/x', tags: ['a', 'd'] }));
       res.writeHead(200).end(JSON.stringify({ name: 'data/x', tags: null }));
     });
@@ -145,7 +146,13 @@ describe('distribution-spec details a full registry uses', () => {
     const bytes = Buffer.alloc(3000, 7);
     const target = new RegistryTarget(fake.host, 'data/x', { chunkedThreshold: 1, chunkSize: 1000, retry: fastRetry });
     await expect(target.push({ mediaType: 'application/octet-stream', digest: sha256Of(bytes), size: bytes.byteLength }, bytesSource(bytes))).rejects.toMatchObject({ status: 400 });
-    expect(fake.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['HEAD /v2/data/x/blobs/' + sha256Of(bytes), 'POST /v2/data/x/blobs/uploads/', 'PATCH /v2/data/x/blobs/uploads/s0', 'PATCH /v2/data/x/blobs/uploads/s1', 'DELETE /v2/data/x/blobs/uploads/s1']);
+    expect(fake.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
+      'HEAD /v2/data/x/blobs/' + sha256Of(bytes),
+      'POST /v2/data/x/blobs/uploads/',
+      'PATCH /v2/data/x/blobs/uploads/s0',
+      'PATCH /v2/data/x/blobs/uploads/s1',
+      'DELETE /v2/data/x/blobs/uploads/s1',
+    ]);
   });
 
   it('exchanges an identity token (OAuth2 refresh token) at the token endpoint', async () => {

@@ -44,7 +44,14 @@ function manifestRegistry(options: { ociSubject: boolean }) {
       }
       const found = manifests.get(ref);
       if (found === undefined) return void res.writeHead(404).end();
-      res.writeHead(200, { 'content-type': found.type, 'content-length': String(found.bytes.byteLength), 'docker-content-digest': sha256Of(found.bytes), etag: etags.get(ref) ?? `"${sha256Of(found.bytes)}"` }).end(req.method === 'HEAD' ? undefined : found.bytes);
+      res
+        .writeHead(200, {
+          'content-type': found.type,
+          'content-length': String(found.bytes.byteLength),
+          'docker-content-digest': sha256Of(found.bytes),
+          etag: etags.get(ref) ?? `"${sha256Of(found.bytes)}"`,
+        })
+        .end(req.method === 'HEAD' ? undefined : found.bytes);
     });
   };
   return { handler, stats };

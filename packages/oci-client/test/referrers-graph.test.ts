@@ -17,7 +17,11 @@ function layer(text: string): PackedLayer {
 }
 
 async function pushArtifact(target: Target, text: string, options: { subject?: Descriptor; artifactType?: string; tag?: string } = {}): Promise<Descriptor> {
-  const artifact = packLayers([layer(text)], { created: null, ...(options.subject === undefined ? {} : { subject: options.subject }), ...(options.artifactType === undefined ? {} : { artifactType: options.artifactType }) });
+  const artifact = packLayers([layer(text)], {
+    created: null,
+    ...(options.subject === undefined ? {} : { subject: options.subject }),
+    ...(options.artifactType === undefined ? {} : { artifactType: options.artifactType }),
+  });
   await pushPacked(target, artifact, options.tag === undefined ? {} : { tag: options.tag });
   return artifact.descriptor;
 }
@@ -79,14 +83,20 @@ describe('the referrers tag-schema index on distribution 2.8', () => {
     const target = new RegistryTarget(registries.anonymous.host, repository);
     const subject = await pushArtifact(target, 'popular subject', { tag: 'v1' });
     const script = fileURLToPath(new URL('./fixtures/attach-writer.ts', import.meta.url));
-    const digests = await Promise.all(Array.from({ length: 20 }, (_, i) => new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, [script, registries.anonymous.host, repository, JSON.stringify(subject), String(i)], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-      child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`writer ${i} exited ${code}: ${err}`))));
-    })));
+    const digests = await Promise.all(
+      Array.from(
+        { length: 20 },
+        (_, i) =>
+          new Promise<string>((resolve, reject) => {
+            const child = spawn(process.execPath, [script, registries.anonymous.host, repository, JSON.stringify(subject), String(i)], { stdio: ['ignore', 'pipe', 'pipe'] });
+            let out = '';
+            let err = '';
+            child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+            child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+            child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`writer ${i} exited ${code}: ${err}`))));
+          }),
+      ),
+    );
     const found = (await target.referrers(subject)).map((d) => d.digest).sort();
     expect(found).toEqual([...digests].sort());
     expect(found).toHaveLength(20);

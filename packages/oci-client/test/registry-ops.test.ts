@@ -9,7 +9,10 @@ const registries = inject('registries');
 
 function layer(text: string): PackedLayer {
   const bytes = new TextEncoder().encode(text);
-  return { descriptor: { mediaType: 'text/plain', digest: sha256Of(bytes), size: bytes.byteLength, annotations: { 'org.opencontainers.image.title': `${text.slice(0, 10)}.txt` } }, source: bytesSource(bytes) };
+  return {
+    descriptor: { mediaType: 'text/plain', digest: sha256Of(bytes), size: bytes.byteLength, annotations: { 'org.opencontainers.image.title': `${text.slice(0, 10)}.txt` } },
+    source: bytesSource(bytes),
+  };
 }
 
 function randomBlob(size: number): { descriptor: Descriptor; bytes: Buffer } {

@@ -30,7 +30,11 @@ describe.each(variants)('push and pull through a real registry (%s)', (_name, va
     const files = await sampleFiles(dir);
     const target = new RegistryTarget(host, uniqueRepository(), options);
     try {
-      const pushed = await pushFiles(target, files.map((path) => ({ path })), { tag: 'v1', artifactType: 'application/vnd.sealpack.test.v1' });
+      const pushed = await pushFiles(
+        target,
+        files.map((path) => ({ path })),
+        { tag: 'v1', artifactType: 'application/vnd.sealpack.test.v1' },
+      );
       const resolved = await target.resolve('v1');
       expect(resolved.digest).toBe(pushed.descriptor.digest);
       expect(resolved.size).toBe(pushed.descriptor.size);

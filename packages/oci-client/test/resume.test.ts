@@ -140,7 +140,7 @@ describe('resumable transfers through a proxy that cuts the connection half way'
 });
 
 describe('an aborted transfer', () => {
-  it('rejects with the signal\'s own reason, not a network error, up and down, and leaves no file', async () => {
+  it("rejects with the signal's own reason, not a network error, up and down, and leaves no file", async () => {
     const repository = uniqueRepository();
     const { bytes, descriptor } = blob();
     proxy = await startFaultProxy(registries.anonymous.port);
@@ -172,7 +172,10 @@ describe('an aborted transfer', () => {
 });
 
 /** The blob stored straight into the registry, and a target that reads it through a new fault proxy. */
-async function storedBehindProxy(repository: string, { bytes, descriptor }: { bytes: Buffer; descriptor: Descriptor }): Promise<{ descriptor: Descriptor; target: RegistryTarget; faults: FaultProxy }> {
+async function storedBehindProxy(
+  repository: string,
+  { bytes, descriptor }: { bytes: Buffer; descriptor: Descriptor },
+): Promise<{ descriptor: Descriptor; target: RegistryTarget; faults: FaultProxy }> {
   const direct = new RegistryTarget(registries.anonymous.host, repository);
   await direct.push(descriptor, bytesSource(bytes));
   await direct.close();

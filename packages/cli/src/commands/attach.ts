@@ -31,14 +31,16 @@ export const attachCommand: Command = {
     if (fileArgs.length === 0) throw new UsageError('attach needs at least one FILE');
     const target = await open(ref);
     const subject = await target.resolve(referenceSelector(ref) ?? 'latest');
-    const result = await withDigestCache(io, out, options['no-digest-cache'] === true, (digestCache) => pushFiles(target, fileArguments(fileArgs, io.cwd), {
-      artifactType: options['artifact-type'],
-      annotations: parseAnnotations(options.annotation ?? []),
-      subject,
-      created: createdTime(io.env, false),
-      ...(digestCache === undefined ? {} : { digestCache }),
-      ...signalOption(io),
-    }));
+    const result = await withDigestCache(io, out, options['no-digest-cache'] === true, (digestCache) =>
+      pushFiles(target, fileArguments(fileArgs, io.cwd), {
+        artifactType: options['artifact-type'],
+        annotations: parseAnnotations(options.annotation ?? []),
+        subject,
+        created: createdTime(io.env, false),
+        ...(digestCache === undefined ? {} : { digestCache }),
+        ...signalOption(io),
+      }),
+    );
     const pinned = pinnedReference(ref, result.descriptor.digest);
     if (out.options.json) {
       out.json({ reference: pinned, digest: result.descriptor.digest, artifactType: options['artifact-type'], subject: pinnedReference(ref, subject.digest) });

@@ -22,10 +22,26 @@ export const backupCommand: Command = {
     if (typeof values.output !== 'string') throw new UsageError('backup needs -o DIR or -o FILE.tar');
     const path = resolve(io.cwd, backupPath(values.output));
     const progress = out.progress('backup');
-    const result = await backup(await open(ref), referenceSelector(ref) ?? 'latest', path, { merge: values.merge === true, ...referrerFilterOption(values), onWarning: (w) => out.warn(w), onProgress: (n) => progress.update(n), ...signalOption(io) });
+    const result = await backup(await open(ref), referenceSelector(ref) ?? 'latest', path, {
+      merge: values.merge === true,
+      ...referrerFilterOption(values),
+      onWarning: (w) => out.warn(w),
+      onProgress: (n) => progress.update(n),
+      ...signalOption(io),
+    });
     progress.done();
     if (out.options.json) {
-      out.json({ reference: pinnedReference(ref, result.root.digest), digest: result.root.digest, path, tag: result.tag, manifests: result.manifests, referrers: result.referrers, excluded: result.excluded, blobs: result.blobs, bytes: result.bytes });
+      out.json({
+        reference: pinnedReference(ref, result.root.digest),
+        digest: result.root.digest,
+        path,
+        tag: result.tag,
+        manifests: result.manifests,
+        referrers: result.referrers,
+        excluded: result.excluded,
+        blobs: result.blobs,
+        bytes: result.bytes,
+      });
       return;
     }
     out.line(`Saved ${pinnedReference(ref, result.root.digest)} with ${result.referrers} referrer(s)${result.excluded > 0 ? ` (${result.excluded} left out by artifact type)` : ''} to ${path}`);
@@ -44,7 +60,12 @@ export const restoreCommand: Command = {
     const dst = parseRef(dstText, 'DST');
     if (dst.digest !== undefined) throw new UsageError('DST takes a tag, not a digest');
     const progress = out.progress('restore');
-    const result = await restore(resolve(io.cwd, from), await open(dst, { side: 'to' }), { ...(dst.tag === undefined ? {} : { tag: dst.tag }), onWarning: (w) => out.warn(w), onProgress: (n) => progress.update(n), ...signalOption(io) });
+    const result = await restore(resolve(io.cwd, from), await open(dst, { side: 'to' }), {
+      ...(dst.tag === undefined ? {} : { tag: dst.tag }),
+      onWarning: (w) => out.warn(w),
+      onProgress: (n) => progress.update(n),
+      ...signalOption(io),
+    });
     progress.done();
     const pinned = pinnedReference(dst, result.root.digest);
     if (out.options.json) {

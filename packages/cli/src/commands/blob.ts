@@ -37,7 +37,13 @@ export const blobGetCommand: Command = {
       return;
     }
     const path = resolve(io.cwd, values.output);
-    if (values.overwrite !== true && (await access(path).then(() => true, () => false))) {
+    if (
+      values.overwrite !== true &&
+      (await access(path).then(
+        () => true,
+        () => false,
+      ))
+    ) {
       throw new OciError('ALREADY_EXISTS', `${path} exists (use --overwrite to replace it)`);
     }
     await target.fetchToFile(descriptor, path, { onProgress, ...signalOption(io) });
@@ -46,4 +52,3 @@ export const blobGetCommand: Command = {
     else out.note(`Wrote ${path} (${size} bytes, ${ref.digest})`);
   },
 };
-

@@ -48,7 +48,17 @@ export const copyCommand: Command = {
     progress.done();
     const pinned = pinnedReference(dst, result.root.digest);
     if (out.options.json) {
-      out.json({ reference: pinned, digest: result.root.digest, manifests: result.manifests, referrers: result.referrers, excluded: result.excluded, blobs: result.blobs, mounted: result.mounted, skipped: result.skipped, bytes: result.bytes });
+      out.json({
+        reference: pinned,
+        digest: result.root.digest,
+        manifests: result.manifests,
+        referrers: result.referrers,
+        excluded: result.excluded,
+        blobs: result.blobs,
+        mounted: result.mounted,
+        skipped: result.skipped,
+        bytes: result.bytes,
+      });
       return;
     }
     out.note(copySummary(result));

@@ -74,7 +74,13 @@ export const discoverCommand: Command = {
       const rows: string[][] = [['LEVEL', 'ARTIFACT TYPE', 'DIGEST', 'SIZE']];
       tableRows(root, 1, rows);
       const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-      for (const row of rows) out.line(row.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ').trimEnd());
+      for (const row of rows)
+        out.line(
+          row
+            .map((cell, c) => cell.padEnd(widths[c] ?? 0))
+            .join('  ')
+            .trimEnd(),
+        );
     } else {
       const lines = [pinned];
       treeLines(root, '', lines);

@@ -32,13 +32,15 @@ export const pullCommand: Command = {
     const outDir = resolve(io.cwd, options.output ?? '.');
     const target = await open(ref);
     const progress = out.progress('pull');
-    const result = await withDigestCache(io, out, options['no-digest-cache'] === true, (digestCache) => pullArtifact(target, referenceSelector(ref) ?? 'latest', outDir, {
-      overwrite: options.overwrite === true,
-      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
-      onProgress: (done, total) => progress.update(done, total),
-      ...(digestCache === undefined ? {} : { digestCache }),
-      ...signalOption(io),
-    }));
+    const result = await withDigestCache(io, out, options['no-digest-cache'] === true, (digestCache) =>
+      pullArtifact(target, referenceSelector(ref) ?? 'latest', outDir, {
+        overwrite: options.overwrite === true,
+        ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+        onProgress: (done, total) => progress.update(done, total),
+        ...(digestCache === undefined ? {} : { digestCache }),
+        ...signalOption(io),
+      }),
+    );
     progress.done();
     const pinned = pinnedReference(ref, result.descriptor.digest);
     if (out.options.json) {

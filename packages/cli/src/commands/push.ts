@@ -46,21 +46,24 @@ export const pushCommand: Command = {
       // Referrers are listed only in their subject's repository: one pushed elsewhere is never found.
       const here = { ...subjectRef, ...(subjectRef.kind === 'layout' ? { path: resolve(io.cwd, subjectRef.path) } : {}) };
       const there = { ...ref, ...(ref.kind === 'layout' ? { path: resolve(io.cwd, ref.path) } : {}) };
-      if (!sameRepository(here, there)) throw new UsageError(`--subject must name a manifest in the repository pushed to (${formatReference({ ...ref, tag: undefined })}): referrers are only found there`);
+      if (!sameRepository(here, there))
+        throw new UsageError(`--subject must name a manifest in the repository pushed to (${formatReference({ ...ref, tag: undefined })}): referrers are only found there`);
       subject = await (await open(subjectRef)).resolve(selector);
     }
     const progress = out.progress('push');
-    const result = await withDigestCache(io, out, options['no-digest-cache'] === true, (digestCache) => pushFiles(target, fileArguments(fileArgs, io.cwd), {
-      tag: ref.tag ?? 'latest',
-      ...(options['artifact-type'] === undefined ? {} : { artifactType: options['artifact-type'] }),
-      annotations: parseAnnotations(options.annotation ?? []),
-      created: createdTime(io.env, options.reproducible === true),
-      ...(subject === undefined ? {} : { subject }),
-      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
-      onProgress: (sent, total) => progress.update(sent, total),
-      ...(digestCache === undefined ? {} : { digestCache }),
-      ...signalOption(io),
-    }));
+    const result = await withDigestCache(io, out, options['no-digest-cache'] === true, (digestCache) =>
+      pushFiles(target, fileArguments(fileArgs, io.cwd), {
+        tag: ref.tag ?? 'latest',
+        ...(options['artifact-type'] === undefined ? {} : { artifactType: options['artifact-type'] }),
+        annotations: parseAnnotations(options.annotation ?? []),
+        created: createdTime(io.env, options.reproducible === true),
+        ...(subject === undefined ? {} : { subject }),
+        ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+        onProgress: (sent, total) => progress.update(sent, total),
+        ...(digestCache === undefined ? {} : { digestCache }),
+        ...signalOption(io),
+      }),
+    );
     progress.done();
     const pinned = pinnedReference(ref, result.descriptor.digest);
     if (out.options.json) {
@@ -71,7 +74,12 @@ export const pushCommand: Command = {
         size: result.descriptor.size,
         artifactType: result.artifact.manifest.artifactType,
         tag: ref.tag ?? 'latest',
-        files: result.artifact.layers.map((l) => ({ title: l.descriptor.annotations?.['org.opencontainers.image.title'], digest: l.descriptor.digest, size: l.descriptor.size, mediaType: l.descriptor.mediaType })),
+        files: result.artifact.layers.map((l) => ({
+          title: l.descriptor.annotations?.['org.opencontainers.image.title'],
+          digest: l.descriptor.digest,
+          size: l.descriptor.size,
+          mediaType: l.descriptor.mediaType,
+        })),
       });
       return;
     }

@@ -40,7 +40,12 @@ describe('LayoutTarget', () => {
     expect(index.manifests).toHaveLength(1);
     expect(index.manifests[0]).toMatchObject({ digest: artifact.descriptor.digest, annotations: { 'org.opencontainers.image.ref.name': 'v1' } });
     expect(sha256Of(await readFile(target.blobPath(artifact.descriptor.digest)))).toBe(artifact.descriptor.digest);
-    expect(await target.resolve('v1')).toEqual({ mediaType: artifact.descriptor.mediaType, digest: artifact.descriptor.digest, size: artifact.descriptor.size, artifactType: artifact.manifest.artifactType });
+    expect(await target.resolve('v1')).toEqual({
+      mediaType: artifact.descriptor.mediaType,
+      digest: artifact.descriptor.digest,
+      size: artifact.descriptor.size,
+      artifactType: artifact.manifest.artifactType,
+    });
     expect(await target.resolveBlob(artifact.layers[0]!.descriptor.digest)).toMatchObject({ size: 1 });
   });
 
@@ -123,12 +128,18 @@ describe('LayoutTarget', () => {
     const writers = 6;
     const perWriter = 5;
     const script = fileURLToPath(new URL('../../test/fixtures/layout-writer.ts', import.meta.url));
-    await Promise.all(Array.from({ length: writers }, (_, w) => new Promise<void>((resolve, reject) => {
-      const child = spawn(process.execPath, [script, target.root, String(w), String(perWriter)], { stdio: ['ignore', 'ignore', 'pipe'] });
-      let err = '';
-      child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`writer ${w} exited ${code}: ${err}`))));
-    })));
+    await Promise.all(
+      Array.from(
+        { length: writers },
+        (_, w) =>
+          new Promise<void>((resolve, reject) => {
+            const child = spawn(process.execPath, [script, target.root, String(w), String(perWriter)], { stdio: ['ignore', 'ignore', 'pipe'] });
+            let err = '';
+            child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+            child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`writer ${w} exited ${code}: ${err}`))));
+          }),
+      ),
+    );
     const tags = await target.tags();
     expect(tags).toHaveLength(writers * perWriter);
   });

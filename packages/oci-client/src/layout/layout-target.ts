@@ -113,7 +113,9 @@ export class LayoutTarget implements Target {
     const file = createReadStream(path, { highWaterMark: 1 << 20, ...(options.signal === undefined ? {} : { signal: options.signal }) });
     await new Promise<void>((resolve, reject) => {
       file.once('open', () => resolve());
-      file.once('error', (error) => reject(isNotFound(error) ? new OciError('NOT_FOUND', `${descriptor.digest} not found in ${this.location}`) : new OciError('IO', `cannot read ${path}: ${error.message}`, { cause: error })));
+      file.once('error', (error) =>
+        reject(isNotFound(error) ? new OciError('NOT_FOUND', `${descriptor.digest} not found in ${this.location}`) : new OciError('IO', `cannot read ${path}: ${error.message}`, { cause: error })),
+      );
     });
     const verifier = new VerifyingStream(descriptor, options.onProgress);
     return verifiedThrough(file, verifier);

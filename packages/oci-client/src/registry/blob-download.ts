@@ -4,7 +4,7 @@ import { createDigester } from '../content.ts';
 import { OciError } from '../errors.ts';
 import { lazyReadable } from '../lazy-readable.ts';
 import type { Descriptor } from '../schemas.ts';
-import { discardBody, headerValue, type RegistryHttpClient } from './http-client.ts';
+import { discardBody, headerValue, type RegistryHttpClient, type RegistryResponse } from './http-client.ts';
 import { writeFileAtomicWith } from '../fs-atomic.ts';
 
 export interface DownloadOptions {
@@ -34,14 +34,7 @@ export async function downloadBlobToFile(client: RegistryHttpClient, url: string
   await writeFileAtomicWith(path, (writer) => downloadInto(client, url, scopes, descriptor, (chunk) => writer.write(chunk), options));
 }
 
-async function downloadInto(
-  client: RegistryHttpClient,
-  url: string,
-  scopes: string[],
-  descriptor: Descriptor,
-  sink: (chunk: Buffer) => Promise<void>,
-  options: DownloadOptions,
-): Promise<void> {
+async function downloadInto(client: RegistryHttpClient, url: string, scopes: string[], descriptor: Descriptor, sink: (chunk: Buffer) => Promise<void>, options: DownloadOptions): Promise<void> {
   const hash = createDigester(descriptor.digest);
   let received = 0;
   let failures = 0;
@@ -49,7 +42,7 @@ async function downloadInto(
   while (received < descriptor.size || received === 0) {
     const headers: Record<string, string> = {};
     if (received > 0) headers.range = `bytes=${received}-`;
-    let response;
+    let response: RegistryResponse;
     try {
       response = await client.send({ method: 'GET', url, scopes, headers, ...(options.signal === undefined ? {} : { signal: options.signal }) });
     } catch (error) {

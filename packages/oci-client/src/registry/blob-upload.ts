@@ -136,7 +136,15 @@ type StartContext = Pick<UploadContext, 'client' | 'base' | 'repository' | 'blob
  * repository"): 201 when the blob is now in `repository`, whether or not it was before; otherwise
  * the registry opened an upload session instead (202), which the caller uses or cancels.
  */
-export async function mountOrStartUpload(client: RegistryHttpClient, base: string, repository: string, digest: Digest, size: number, from: string, signal?: AbortSignal): Promise<{ mounted: true } | ({ mounted: false } & UploadSession)> {
+export async function mountOrStartUpload(
+  client: RegistryHttpClient,
+  base: string,
+  repository: string,
+  digest: Digest,
+  size: number,
+  from: string,
+  signal?: AbortSignal,
+): Promise<{ mounted: true } | ({ mounted: false } & UploadSession)> {
   const options: UploadOptions = { chunkedThreshold: 0, chunkSize: 0, mountFrom: from, ...(signal === undefined ? {} : { signal }) };
   return startUpload({ client, base, repository, blob: { size, digest }, label: digest, options });
 }

@@ -100,13 +100,16 @@ describe('docker config credentials', () => {
   it('any JSON document either parses as a config or fails with CREDENTIALS', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sealpack-dcfg-prop-'));
     const path = join(dir, 'config.json');
-    await fc.assert(fc.asyncProperty(fc.jsonValue(), async (value) => {
-      await writeFile(path, JSON.stringify(value));
-      try {
-        await readDockerConfig(path);
-      } catch (error) {
-        expect(error).toMatchObject({ code: 'CREDENTIALS' });
-      }
-    }), { numRuns: 300 });
+    await fc.assert(
+      fc.asyncProperty(fc.jsonValue(), async (value) => {
+        await writeFile(path, JSON.stringify(value));
+        try {
+          await readDockerConfig(path);
+        } catch (error) {
+          expect(error).toMatchObject({ code: 'CREDENTIALS' });
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -9,13 +9,21 @@ import type { Credential, CredentialProvider } from './credentials.ts';
 
 /** The parts of docker's config.json (docker/cli configfile) that hold credentials; others are kept as-is. */
 export const DockerConfigSchema = z.looseObject({
-  auths: z.record(z.string(), z.looseObject({
-    auth: z.string().optional(),
-    username: z.string().optional(),
-    password: z.string().optional(),
-    identitytoken: z.string().optional(),
-  })).optional(),
-  credsStore: z.string().regex(/^[A-Za-z0-9._-]+$/).optional(),
+  auths: z
+    .record(
+      z.string(),
+      z.looseObject({
+        auth: z.string().optional(),
+        username: z.string().optional(),
+        password: z.string().optional(),
+        identitytoken: z.string().optional(),
+      }),
+    )
+    .optional(),
+  credsStore: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/)
+    .optional(),
   credHelpers: z.record(z.string(), z.string().regex(/^[A-Za-z0-9._-]+$/)).optional(),
 });
 export type DockerConfig = z.infer<typeof DockerConfigSchema>;

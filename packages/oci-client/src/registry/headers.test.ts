@@ -29,15 +29,22 @@ describe('parseWwwAuthenticate', () => {
   it('round-trips generated challenges and never throws on arbitrary input', () => {
     const token = fc.stringMatching(/^[a-z][a-z0-9-]{0,10}$/);
     const value = fc.string({ maxLength: 20 }).filter((s) => !s.includes('\\'));
-    fc.assert(fc.property(token, fc.dictionary(token, value, { minKeys: 1, maxKeys: 4 }), (scheme, params) => {
-      const header = `${scheme} ${Object.entries(params).map(([k, v]) => `${k}="${v.replace(/"/g, '\\"')}"`).join(', ')}`;
-      const parsed = parseWwwAuthenticate(header);
-      expect(parsed[0]?.scheme).toBe(scheme);
-      expect(parsed[0]?.params).toEqual(params);
-    }));
-    fc.assert(fc.property(fc.string(), (s) => {
-      expect(Array.isArray(parseWwwAuthenticate(s))).toBe(true);
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(token, fc.dictionary(token, value, { minKeys: 1, maxKeys: 4 }), (scheme, params) => {
+        const header = `${scheme} ${Object.entries(params)
+          .map(([k, v]) => `${k}="${v.replace(/"/g, '\\"')}"`)
+          .join(', ')}`;
+        const parsed = parseWwwAuthenticate(header);
+        expect(parsed[0]?.scheme).toBe(scheme);
+        expect(parsed[0]?.params).toEqual(params);
+      }),
+    );
+    fc.assert(
+      fc.property(fc.string(), (s) => {
+        expect(Array.isArray(parseWwwAuthenticate(s))).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 
@@ -51,10 +58,13 @@ describe('nextLink', () => {
   it('is undefined without a next link and never throws on arbitrary input', () => {
     expect(nextLink(undefined, 'http://r/')).toBeUndefined();
     expect(nextLink('</p0>; rel="prev"', 'http://r/')).toBeUndefined();
-    fc.assert(fc.property(fc.string(), (s) => {
-      const result = nextLink(s, 'http://r/');
-      expect(result === undefined || typeof result === 'string').toBe(true);
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.string(), (s) => {
+        const result = nextLink(s, 'http://r/');
+        expect(result === undefined || typeof result === 'string').toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 

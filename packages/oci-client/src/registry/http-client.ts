@@ -130,15 +130,17 @@ export class RegistryHttpClient {
     this.log = options.log ?? (() => {});
     this.sleep = options.sleep ?? ((ms) => sleepFor(ms));
     this.ownsDispatcher = options.dispatcher === undefined;
-    this.dispatcher = options.dispatcher ?? new Agent({
-      headersTimeout: options.headersTimeoutMs ?? 60_000,
-      bodyTimeout: options.bodyTimeoutMs ?? 60_000,
-      connect: {
-        // Node's `ca` replaces the default roots; a private CA is trusted beside them, not instead.
-        ...(options.ca === undefined ? {} : { ca: [...rootCertificates, options.ca] }),
-        ...(options.insecure === true ? { rejectUnauthorized: false } : {}),
-      },
-    });
+    this.dispatcher =
+      options.dispatcher ??
+      new Agent({
+        headersTimeout: options.headersTimeoutMs ?? 60_000,
+        bodyTimeout: options.bodyTimeoutMs ?? 60_000,
+        connect: {
+          // Node's `ca` replaces the default roots; a private CA is trusted beside them, not instead.
+          ...(options.ca === undefined ? {} : { ca: [...rootCertificates, options.ca] }),
+          ...(options.insecure === true ? { rejectUnauthorized: false } : {}),
+        },
+      });
   }
 
   get retry(): RetryPolicy {
@@ -202,7 +204,12 @@ export class RegistryHttpClient {
         const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: credential.token, client_id: 'sealpack' });
         if (service !== undefined) form.set('service', service);
         if (scopes.length > 0) form.set('scope', scopes.join(' '));
-        response = await request(realmUrl, { method: 'POST', dispatcher: this.dispatcher, headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': this.userAgent }, body: form.toString() });
+        response = await request(realmUrl, {
+          method: 'POST',
+          dispatcher: this.dispatcher,
+          headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': this.userAgent },
+          body: form.toString(),
+        });
       } else {
         if (service !== undefined) realmUrl.searchParams.set('service', service);
         for (const scope of scopes) realmUrl.searchParams.append('scope', scope);
@@ -216,11 +223,16 @@ export class RegistryHttpClient {
     this.log(`token ${realmUrl.origin}${realmUrl.pathname} -> ${response.statusCode}`);
     if (response.statusCode === 401 || response.statusCode === 403) {
       await response.body.dump();
-      throw new OciError('UNAUTHORIZED', `the token service of ${this.registry} refused the credentials${credential === undefined ? ' (none given: try sealpack login)' : ''}`, { status: response.statusCode });
+      throw new OciError('UNAUTHORIZED', `the token service of ${this.registry} refused the credentials${credential === undefined ? ' (none given: try sealpack login)' : ''}`, {
+        status: response.statusCode,
+      });
     }
     if (response.statusCode !== 200) {
       await response.body.dump();
-      throw new OciError('REGISTRY_ERROR', `the token service of ${this.registry} answered HTTP ${response.statusCode}`, { status: response.statusCode, retryable: isRetryableStatus(response.statusCode) });
+      throw new OciError('REGISTRY_ERROR', `the token service of ${this.registry} answered HTTP ${response.statusCode}`, {
+        status: response.statusCode,
+        retryable: isRetryableStatus(response.statusCode),
+      });
     }
     const parsed = TokenResponseSchema.safeParse(await response.body.json().catch(() => undefined));
     const token = parsed.success ? (parsed.data.token ?? parsed.data.access_token) : undefined;
@@ -338,11 +350,15 @@ export class RegistryHttpClient {
       // The body was not a distribution-spec error document; the status alone will do.
     }
     const code: OciErrorCode =
-      response.status === 401 ? 'UNAUTHORIZED'
-      : response.status === 403 ? 'DENIED'
-      : response.status === 404 ? 'NOT_FOUND'
-      : response.status === 405 || response.status === 501 ? 'UNSUPPORTED'
-      : 'REGISTRY_ERROR';
+      response.status === 401
+        ? 'UNAUTHORIZED'
+        : response.status === 403
+          ? 'DENIED'
+          : response.status === 404
+            ? 'NOT_FOUND'
+            : response.status === 405 || response.status === 501
+              ? 'UNSUPPORTED'
+              : 'REGISTRY_ERROR';
     const reason = code === 'NOT_FOUND' ? 'not found' : code === 'DENIED' ? 'access denied' : code === 'UNAUTHORIZED' ? 'authentication failed' : `HTTP ${response.status}`;
     return new OciError(code, `${what}: ${reason}${detail}`, { status: response.status, retryable: isRetryableStatus(response.status) });
   }

@@ -45,7 +45,11 @@ export async function readFallbackIndex(store: TaggedManifestStore, subject: Dig
   const parsed = parseManifest(found.bytes, found.mediaType);
   if (parsed.kind !== 'index') throw new OciError('INVALID_MANIFEST', `the referrers tag ${tag} is not an image index`);
   const seen = new Set<string>();
-  const manifests = parsed.manifest.manifests.filter((d) => (seen.has(d.digest) ? false : (seen.add(d.digest), true)));
+  const manifests = parsed.manifest.manifests.filter((d) => {
+    if (seen.has(d.digest)) return false;
+    seen.add(d.digest);
+    return true;
+  });
   return { index: { ...parsed.manifest, manifests }, ...(found.etag === undefined ? {} : { etag: found.etag }) };
 }
 
@@ -64,12 +68,7 @@ export interface UpdateOptions {
  * after a few re-reads spaced to outlast another writer's read-to-write window), the merge is redone
  * from the latest state. Without If-Match this narrows the race a great deal but cannot close it.
  */
-export async function updateFallbackIndex(
-  store: TaggedManifestStore,
-  subject: Digest,
-  change: { add?: Descriptor[]; remove?: Digest[] },
-  options: UpdateOptions = {},
-): Promise<void> {
+export async function updateFallbackIndex(store: TaggedManifestStore, subject: Digest, change: { add?: Descriptor[]; remove?: Digest[] }, options: UpdateOptions = {}): Promise<void> {
   const tag = referrersTag(subject);
   const attempts = options.attempts ?? 30;
   const confirmations = options.confirmations ?? 3;

@@ -438,7 +438,11 @@ export class RegistryTarget implements Target {
     }
     if ((response.status !== 404 && response.status !== 400 && response.status !== 405) || this.referrersMode === 'api') {
       await discardBody(response);
-      throw new OciError(response.status === 404 ? 'UNSUPPORTED' : 'REGISTRY_ERROR', `referrers of ${subject.digest}: HTTP ${response.status}${this.referrersMode === 'api' ? ' (the registry has no referrers API?)' : ''}`, { status: response.status });
+      throw new OciError(
+        response.status === 404 ? 'UNSUPPORTED' : 'REGISTRY_ERROR',
+        `referrers of ${subject.digest}: HTTP ${response.status}${this.referrersMode === 'api' ? ' (the registry has no referrers API?)' : ''}`,
+        { status: response.status },
+      );
     }
     // distribution-spec "Listing Referrers": a registry with the API never answers 404 for a
     // repository that exists, so the answer holds for every later subject here, and a copy of a

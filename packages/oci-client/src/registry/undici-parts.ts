@@ -15,10 +15,7 @@ export const Agent = requireUndici('undici/lib/dispatcher/agent.js') as typeof U
  */
 type RequestOptions = Omit<Dispatcher.RequestOptions, 'body'> & { body?: Dispatcher.RequestOptions['body'] | AsyncIterable<Uint8Array> };
 
-const apiRequest = requireUndici('undici/lib/api/api-request.js') as (
-  this: Dispatcher,
-  options: RequestOptions,
-) => Promise<Dispatcher.ResponseData>;
+const apiRequest = requireUndici('undici/lib/api/api-request.js') as (this: Dispatcher, options: RequestOptions) => Promise<Dispatcher.ResponseData>;
 
 /** undici's `request(url, { dispatcher })`, without the index that attaches it to every dispatcher. */
 export function request(url: string | URL, options: Omit<RequestOptions, 'origin' | 'path'> & { dispatcher: Dispatcher }): Promise<Dispatcher.ResponseData> {

@@ -1,0 +1,66 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const workspace = fileURLToPath(new URL('../../..', import.meta.url));
+const published = ['packages/oci-client', 'packages/cli'];
+
+// The packages as a user gets them: packed tarballs installed with plain npm into a project outside
+// the monorepo, so a missing file, a workspace-only import or a wrong `exports` map fails here.
+let project: string;
+let tarballs: string[];
+beforeAll(async () => {
+  const root = await mkdtemp(join(tmpdir(), 'sealpack-packed-'));
+  const out = join(root, 'tarballs');
+  project = join(root, 'project');
+  await mkdir(project);
+  for (const dir of published) await run('pnpm', ['pack', '--pack-destination', out], { cwd: join(workspace, dir) });
+  tarballs = (await readdir(out)).map((name) => join(out, name));
+  await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs], { cwd: project });
+}, 180_000);
+
+describe('the packed packages, installed with npm outside the monorepo', () => {
+  it('pass publint and are-the-types-wrong (ESM only)', async () => {
+    for (const dir of published) {
+      const { stdout } = await run('pnpm', ['exec', 'publint', 'run', '--strict', join(workspace, dir)], { cwd: workspace });
+      expect(stdout).toMatch(/All good!/);
+    }
+    for (const tarball of tarballs) await run('pnpm', ['exec', 'attw', tarball, '--profile', 'esm-only'], { cwd: workspace });
+  }, 120_000);
+
+  it('the library imports from its root and subpaths, and does real work', async () => {
+    await writeFile(join(project, 'data.txt'), 'packed\n');
+    await writeFile(
+      join(project, 'use.mjs'),
+      [
+        "import { openTarget, parseReference, pushFiles, pullArtifact } from '@sealpack/oci-client';",
+        "import { LayoutTarget } from '@sealpack/oci-client/layout';",
+        "import { RegistryTarget } from '@sealpack/oci-client/registry';",
+        "import { FileDigestCache } from '@sealpack/oci-client/cache';",
+        "const target = openTarget(parseReference('ocidir://lay'));",
+        "const pushed = await pushFiles(target, [{ path: 'data.txt' }], { tag: 'v1', created: null });",
+        "await pullArtifact(target, 'v1', 'out');",
+        "console.log(JSON.stringify({ digest: pushed.descriptor.digest, layout: target instanceof LayoutTarget, classes: [typeof RegistryTarget, typeof FileDigestCache] }));",
+      ].join('\n'),
+    );
+    const { stdout } = await run('node', ['use.mjs'], { cwd: project });
+    expect(JSON.parse(stdout)).toMatchObject({ digest: expect.stringMatching(/^sha256:[a-f0-9]{64}$/), layout: true, classes: ['function', 'function'] });
+    expect(await readFile(join(project, 'out', 'data.txt'), 'utf8')).toBe('packed\n');
+  });
+
+  it('the sealpack bin runs: push and resolve agree on the digest', async () => {
+    const bin = join(project, 'node_modules', '.bin', 'sealpack');
+    await writeFile(join(project, 'notes.txt'), 'hello\n');
+    const pushed = await run(bin, ['push', 'ocidir://bin-lay:v1', 'notes.txt', '--json'], { cwd: project, env: { ...process.env, HOME: project } });
+    const { digest } = JSON.parse(pushed.stdout) as { digest: string };
+    const resolved = await run(bin, ['resolve', 'ocidir://bin-lay:v1'], { cwd: project });
+    expect(resolved.stdout.trim()).toBe(digest);
+    expect((await run(bin, ['--version'], { cwd: project })).stdout).toMatch(/^sealpack \d+\.\d+\.\d+\n$/);
+  });
+});

@@ -46,7 +46,7 @@ describe('the packed packages, installed with npm outside the monorepo', () => {
         "const target = openTarget(parseReference('ocidir://lay'));",
         "const pushed = await pushFiles(target, [{ path: 'data.txt' }], { tag: 'v1', created: null });",
         "await pullArtifact(target, 'v1', 'out');",
-        "console.log(JSON.stringify({ digest: pushed.descriptor.digest, layout: target instanceof LayoutTarget, classes: [typeof RegistryTarget, typeof FileDigestCache] }));",
+        'console.log(JSON.stringify({ digest: pushed.descriptor.digest, layout: target instanceof LayoutTarget, classes: [typeof RegistryTarget, typeof FileDigestCache] }));',
       ].join('\n'),
     );
     const { stdout } = await run('node', ['use.mjs'], { cwd: project });

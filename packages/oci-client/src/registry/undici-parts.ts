@@ -4,7 +4,8 @@ import type { Agent as UndiciAgent, Dispatcher } from 'undici';
 // undici's index also loads fetch, WebSocket, EventSource, the cache and the mock layers, none of
 // which sealpack uses: loading only the Agent and the request API measured 25 -> 14 MB of RSS at
 // start, which counts against the 128 MB peak a whole transfer may use. undici has no `exports`
-// map, so these paths are public files of the exactly pinned version; the tests run through them.
+// map, so these paths are files of the exactly pinned version (package.json: no ^ or ~), kept only
+// while that pin stays; undici-parts.test.ts fails loudly on an upgrade that moves them.
 const requireUndici = createRequire(import.meta.url);
 
 export const Agent = requireUndici('undici/lib/dispatcher/agent.js') as typeof UndiciAgent;

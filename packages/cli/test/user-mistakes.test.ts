@@ -98,3 +98,20 @@ describe('what a new user gets wrong: one line, the documented exit code, nothin
     expect(await readdir(cwd)).not.toContain('out');
   });
 });
+
+describe('push DIR / pull: a folder travels as one tar+gzip layer (oras spelling)', () => {
+  it('round-trips a folder through the real registry, and says what it did', async () => {
+    await mkdir(join(cwd, 'shapes', 'parks'), { recursive: true });
+    await writeFile(join(cwd, 'shapes', 'parks', 'parks.shp'), 'shp');
+    await writeFile(join(cwd, 'shapes', 'parks', 'parks.dbf'), 'dbf');
+    const ref = `${registries.anonymous.host}/${uniqueRepository()}:v1`;
+    const pushed = await runCli(['push', ref, 'shapes/parks', 'notes.txt', '--json'], { cwd });
+    expect(pushed.code).toBe(0);
+    expect(JSON.parse(pushed.stdout).files).toMatchObject([{ title: 'shapes/parks', mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip' }, { title: 'notes.txt' }]);
+    const pulled = await runCli(['pull', ref, '-o', 'out'], { cwd });
+    expect(pulled.code).toBe(0);
+    expect(pulled.stdout).toMatch(/shapes\/parks\/ {2}\(folder, unpacked\)/);
+    expect(await readdir(join(cwd, 'out', 'shapes', 'parks'))).toEqual(['parks.dbf', 'parks.shp']);
+    expect(await readdir(join(cwd, 'out'))).toEqual(['notes.txt', 'shapes']);
+  });
+});

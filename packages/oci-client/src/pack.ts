@@ -42,6 +42,8 @@ export interface PackFile {
   mediaType?: string;
   /** `org.opencontainers.image.title`; the file's basename when absent. */
   title?: string;
+  /** More annotations for the file's layer descriptor (the title is added). */
+  annotations?: Record<string, string>;
 }
 
 export interface PackOptions {
@@ -98,6 +100,8 @@ export interface PlannedFile {
   size: number;
   /** As stat saw it while planning: what a digest cache is asked about. */
   identity: FileIdentity;
+  /** The layer descriptor's annotations: the title and any the file brought. */
+  annotations: Record<string, string>;
 }
 
 function fileError(path: string, error: unknown): OciError {
@@ -140,7 +144,14 @@ export async function planFiles(files: readonly PackFile[]): Promise<PlannedFile
     if (info.isDirectory()) throw new OciError('INVALID_INPUT', `${file.path} is a directory (give files)`);
     // A device, pipe or socket has no fixed bytes to digest (`/dev/null` would push as empty).
     if (!info.isFile()) throw new OciError('INVALID_INPUT', `${file.path} is not a regular file`);
-    planned.push({ path: file.path, title, mediaType: file.mediaType ?? guessMediaType(file.path), size: Number(info.size), identity: fileIdentity(info) });
+    planned.push({
+      path: file.path,
+      title,
+      mediaType: file.mediaType ?? guessMediaType(file.path),
+      size: Number(info.size),
+      identity: fileIdentity(info),
+      annotations: { ...file.annotations, [ANNOTATION_TITLE]: title },
+    });
   }
   return planned;
 }
@@ -149,14 +160,14 @@ export async function planFiles(files: readonly PackFile[]): Promise<PlannedFile
 export function describeFromCache(file: PlannedFile, cache: DigestCache): PackedLayer | undefined {
   const digest = cache.lookup(file.path, file.identity);
   if (digest === undefined) return undefined;
-  return { descriptor: { mediaType: file.mediaType, digest, size: file.size, annotations: { [ANNOTATION_TITLE]: file.title } }, source: fileSource(file.path, file.size) };
+  return { descriptor: { mediaType: file.mediaType, digest, size: file.size, annotations: file.annotations }, source: fileSource(file.path, file.size) };
 }
 
 /** Hashes a planned file into its layer descriptor (unless the cache knows the file unchanged). */
 export async function describePlanned(file: PlannedFile, options: DescribeFileOptions = {}): Promise<PackedLayer> {
   let descriptor: Descriptor;
   try {
-    descriptor = await describeFile(file.path, file.mediaType, { [ANNOTATION_TITLE]: file.title }, options);
+    descriptor = await describeFile(file.path, file.mediaType, file.annotations, options);
   } catch (error) {
     // An abort is the caller's own doing, not a file that cannot be read: it goes back as it came.
     if (options.signal?.aborted === true) throw error;

@@ -1,6 +1,8 @@
 import type { Stats } from 'node:fs';
-import { lstat, stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { lstat, rm, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { ANNOTATION_ORAS_TAR_DIGEST, ANNOTATION_ORAS_UNPACK, unpackDirectoryLayer } from './directory-layer.ts';
 import { mapLimit } from './concurrency.ts';
 import { describeFile } from './content.ts';
 import type { DigestCache } from './digest-cache.ts';
@@ -30,6 +32,8 @@ export interface PulledFile {
   descriptor: Descriptor;
   /** The file was already there with exactly these bytes, so it was left as it was, not downloaded. */
   kept: boolean;
+  /** A folder layer (oras's `io.deis.oras.content.unpack`), unpacked into `path`. */
+  unpacked: boolean;
 }
 
 export interface PullResult {
@@ -70,9 +74,18 @@ export async function pullArtifact(target: ReadOnlyTarget, reference: string, ou
     const path = await safeJoin(root, title);
     if (seen.has(path)) throw new OciError('INVALID_MANIFEST', `two layers have the same title '${title}'`);
     seen.add(path);
-    const present = await presentContent(path, layer, options.digestCache);
-    if (present === 'other' && options.overwrite !== true) throw new OciError('ALREADY_EXISTS', `${path} exists with other content (use --overwrite to replace it)`);
-    planned.push({ path, title, descriptor: layer, kept: present === 'same' });
+    const unpack = layer.annotations?.[ANNOTATION_ORAS_UNPACK] === 'true';
+    // A folder already there is not compared (that would mean packing it again): it is replaced only when asked.
+    const present = unpack
+      ? (await lstat(path).then(
+          () => true,
+          () => false,
+        ))
+        ? 'other'
+        : 'none'
+      : await presentContent(path, layer, options.digestCache);
+    if (present === 'other' && options.overwrite !== true) throw new OciError('ALREADY_EXISTS', `${path} exists${unpack ? '' : ' with other content'} (use --overwrite to replace it)`);
+    planned.push({ path, title, descriptor: layer, kept: present === 'same', unpacked: unpack });
   }
   refuseNestedTitles(planned);
   // Only now, with every path checked, does anything appear on disk.
@@ -85,14 +98,27 @@ export async function pullArtifact(target: ReadOnlyTarget, reference: string, ou
     // Re-check after mkdir: a directory created meanwhile must not have become a link.
     await safeJoin(root, file.title);
     let last = 0;
-    await target.fetchToFile(file.descriptor, file.path, {
+    const fetchOptions = {
       ...(options.signal === undefined ? {} : { signal: options.signal }),
-      onProgress: (bytes) => {
+      onProgress: (bytes: number) => {
         received += bytes - last;
         last = bytes;
         options.onProgress?.(received, total);
       },
-    });
+    };
+    if (!file.unpacked) {
+      await target.fetchToFile(file.descriptor, file.path, fetchOptions);
+      return;
+    }
+    // The layer is verified against its digest as it lands, before a single entry is unpacked.
+    const archive = join(root, `.sealpack-layer-${randomBytes(6).toString('hex')}.tar.gz`);
+    try {
+      await target.fetchToFile(file.descriptor, archive, fetchOptions);
+      const tarDigest = file.descriptor.annotations?.[ANNOTATION_ORAS_TAR_DIGEST];
+      await unpackDirectoryLayer(archive, root, file.title, { ...(tarDigest === undefined ? {} : { tarDigest }), ...(options.signal === undefined ? {} : { signal: options.signal }) });
+    } finally {
+      await rm(archive, { force: true });
+    }
   });
   return { descriptor, manifest, files: planned, skipped };
 }

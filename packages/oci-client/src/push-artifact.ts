@@ -1,9 +1,11 @@
-import { bytesSource, describeFile, fileSource, type ContentSource } from './content.ts';
+import { bytesSource, describeFile, fileSource, type ContentSource, type DescribeFileOptions } from './content.ts';
 import type { DigestCache } from './digest-cache.ts';
 import { mapLimit } from './concurrency.ts';
 import type { Digest } from './digest.ts';
-import { ANNOTATION_TITLE } from './media-types.ts';
-import { describeFromCache, describePlanned, packLayers, planFiles, type PackedArtifact, type PackedLayer, type PackFile, type PackOptions } from './pack.ts';
+import { describeFromCache, describePlanned, packLayers, planFiles, type PackedArtifact, type PackedLayer, type PackFile, type PackOptions, type PlannedFile } from './pack.ts';
+import { ANNOTATION_ORAS_TAR_DIGEST, ANNOTATION_ORAS_UNPACK, MEDIA_TYPE_TAR_GZIP, packDirectory } from './directory-layer.ts';
+import { rm, stat } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import type { Descriptor } from './schemas.ts';
 import type { PushOptions, Target } from './target.ts';
 
@@ -83,18 +85,69 @@ export async function pushPacked(target: Target, artifact: PackedArtifact, optio
  * critical path.
  */
 export async function pushFiles(target: Target, files: readonly PackFile[], options: PushArtifactOptions = {}): Promise<PushResult> {
-  const planned = await planFiles(files);
+  const staged = await stageDirectories(files, options.signal);
+  try {
+    return await pushPlanned(target, await planFiles(staged.files), staged.temporary, options);
+  } finally {
+    await staged.cleanup();
+  }
+}
+
+interface StagedFiles {
+  files: PackFile[];
+  /** Temp files made here: no digest-cache entry for them, removed after the push. */
+  temporary: ReadonlySet<string>;
+  cleanup(): Promise<void>;
+}
+
+/**
+ * A folder travels as oras sends one (CLI.md "push"): one tar+gzip layer titled with the folder's
+ * name, annotated with the tar's digest and `io.deis.oras.content.unpack: true`. It is packed to a
+ * temp file first, since a layer's digest must be known before its manifest.
+ */
+async function stageDirectories(files: readonly PackFile[], signal: AbortSignal | undefined): Promise<StagedFiles> {
+  const temporary = new Set<string>();
+  const cleanup = async () => {
+    await Promise.all([...temporary].map((path) => rm(dirname(path), { recursive: true, force: true })));
+  };
+  const staged: PackFile[] = [];
+  try {
+    for (const file of files) {
+      const info = await stat(file.path).catch(() => undefined);
+      if (info?.isDirectory() !== true) {
+        staged.push(file);
+        continue;
+      }
+      const title = file.title ?? basename(file.path);
+      const packed = await packDirectory(file.path, title, signal);
+      temporary.add(packed.path);
+      staged.push({
+        path: packed.path,
+        title,
+        mediaType: file.mediaType ?? MEDIA_TYPE_TAR_GZIP,
+        annotations: { ...file.annotations, [ANNOTATION_ORAS_TAR_DIGEST]: packed.tarDigest, [ANNOTATION_ORAS_UNPACK]: 'true' },
+      });
+    }
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+  return { files: staged, temporary, cleanup };
+}
+
+async function pushPlanned(target: Target, planned: PlannedFile[], temporary: ReadonlySet<string>, options: PushArtifactOptions): Promise<PushResult> {
   const progress = progressSplitter(
     planned.map((f) => f.size),
     options,
   );
-  const describing = { ...(options.digestCache === undefined ? {} : { cache: options.digestCache }), ...signalOf(options) };
+  const describingWithCache: DescribeFileOptions = { ...(options.digestCache === undefined ? {} : { cache: options.digestCache }), ...signalOf(options) };
   const layers = await mapLimit(planned, options.concurrency ?? 8, async (file, index): Promise<PackedLayer> => {
     const pushOptions = { ...signalOf(options), onProgress: progress(index) };
+    const describing: DescribeFileOptions = temporary.has(file.path) ? signalOf(options) : describingWithCache;
     // A file the cache knows is described without a read, so the plain push (HEAD first) is best.
     const cached = describing.cache === undefined ? undefined : describeFromCache(file, describing.cache);
     if (cached === undefined && canHashAlong(target) && file.size >= target.hashAlongThreshold) {
-      const described = describeFile(file.path, file.mediaType, { [ANNOTATION_TITLE]: file.title }, describing);
+      const described = describeFile(file.path, file.mediaType, file.annotations, describing);
       const source = fileSource(file.path, file.size);
       await target.pushHashingAlong(
         file.size,

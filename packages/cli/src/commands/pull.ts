@@ -48,12 +48,12 @@ export const pullCommand: Command = {
         reference: pinned,
         digest: result.descriptor.digest,
         outputDirectory: outDir,
-        files: result.files.map((f) => ({ path: f.path, title: f.title, digest: f.descriptor.digest, size: f.descriptor.size, kept: f.kept })),
+        files: result.files.map((f) => ({ path: f.path, title: f.title, digest: f.descriptor.digest, size: f.descriptor.size, kept: f.kept, unpacked: f.unpacked })),
         skipped: result.skipped.map((d) => d.digest),
       });
       return;
     }
-    for (const file of result.files) out.line(`${file.descriptor.digest}  ${file.title}${file.kept ? '  (already there)' : ''}`);
+    for (const file of result.files) out.line(`${file.descriptor.digest}  ${file.title}${file.unpacked ? '/  (folder, unpacked)' : ''}${file.kept ? '  (already there)' : ''}`);
     if (result.skipped.length > 0) out.note(`Skipped ${result.skipped.length} layer(s) without a title`);
     out.line(`Pulled ${pinned}`);
   },

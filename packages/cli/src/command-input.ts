@@ -1,6 +1,7 @@
 import { isAbsolute, posix, resolve, sep } from 'node:path';
 import { artifactTypeFilter, isMediaType, parseFileArgument, type PackFile } from '@sealpack/oci-client';
 import { z } from 'zod';
+import type { OptionSpecs } from './command.ts';
 import { UsageError } from './errors.ts';
 
 /** An option value that must be a media type (`--artifact-type`), refused with the flag's name. */
@@ -52,9 +53,9 @@ export function createdTime(env: NodeJS.ProcessEnv, reproducible: boolean): Date
 
 /** `--include-artifact-type T` / `--exclude-artifact-type T` (repeatable), for copy -r and backup. */
 export const ARTIFACT_TYPE_FILTER_OPTIONS = {
-  'include-artifact-type': { type: 'string', multiple: true },
-  'exclude-artifact-type': { type: 'string', multiple: true },
-} as const;
+  'include-artifact-type': { type: 'string', multiple: true, valueName: 'T', description: 'only referrers of this artifact type, at every depth (a trailing * matches a prefix); repeatable' },
+  'exclude-artifact-type': { type: 'string', multiple: true, valueName: 'T', description: 'no referrers of this artifact type, nor theirs (a trailing * matches a prefix); repeatable' },
+} as const satisfies OptionSpecs;
 
 const ArtifactTypePattern = z.string().refine((p) => (p.endsWith('*') ? /^[^\s*]+\*$/.test(p) : isMediaType(p)), 'not an artifact type (TYPE/SUBTYPE) or a prefix ending in *');
 const ArtifactTypeFilterValues = z.object({

@@ -1,4 +1,3 @@
-import type { ParseArgsConfig } from 'node:util';
 import type { Reference, Target } from '@sealpack/oci-client';
 import type { Side, TlsOptions } from './connection-options.ts';
 import type { GlobalValues } from './global-options.ts';
@@ -6,6 +5,8 @@ import type { CliIo } from './io.ts';
 import type { Output } from './output.ts';
 
 export interface CommandContext {
+  /** Every command of this CLI (for completion scripts and help). */
+  commands: readonly Command[];
   io: CliIo;
   out: Output;
   /** Parsed option values (global and the command's own), not yet validated by the command's schema. */
@@ -21,6 +22,21 @@ export interface CommandContext {
   tlsOptions(): Promise<TlsOptions>;
 }
 
+/** One option: what parseArgs needs, and what help and docs/cli.md say about it. */
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  short?: string;
+  multiple?: boolean;
+  /** One line, shown in `--help` and docs/cli.md. */
+  description: string;
+  /** The default as shown to the user; none where the option is simply off unless given. */
+  defaultText?: string;
+  /** The value's placeholder in help: FILE, N, T. */
+  valueName?: string;
+}
+
+export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
+
 export interface Command {
   /** Words that select it: `['manifest', 'get']`. */
   path: string[];
@@ -31,6 +47,6 @@ export interface Command {
    */
   operands: number | 'many';
   summary: string;
-  options: NonNullable<ParseArgsConfig['options']>;
+  options: OptionSpecs;
   run(context: CommandContext): Promise<void>;
 }

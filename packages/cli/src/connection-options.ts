@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { UsageError } from './errors.ts';
 import { readStdin, type CliIo } from './io.ts';
 import { parseOptions } from './command-input.ts';
+import type { OptionSpecs } from './command.ts';
 import type { GlobalValues } from './global-options.ts';
 
 /**
@@ -14,15 +15,16 @@ import type { GlobalValues } from './global-options.ts';
  */
 export type Side = 'from' | 'to';
 
-export function sideOptions(side: Side) {
+export function sideOptions(side: Side): OptionSpecs {
+  const which = side === 'from' ? 'the source registry' : 'the destination registry';
   return {
-    [`${side}-username`]: { type: 'string' },
-    [`${side}-password-stdin`]: { type: 'boolean' },
-    [`${side}-password-file`]: { type: 'string' },
-    [`${side}-ca-file`]: { type: 'string' },
-    [`${side}-insecure`]: { type: 'boolean' },
-    [`${side}-plain-http`]: { type: 'boolean' },
-  } as const;
+    [`${side}-username`]: { type: 'string', valueName: 'USER', description: `user name for ${which} (env SEALPACK_${side.toUpperCase()}_USERNAME/_PASSWORD)` },
+    [`${side}-password-stdin`]: { type: 'boolean', description: `read the password for ${which} from standard input` },
+    [`${side}-password-file`]: { type: 'string', valueName: 'FILE', description: `read the password for ${which} from FILE` },
+    [`${side}-ca-file`]: { type: 'string', valueName: 'FILE', description: `trust this PEM CA bundle for ${which}` },
+    [`${side}-insecure`]: { type: 'boolean', description: `skip TLS certificate verification for ${which}` },
+    [`${side}-plain-http`]: { type: 'boolean', description: `HTTP instead of HTTPS for ${which} (=false forces TLS)` },
+  };
 }
 
 /** One registry's connection flags, whether they came from the global or a side's spelling. */

@@ -3,21 +3,27 @@ import { openTarget, parseReference, type OpenTargetOptions, type Reference, typ
 import { z } from 'zod';
 import { UsageError } from './errors.ts';
 import type { CliIo } from './io.ts';
+import type { OptionSpecs } from './command.ts';
 import type { OutputOptions } from './output.ts';
 
 /** Options every command takes (CLI.md "Global conventions", auth and TLS). */
 export const GLOBAL_OPTIONS = {
-  json: { type: 'boolean' },
-  quiet: { type: 'boolean', short: 'q' },
-  debug: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-  username: { type: 'string', short: 'u' },
-  'password-stdin': { type: 'boolean' },
-  'plain-http': { type: 'boolean' },
-  insecure: { type: 'boolean' },
-  'ca-file': { type: 'string' },
-  'distribution-spec': { type: 'string' },
-} as const;
+  json: { type: 'boolean', description: 'one JSON document on stdout (also for a failure: {"error": {code, message, exitCode}})' },
+  quiet: { type: 'boolean', short: 'q', description: 'only the essential result on stdout (the pinned reference or digest), nothing on stderr but errors' },
+  debug: { type: 'boolean', description: 'requests and stack traces on stderr (never secrets)' },
+  help: { type: 'boolean', short: 'h', description: "the command's usage and options" },
+  username: { type: 'string', short: 'u', valueName: 'USER', description: 'registry user name, with --password-stdin (else SEALPACK_USERNAME/PASSWORD, then ~/.docker/config.json)' },
+  'password-stdin': { type: 'boolean', description: 'read the password from standard input' },
+  'plain-http': { type: 'boolean', description: 'HTTP instead of HTTPS; --plain-http=false forces TLS', defaultText: 'on for localhost and 127.0.0.1 unless a TLS option is given' },
+  insecure: { type: 'boolean', description: 'skip TLS certificate verification (asks for TLS on loopback too)' },
+  'ca-file': { type: 'string', valueName: 'FILE', description: 'trust this PEM CA bundle beside the system roots (asks for TLS on loopback too)' },
+  'distribution-spec': {
+    type: 'string',
+    valueName: 'SPEC',
+    defaultText: 'the API where the registry has it, else the tag schema',
+    description: 'how referrers are found and recorded: v1.1-referrers-api or v1.1-referrers-tag',
+  },
+} as const satisfies OptionSpecs;
 
 export const GlobalValuesSchema = z.object({
   json: z.boolean().optional(),

@@ -1,9 +1,11 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseArgs } from 'node:util';
 import type { Target } from '@sealpack/oci-client';
-import type { Command, CommandContext } from './command.ts';
+import type { Command, CommandContext, OptionSpecs } from './command.ts';
+import { commandHelp, groupHelp, parseArgsMessage, parseArgsOptions, usageText } from './help.ts';
 import { attachCommand } from './commands/attach.ts';
 import { backupCommand, restoreCommand } from './commands/backup.ts';
 import { blobGetCommand } from './commands/blob.ts';
+import { completionCommand } from './commands/completion.ts';
 import { copyCommand } from './commands/copy.ts';
 import { discoverCommand } from './commands/discover.ts';
 import { loginCommand, logoutCommand } from './commands/login.ts';
@@ -39,6 +41,7 @@ export const COMMANDS: readonly Command[] = [
   restoreCommand,
   loginCommand,
   logoutCommand,
+  completionCommand,
 ];
 
 function findCommand(args: readonly string[]): { command: Command; rest: string[] } | undefined {
@@ -47,51 +50,27 @@ function findCommand(args: readonly string[]): { command: Command; rest: string[
   return command === undefined ? undefined : { command, rest: args.slice(command.path.length) };
 }
 
-function usageText(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.path.join(' ').length));
-  return [
-    'usage: sealpack COMMAND [ARGS...] [--json] [--quiet] [--debug]',
-    '',
-    'Commands:',
-    ...COMMANDS.map((c) => `  ${c.path.join(' ').padEnd(width)}  ${c.summary}`),
-    '',
-    'References: [oci://]HOST[:PORT]/REPO[:TAG][@sha256:HEX]  or  ocidir://PATH[:TAG][@sha256:HEX]',
-    'Auth: -u USER --password-stdin, SEALPACK_USERNAME/SEALPACK_PASSWORD, or ~/.docker/config.json;',
-    '  copy/restore between two registries: --from-username/--to-username with --from-password-stdin|--from-password-file (and --to-…)',
-    'TLS: --ca-file FILE, --insecure, --plain-http[=false] (plain HTTP for localhost and 127.0.0.1 unless TLS is asked for)',
-    'Referrers: --distribution-spec v1.1-referrers-api|v1.1-referrers-tag (default: the API where the registry has it, else the tag schema)',
-    'Exit codes: 0 ok, 1 verification or policy said no, 2 usage or invalid input, 3 registry, network or I/O failure, 4 internal error (a bug), 130 interrupted',
-    '',
-    "Run 'sealpack COMMAND --help' for a command's options.",
-  ].join('\n');
-}
-
-function commandHelp(command: Command): string {
-  const own = Object.entries(command.options).map(([name, spec]) => `  ${'short' in spec && spec.short !== undefined ? `-${spec.short}, ` : '    '}--${name}${spec.type === 'string' ? ' VALUE' : ''}`);
-  return [
-    `usage: ${command.usage}`,
-    '',
-    command.summary,
-    ...(own.length > 0 ? ['', 'Options:', ...own] : []),
-    '',
-    'Global: --json --quiet --debug -u/--username --password-stdin --plain-http --insecure --ca-file FILE --distribution-spec SPEC',
-  ].join('\n');
-}
-
 /** Runs one sealpack invocation; returns the exit code (never throws, never exits the process). */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   if (argv[0] === '--version' || argv[0] === 'version') {
     io.stdout.write(`sealpack ${VERSION}\n`);
     return EXIT.OK;
   }
+  if (argv[0] === 'help' && argv.length > 1) return helpFor(argv.slice(1), io);
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
-    (argv.length === 0 ? io.stderr : io.stdout).write(`${usageText()}\n`);
+    (argv.length === 0 ? io.stderr : io.stdout).write(`${usageText(COMMANDS)}\n`);
     return argv.length === 0 ? EXIT.USAGE : EXIT.OK;
   }
   const found = findCommand(argv);
   const debug = argv.includes('--debug');
   if (found === undefined) {
-    io.stderr.write(`sealpack: unknown command '${argv[0]}' (see sealpack --help)\n`);
+    const group = groupHelp(argv[0] ?? '', COMMANDS);
+    // `sealpack manifest` alone lists its subcommands; a wrong one is a usage error that lists them too.
+    if (group !== undefined && (argv.length === 1 || argv[1] === '--help' || argv[1] === '-h')) {
+      io.stdout.write(`${group}\n`);
+      return EXIT.OK;
+    }
+    io.stderr.write(group === undefined ? `sealpack: unknown command '${argv[0]}' (see sealpack --help)\n` : `sealpack: unknown subcommand '${argv.slice(0, 2).join(' ')}'\n${group}\n`);
     return EXIT.USAGE;
   }
   const { command, rest } = found;
@@ -100,12 +79,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   try {
     let parsed: { values: Record<string, unknown>; positionals: string[] };
     try {
-      const options = { ...GLOBAL_OPTIONS, ...command.options };
-      const spelled = spellBooleans(rest, options);
-      parsed = parseArgs({ args: spelled.args, options, allowPositionals: true, strict: true });
-      for (const name of spelled.negated) (parsed.values as Record<string, unknown>)[name] = false;
+      const specs = { ...GLOBAL_OPTIONS, ...command.options };
+      const spelled = spellBooleans(rest, specs);
+      parsed = parseArgs({ args: spelled.args, options: parseArgsOptions(specs), allowPositionals: true, strict: true });
+      for (const name of spelled.negated) parsed.values[name] = false;
     } catch (error) {
-      throw new UsageError(`${(error as Error).message.split('\n')[0]} (usage: ${command.usage})`);
+      throw new UsageError(`${parseArgsMessage(error, { ...GLOBAL_OPTIONS, ...command.options })} (usage: ${command.usage})`);
     }
     const globals = parseOptions(GlobalValuesSchema, Object.fromEntries(Object.entries(parsed.values).filter(([k]) => k in GLOBAL_OPTIONS)));
     out = new Output(io, outputOptions(globals));
@@ -118,6 +97,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const values = { ...(parsed.values as Record<string, unknown>), ...globals };
     const connections = new ConnectionOptions(values, io, (line) => out.debug(line));
     const context: CommandContext = {
+      commands: COMMANDS,
       io,
       out,
       values,
@@ -161,7 +141,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
  * (parseArgs' own `--no-X` would clash with options whose names start with `no-`). The last
  * spelling of an option wins, as it does for parseArgs.
  */
-export function spellBooleans(args: readonly string[], options: NonNullable<ParseArgsConfig['options']>): { args: string[]; negated: Set<string> } {
+export function spellBooleans(args: readonly string[], options: OptionSpecs): { args: string[]; negated: Set<string> } {
   const result: string[] = [];
   const negated = new Set<string>();
   for (const [i, arg] of args.entries()) {
@@ -178,4 +158,16 @@ export function spellBooleans(args: readonly string[], options: NonNullable<Pars
     }
   }
   return { args: result, negated };
+}
+
+/** `sealpack help push` is `sealpack push --help`; `sealpack help manifest` lists the group. */
+function helpFor(words: readonly string[], io: CliIo): number {
+  const found = findCommand(words);
+  const text = found !== undefined && found.rest.length === 0 ? commandHelp(found.command) : groupHelp(words[0] ?? '', COMMANDS);
+  if (text === undefined || (found === undefined && words.length > 1)) {
+    io.stderr.write(`sealpack help: no command '${words.join(' ')}' (see sealpack --help)\n`);
+    return EXIT.USAGE;
+  }
+  io.stdout.write(`${text}\n`);
+  return EXIT.OK;
 }

@@ -25,6 +25,19 @@ export class Output {
     if (!this.options.json) this.io.stdout.write(`${text}\n`);
   }
 
+  /**
+   * A command's result line: `human` normally, `essential` alone with --quiet (the pinned reference
+   * or digest a script wants), nothing with --json (its document carries both).
+   */
+  result(human: string, essential: string): void {
+    if (!this.options.json) this.io.stdout.write(`${this.options.quiet ? essential : human}\n`);
+  }
+
+  /** Detail lines for people: left out with --quiet and --json. */
+  detail(text: string): void {
+    if (!this.options.json && !this.options.quiet) this.io.stdout.write(`${text}\n`);
+  }
+
   json(value: unknown): void {
     this.io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
   }

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { spellBooleans } from './main.ts';
 
-const options = { 'plain-http': { type: 'boolean' }, 'no-digest-cache': { type: 'boolean' }, output: { type: 'string' } } as const;
+const options = {
+  'plain-http': { type: 'boolean', description: 'd' },
+  'no-digest-cache': { type: 'boolean', description: 'd' },
+  output: { type: 'string', description: 'd' },
+} as const;
 
 describe('spellBooleans: --X=true|false on boolean options', () => {
   it('turns --X=true into --X and takes --X=false out as a negation; the last spelling wins', () => {

@@ -159,7 +159,7 @@ describe('errors: one line, the documented exit code, no stack trace unless --de
     [['push', 'UPPER/Case:v1', 'notes.txt'], 2, /invalid reference/],
     [['push', 'ocidir://lay:v1', 'missing.txt'], 2, /no such file/],
     [['push', 'ocidir://lay:v1'], 2, /at least one FILE/],
-    [['push', 'ocidir://lay:v1', 'notes.txt', '--bogus'], 2, /Unknown option/],
+    [['push', 'ocidir://lay:v1', 'notes.txt', '--bogus'], 2, /unknown option '--bogus'/],
     [['push', 'ocidir://lay:v1', 'notes.txt', '-a', 'novalue'], 2, /KEY=VALUE/],
     [['resolve'], 2, /missing REF/],
     [['resolve', 'ocidir://nowhere:v1'], 3, /not an OCI image layout/],

@@ -20,9 +20,9 @@ export const attachCommand: Command = {
   operands: 'many',
   summary: "push files as a referrer of SUBJECT (evidence that travels with the subject's digest)",
   options: {
-    'artifact-type': { type: 'string' },
-    annotation: { type: 'string', short: 'a', multiple: true },
-    'no-digest-cache': { type: 'boolean' },
+    'artifact-type': { type: 'string', valueName: 'T', description: 'artifact type of the referrer (a media type, e.g. application/spdx+json); required' },
+    annotation: { type: 'string', short: 'a', multiple: true, valueName: 'KEY=VALUE', description: 'manifest annotation, repeatable' },
+    'no-digest-cache': { type: 'boolean', description: 'hash every file again instead of trusting digests remembered for unchanged files' },
   },
   async run({ values, positionals, out, io, open }) {
     const options = parseOptions(AttachValues, values);
@@ -46,7 +46,7 @@ export const attachCommand: Command = {
       out.json({ reference: pinned, digest: result.descriptor.digest, artifactType: options['artifact-type'], subject: pinnedReference(ref, subject.digest) });
       return;
     }
-    out.line(`Attached to ${pinnedReference(ref, subject.digest)}`);
-    out.line(`Digest: ${result.descriptor.digest}`);
+    out.detail(`Attached to ${pinnedReference(ref, subject.digest)}`);
+    out.result(`Digest: ${result.descriptor.digest}`, pinned);
   },
 };

@@ -13,8 +13,8 @@ export const backupCommand: Command = {
   operands: 1,
   summary: 'save an artifact with its whole referrers graph as an OCI layout directory or tar (air-gap transfer)',
   options: {
-    output: { type: 'string', short: 'o' },
-    merge: { type: 'boolean' },
+    output: { type: 'string', short: 'o', valueName: 'DIR|FILE.tar', description: 'where to write: an OCI layout directory (or ocidir://DIR), or a tar when the name ends in .tar; required' },
+    merge: { type: 'boolean', description: 'add to a directory that already holds content instead of refusing' },
     ...ARTIFACT_TYPE_FILTER_OPTIONS,
   },
   async run({ values, positionals, out, io, open }) {
@@ -44,7 +44,10 @@ export const backupCommand: Command = {
       });
       return;
     }
-    out.line(`Saved ${pinnedReference(ref, result.root.digest)} with ${result.referrers} referrer(s)${result.excluded > 0 ? ` (${result.excluded} left out by artifact type)` : ''} to ${path}`);
+    out.result(
+      `Saved ${pinnedReference(ref, result.root.digest)} with ${result.referrers} referrer(s)${result.excluded > 0 ? ` (${result.excluded} left out by artifact type)` : ''} to ${path}`,
+      pinnedReference(ref, result.root.digest),
+    );
   },
 };
 
@@ -72,7 +75,7 @@ export const restoreCommand: Command = {
       out.json({ reference: pinned, digest: result.root.digest, tag: result.tag, tags: result.tags, manifests: result.manifests, referrers: result.referrers, blobs: result.blobs });
       return;
     }
-    out.line(`Restored ${pinned} (${result.tags.length === 1 ? 'tag' : 'tags'} ${result.tags.join(', ')})`);
+    out.result(`Restored ${pinned} (${result.tags.length === 1 ? 'tag' : 'tags'} ${result.tags.join(', ')})`, pinned);
   },
 };
 

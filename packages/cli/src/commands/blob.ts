@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { OciError } from '@sealpack/oci-client';
+import { OciError, formatReference } from '@sealpack/oci-client';
 import { access } from 'node:fs/promises';
 import type { Command } from '../command.ts';
 import { signalOption } from '../io.ts';
@@ -13,9 +13,9 @@ export const blobGetCommand: Command = {
   operands: 1,
   summary: 'download one blob, verified against its digest (to a file, or - for stdout)',
   options: {
-    output: { type: 'string', short: 'o' },
-    size: { type: 'string' },
-    overwrite: { type: 'boolean' },
+    output: { type: 'string', short: 'o', valueName: 'FILE|-', description: 'file to write, or - for standard output; required' },
+    size: { type: 'string', valueName: 'N', description: "the blob's size in bytes when known (saves a request)" },
+    overwrite: { type: 'boolean', description: 'replace FILE if it exists' },
   },
   async run({ values, positionals, out, io, open }) {
     const ref = parseRef(positionals[0]);
@@ -48,7 +48,7 @@ export const blobGetCommand: Command = {
     }
     await target.fetchToFile(descriptor, path, { onProgress, ...signalOption(io) });
     progress.done();
-    if (out.options.json) out.json({ digest: ref.digest, size, path });
+    if (out.options.json) out.json({ reference: formatReference(ref), digest: ref.digest, size, path });
     else out.note(`Wrote ${path} (${size} bytes, ${ref.digest})`);
   },
 };

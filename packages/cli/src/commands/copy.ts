@@ -18,8 +18,8 @@ export const copyCommand: Command = {
   operands: 2,
   summary: 'copy an artifact (with -r its referrers graph) between registries and layouts, digests unchanged',
   options: {
-    recursive: { type: 'boolean', short: 'r' },
-    concurrency: { type: 'string' },
+    recursive: { type: 'boolean', short: 'r', description: 'copy the referrers graph too (signatures, SBOMs, provenance, and theirs)' },
+    concurrency: { type: 'string', valueName: 'N', defaultText: '8', description: 'blobs and referrers in flight at once' },
     ...ARTIFACT_TYPE_FILTER_OPTIONS,
     ...sideOptions('from'),
     ...sideOptions('to'),
@@ -62,7 +62,7 @@ export const copyCommand: Command = {
       return;
     }
     out.note(copySummary(result));
-    out.line(`Copied ${pinned}`);
+    out.result(`Copied ${pinned}`, pinned);
   },
 };
 

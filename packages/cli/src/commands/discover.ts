@@ -49,11 +49,11 @@ export const discoverCommand: Command = {
   operands: 1,
   summary: 'show the referrers graph (signatures, SBOMs, provenance) of an artifact',
   options: {
-    'artifact-type': { type: 'string' },
-    annotation: { type: 'string', short: 'a', multiple: true },
-    latest: { type: 'boolean' },
-    depth: { type: 'string' },
-    format: { type: 'string', short: 'o' },
+    'artifact-type': { type: 'string', valueName: 'T', description: 'only direct referrers of this artifact type' },
+    annotation: { type: 'string', short: 'a', multiple: true, valueName: 'KEY=VALUE', description: 'only direct referrers with this annotation, repeatable' },
+    latest: { type: 'boolean', description: 'of the direct referrers left, only the newest (org.opencontainers.image.created)' },
+    depth: { type: 'string', valueName: 'N', defaultText: '8', description: 'levels of referrers to follow' },
+    format: { type: 'string', short: 'o', valueName: 'tree|table|json', defaultText: 'tree', description: 'output format (--json implies json)' },
   },
   async run({ values, positionals, out, open }) {
     const options = parseOptions(DiscoverValues, values);

@@ -35,7 +35,7 @@ export const loginCommand: Command = {
     });
     const where = await storeDockerCredential(host, { username, password }, { env: io.env });
     if (out.options.json) out.json({ registry: host, username, storedIn: where });
-    else out.line(`Login Succeeded (stored in ${where})`);
+    else out.detail(`Login Succeeded (stored in ${where})`);
   },
 };
 
@@ -49,6 +49,6 @@ export const logoutCommand: Command = {
     const host = parseRegistryHost(positionals[0]);
     const removed = await eraseDockerCredential(host, { env: io.env });
     if (out.options.json) out.json({ registry: host, removed });
-    else out.line(removed ? `Removed login credentials for ${host}` : `Not logged in to ${host}`);
+    else out.detail(removed ? `Removed login credentials for ${host}` : `Not logged in to ${host}`);
   },
 };

@@ -10,8 +10,8 @@ export const manifestGetCommand: Command = {
   operands: 1,
   summary: 'print the raw manifest (verified against its digest)',
   options: {
-    descriptor: { type: 'boolean' },
-    pretty: { type: 'boolean' },
+    descriptor: { type: 'boolean', description: "print the manifest's descriptor (media type, digest, size) instead of its bytes" },
+    pretty: { type: 'boolean', description: 'indent the JSON (the raw bytes are what the digest covers)' },
   },
   async run({ values, positionals, out, open }) {
     const ref = parseRef(positionals[0]);
@@ -23,7 +23,7 @@ export const manifestGetCommand: Command = {
     }
     const bytes = await target.fetchManifest(descriptor);
     if (out.options.json) {
-      out.json({ reference: pinnedReference(ref, descriptor.digest), descriptor, manifest: JSON.parse(new TextDecoder().decode(bytes)) as unknown });
+      out.json({ reference: pinnedReference(ref, descriptor.digest), digest: descriptor.digest, descriptor, manifest: JSON.parse(new TextDecoder().decode(bytes)) as unknown });
       return;
     }
     // The raw bytes are what the digest covers; --pretty is for reading, not for hashing.
@@ -38,7 +38,7 @@ export const manifestDeleteCommand: Command = {
   operands: 1,
   summary: 'delete a manifest (asks first on a terminal; --force without asking)',
   options: {
-    force: { type: 'boolean', short: 'f' },
+    force: { type: 'boolean', short: 'f', description: 'delete without asking (needed without a terminal)' },
   },
   async run({ values, positionals, out, open, io }) {
     const ref = parseRef(positionals[0]);
@@ -56,7 +56,7 @@ export const manifestDeleteCommand: Command = {
     }
     // distribution 2.8 cannot delete by tag: delete the digest the tag resolved to.
     await target.delete(descriptor);
-    if (out.options.json) out.json({ deleted: pinnedReference(ref, descriptor.digest), digest: descriptor.digest });
-    else out.line(`Deleted ${pinnedReference(ref, descriptor.digest)}`);
+    if (out.options.json) out.json({ reference: pinnedReference(ref, descriptor.digest), digest: descriptor.digest, deleted: true });
+    else out.result(`Deleted ${pinnedReference(ref, descriptor.digest)}`, pinnedReference(ref, descriptor.digest));
   },
 };

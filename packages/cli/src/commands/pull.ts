@@ -20,11 +20,11 @@ export const pullCommand: Command = {
   operands: 1,
   summary: "write an artifact's files into a directory, each verified before it appears; files already there with the same bytes are kept",
   options: {
-    output: { type: 'string', short: 'o' },
-    overwrite: { type: 'boolean' },
-    'no-digest-cache': { type: 'boolean' },
-    // Files fetched at once (oras pull spells it so); the library's default is 4.
-    concurrency: { type: 'string' },
+    output: { type: 'string', short: 'o', valueName: 'DIR', defaultText: '.', description: 'directory to write the files into' },
+    overwrite: { type: 'boolean', description: 'replace files and folders that exist with other content' },
+    'no-digest-cache': { type: 'boolean', description: 'hash existing files again instead of trusting digests remembered for unchanged files' },
+    // oras pull spells it so; the library's default is 4.
+    concurrency: { type: 'string', valueName: 'N', defaultText: '4', description: 'files fetched at once' },
   },
   async run({ values, positionals, out, io, open }) {
     const options = parseOptions(PullValues, values);
@@ -53,8 +53,8 @@ export const pullCommand: Command = {
       });
       return;
     }
-    for (const file of result.files) out.line(`${file.descriptor.digest}  ${file.title}${file.unpacked ? '/  (folder, unpacked)' : ''}${file.kept ? '  (already there)' : ''}`);
+    for (const file of result.files) out.detail(`${file.descriptor.digest}  ${file.title}${file.unpacked ? '/  (folder, unpacked)' : ''}${file.kept ? '  (already there)' : ''}`);
     if (result.skipped.length > 0) out.note(`Skipped ${result.skipped.length} layer(s) without a title`);
-    out.line(`Pulled ${pinned}`);
+    out.result(`Pulled ${pinned}`, pinned);
   },
 };

@@ -24,12 +24,12 @@ export const pushCommand: Command = {
   operands: 'many',
   summary: 'push files as an OCI artifact; prints the digest-pinned reference',
   options: {
-    'artifact-type': { type: 'string' },
-    annotation: { type: 'string', short: 'a', multiple: true },
-    subject: { type: 'string' },
-    concurrency: { type: 'string' },
-    reproducible: { type: 'boolean' },
-    'no-digest-cache': { type: 'boolean' },
+    'artifact-type': { type: 'string', valueName: 'T', defaultText: 'application/vnd.unknown.artifact.v1', description: 'artifact type of the manifest (a media type)' },
+    annotation: { type: 'string', short: 'a', multiple: true, valueName: 'KEY=VALUE', description: 'manifest annotation, repeatable' },
+    subject: { type: 'string', valueName: 'REF', description: 'make the artifact a referrer of this manifest (same repository)' },
+    concurrency: { type: 'string', valueName: 'N', defaultText: '8', description: 'files hashed and sent at once' },
+    reproducible: { type: 'boolean', description: 'leave out the creation time, so the same files give the same digest (SOURCE_DATE_EPOCH sets one)' },
+    'no-digest-cache': { type: 'boolean', description: 'hash every file again instead of trusting digests remembered for unchanged files' },
   },
   async run({ values, positionals, out, io, open }) {
     const options = parseOptions(PushValues, values);
@@ -84,8 +84,8 @@ export const pushCommand: Command = {
       return;
     }
     out.note(`Pushed ${result.artifact.layers.length} file(s) to ${target.location}:${ref.tag ?? 'latest'}`);
-    out.line(`Pushed ${pinned}`);
-    out.line(`ArtifactType: ${result.artifact.manifest.artifactType}`);
-    out.line(`Digest: ${result.descriptor.digest}`);
+    out.result(`Pushed ${pinned}`, pinned);
+    out.detail(`ArtifactType: ${result.artifact.manifest.artifactType}`);
+    out.detail(`Digest: ${result.descriptor.digest}`);
   },
 };

@@ -18,8 +18,8 @@ export const tagCommand: Command = {
     const target = await open(ref);
     const descriptor = await target.resolve(referenceSelector(ref) ?? 'latest');
     await target.tag(descriptor, first, ...more);
-    for (const tag of tags) out.line(`Tagged ${tag}`);
+    for (const tag of tags) out.detail(`Tagged ${tag}`);
     if (out.options.json) out.json({ reference: pinnedReference(ref, descriptor.digest), digest: descriptor.digest, tags });
-    else out.line(`Digest: ${descriptor.digest}`);
+    else out.result(`Digest: ${descriptor.digest}`, pinnedReference(ref, descriptor.digest));
   },
 };

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 export { startRegistryProcess, type RegistryProcess, type RegistryAuth, type RegistryProcessOptions } from './registry-process.ts';
 export { startTokenServer, type TokenServer } from './token-server.ts';
 export { startFaultProxy, type FaultProxy } from './fault-proxy.ts';
-export { startRecordingProxy, type RecordingProxy, type RecordedRequest } from './recording-proxy.ts';
+export { startRecordingProxy, type RecordingProxy, type RecordingProxyOptions, type RecordedRequest } from './recording-proxy.ts';
 export { readRequestBody, startFakeRegistry, type FakeRegistry } from './fake-registry.ts';
 
 export { startTokenAuthRegistry, fixturePath, TEST_USER, TEST_PASSWORD, MIRROR_USER, MIRROR_PASSWORD, TOKEN_ISSUER, TOKEN_SERVICE, type TokenAuthRegistry } from './token-registry.ts';

@@ -6,6 +6,16 @@ export interface RecordedRequest {
   url: string;
   /** The `Authorization` header as sent, or undefined when the request carried none. */
   authorization: string | undefined;
+  /** The registry's answer (0 until it came). */
+  status: number;
+}
+
+export interface RecordingProxyOptions {
+  /**
+   * Rewrites the Authorization header on its way to the registry (undefined: leave it). A token
+   * the test has revoked becomes one the registry refuses, as if it had expired there.
+   */
+  rewriteAuthorization?: (value: string) => string | undefined;
 }
 
 export interface RecordingProxy {
@@ -22,11 +32,16 @@ export interface RecordingProxy {
  * method, path and Authorization header: what a registry was told, to prove which credentials
  * reached which registry.
  */
-export async function startRecordingProxy(targetPort: number): Promise<RecordingProxy> {
+export async function startRecordingProxy(targetPort: number, options: RecordingProxyOptions = {}): Promise<RecordingProxy> {
   const requests: RecordedRequest[] = [];
   const server: Server = createServer((incoming: IncomingMessage, outgoing) => {
-    requests.push({ method: incoming.method ?? '', url: incoming.url ?? '', authorization: incoming.headers.authorization });
-    const forwarded = request({ host: '127.0.0.1', port: targetPort, method: incoming.method, path: incoming.url, headers: incoming.headers }, (answer) => {
+    const record: RecordedRequest = { method: incoming.method ?? '', url: incoming.url ?? '', authorization: incoming.headers.authorization, status: 0 };
+    requests.push(record);
+    const headers = { ...incoming.headers };
+    const rewritten = headers.authorization === undefined ? undefined : options.rewriteAuthorization?.(headers.authorization);
+    if (rewritten !== undefined) headers.authorization = rewritten;
+    const forwarded = request({ host: '127.0.0.1', port: targetPort, method: incoming.method, path: incoming.url, headers }, (answer) => {
+      record.status = answer.statusCode ?? 502;
       outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(outgoing);
     });

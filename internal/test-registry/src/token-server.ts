@@ -18,6 +18,13 @@ export interface TokenServer {
   url: string;
   /** Every token request so far: scopes asked for and the user (or undefined). */
   requests: Array<{ scopes: string[]; user: string | undefined }>;
+  /**
+   * From now on every token issued so far counts as expired, whatever its `exp` says: what a
+   * registry does to a token the client still believes valid (clock skew, revocation). A proxy in
+   * front of the registry enforces it (see `isRevoked`), so a test needs no clock and no sleep.
+   */
+  revokeIssued(): void;
+  isRevoked(token: string): boolean;
   stop(): Promise<void>;
 }
 
@@ -32,6 +39,8 @@ function base64url(input: Buffer | string): string {
 export async function startTokenServer(options: TokenServerOptions): Promise<TokenServer> {
   const certDer = new X509Certificate(options.certificatePem).raw;
   const requests: TokenServer['requests'] = [];
+  const issued = new Set<string>();
+  const revoked = new Set<string>();
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== '/token') {
@@ -71,6 +80,7 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
     const signingInput = `${base64url(JSON.stringify(jwtHeader))}.${base64url(JSON.stringify(claims))}`;
     const signature = createSign('RSA-SHA256').update(signingInput).sign(options.privateKeyPem);
     const token = `${signingInput}.${base64url(signature)}`;
+    issued.add(token);
     res
       .writeHead(200, { 'content-type': 'application/json' })
       .end(JSON.stringify({ token, access_token: token, expires_in: options.reportedExpiresIn ?? expiresIn, issued_at: new Date().toISOString() }));
@@ -80,6 +90,10 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
   return {
     url: `http://127.0.0.1:${port}/token`,
     requests,
+    revokeIssued: () => {
+      for (const token of issued) revoked.add(token);
+    },
+    isRevoked: (token) => revoked.has(token),
     stop: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { describe, expect, inject, it } from 'vitest';
-import { startFaultProxy, startTokenAuthRegistry, TEST_PASSWORD, TEST_USER, uniqueRepository, uploadSessionsDir } from '@sealpack/test-registry';
+import { startFaultProxy, startRecordingProxy, startTokenAuthRegistry, TEST_PASSWORD, TEST_USER, uniqueRepository, uploadSessionsDir } from '@sealpack/test-registry';
 import { bytesSource, packLayers, pushPacked, sha256Of, staticCredential, type Descriptor, type PackedLayer } from '../src/index.ts';
 import { RegistryTarget, referrersTag } from '../src/entries/registry.ts';
 
@@ -32,20 +32,28 @@ describe('registry operations on distribution 2.8', () => {
   });
 
   it('fetches a new token when the registry stops taking one the client still believes valid', async () => {
-    // JWTs that the registry (60 s leeway) takes for about 5 s, while the answer says 300 s: the
-    // client keeps using a token after the registry has stopped taking it, as after clock skew.
-    const { registry, tokens, stop } = await startTokenAuthRegistry({ expiresIn: -55, reportedExpiresIn: 300 });
+    // The client holds a token it was told lasts 300 s; the test then makes every issued token one
+    // the real registry refuses (a proxy turns it into garbage), as after clock skew or revocation.
+    const { registry, tokens, stop } = await startTokenAuthRegistry();
+    const proxy = await startRecordingProxy(registry.port, { rewriteAuthorization: (value) => (tokens.isRevoked(value.replace(/^Bearer /, '')) ? 'Bearer revoked' : undefined) });
     try {
-      const target = new RegistryTarget(registry.host, uniqueRepository(), { credentials: staticCredential({ kind: 'basic', username: TEST_USER, password: TEST_PASSWORD }) });
+      const target = new RegistryTarget(proxy.host, uniqueRepository(), { credentials: staticCredential({ kind: 'basic', username: TEST_USER, password: TEST_PASSWORD }) });
       const first = packLayers([layer('before expiry')], { created: null });
       await pushPacked(target, first, { tag: 'v1' });
       const issued = tokens.requests.length;
-      await new Promise((resolve) => setTimeout(resolve, 6500));
+      tokens.revokeIssued();
+      const before = proxy.requests.length;
       const second = packLayers([layer('after expiry')], { created: null });
       await pushPacked(target, second, { tag: 'v2' });
       expect((await target.resolve('v2')).digest).toBe(second.descriptor.digest);
+      // Each held token (one per scope set) was refused once, never reused, and new ones carried the push.
+      const refused = proxy.requests.slice(before).filter((r) => r.status === 401 && tokens.isRevoked((r.authorization ?? '').replace(/^Bearer /, '')));
+      expect(refused.length).toBeGreaterThan(0);
+      expect(new Set(refused.map((r) => r.authorization)).size).toBe(refused.length);
       expect(tokens.requests.length).toBeGreaterThan(issued);
+      expect(proxy.requests.at(-1)?.status).toBe(200);
     } finally {
+      await proxy.stop();
       await stop();
     }
   });

@@ -2,7 +2,8 @@
 // docker-registry on 127.0.0.1) with sealpack, curl (the ceiling) and skopeo, in one run, and
 // print throughput, ratios and sealpack's peak RSS. Options: --size-mib N (default 1024), --rounds N
 // (default 3; the order of the clients rotates each round and the medians are reported), --only
-// transfer|graph (graph-bench.ts: copy -r of 200 referrers, push of 1,000 small files).
+// transfer|graph|race (graph-bench.ts: copy -r of 200 referrers, push of 1,000 small files;
+// referrers-race.ts: 20 processes racing on one tag-schema index, --race-rounds N).
 import { execFile } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -60,7 +61,7 @@ const fmtRuns = (runs: Measured[]) => `${fmt(median(runs))}${runs.length > 1 ? `
 
 const onlyArg = process.argv.indexOf('--only');
 const only = onlyArg === -1 ? undefined : process.argv[onlyArg + 1];
-if (only !== undefined && only !== 'transfer' && only !== 'graph') throw new Error('--only takes transfer or graph');
+if (only !== undefined && only !== 'transfer' && only !== 'graph' && only !== 'race') throw new Error('--only takes transfer, graph or race');
 const roundsArg = process.argv.indexOf('--rounds');
 const rounds = roundsArg === -1 ? 3 : Number(process.argv[roundsArg + 1]);
 if (!Number.isInteger(rounds) || rounds <= 0) throw new Error('--rounds takes a whole number');
@@ -74,8 +75,8 @@ function median(runs: Measured[]): Measured {
 // Dirty pages from one client's writes would otherwise be flushed during the next one's run.
 const settle = () => run('sync');
 
-if (only === 'graph') {
-  await import('./graph-bench.ts');
+if (only === 'graph' || only === 'race') {
+  await import(only === 'graph' ? './graph-bench.ts' : './referrers-race.ts');
   process.exit(0);
 }
 const work = await mkdtemp(join(tmpdir(), 'sealpack-bench-'));
@@ -187,4 +188,7 @@ try {
   await stopAll();
   await rm(work, { recursive: true, force: true });
 }
-if (only === undefined) await import('./graph-bench.ts');
+if (only === undefined) {
+  await import('./graph-bench.ts');
+  await import('./referrers-race.ts');
+}

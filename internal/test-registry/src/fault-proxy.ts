@@ -11,6 +11,11 @@ export interface FaultProxy {
   /** Stop forwarding (but keep connections open) once this many more bytes flowed: a stall. */
   stallAfter(direction: 'upstream' | 'downstream', bytes: number): void;
   readonly cuts: number;
+  /**
+   * Resolves the next time a stall holds data back: a test acts on a stalled transfer (aborts it,
+   * say) when the stall has really happened, not after a guessed delay.
+   */
+  whenStalled(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -21,6 +26,7 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
   let downstreamBytes = 0;
   let cuts = 0;
   let rule: { direction: 'upstream' | 'downstream'; at: number; action: 'cut' | 'stall' } | undefined;
+  let stallWaiters: Array<() => void> = [];
 
   const check = (direction: 'upstream' | 'downstream', total: number): 'cut' | 'stall' | undefined => {
     if (rule === undefined || rule.direction !== direction || total < rule.at) return undefined;
@@ -28,6 +34,10 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
     if (action === 'cut') {
       rule = undefined;
       cuts++;
+    } else {
+      const waiters = stallWaiters;
+      stallWaiters = [];
+      for (const wake of waiters) wake();
     }
     return action;
   };
@@ -83,6 +93,7 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
     stallAfter(direction, bytes) {
       rule = { direction, at: (direction === 'upstream' ? upstreamBytes : downstreamBytes) + bytes, action: 'stall' };
     },
+    whenStalled: () => new Promise<void>((resolve) => stallWaiters.push(resolve)),
     stop: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

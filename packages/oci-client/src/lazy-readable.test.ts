@@ -1,6 +1,10 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { lazyReadable, ReaderGoneError } from './lazy-readable.ts';
+
+/** Lets the event loop go round: what a stream or a producer would do meanwhile has happened. */
+async function turns(count: number): Promise<void> {
+  for (let i = 0; i < count; i++) await new Promise((resolve) => setImmediate(resolve));
+}
 
 describe('lazyReadable', () => {
   it('starts its producer on the first read, and a failure before that is no uncaught error', async () => {
@@ -9,8 +13,8 @@ describe('lazyReadable', () => {
       started++;
       throw new Error('the source broke');
     });
-    // Time for an eager producer to have failed with no listener (vitest reports that as an error).
-    await sleep(20);
+    // Turns of the event loop in which an eager producer would have started and failed with no listener.
+    await turns(5);
     expect(started).toBe(0);
     await expect(async () => {
       for await (const _ of stream) void _;
@@ -36,29 +40,29 @@ describe('lazyReadable', () => {
       // Paused-mode reads hand over everything buffered as one chunk: count bytes, not chunks.
       inFlight -= (chunk as Buffer).byteLength;
       seen.push(...(chunk as Buffer));
-      await sleep(1);
+      await turns(1);
     }
     expect(seen).toEqual(Array.from({ length: 50 }, (_, i) => i));
-    // A producer that ignored backpressure would have all 50 written before the reader's first sleep ended.
+    // A producer that ignored backpressure would have all 50 written before the reader's first turn ended.
     expect(maxAhead).toBeLessThan(10);
   });
 
   it('tells a waiting producer that its reader went away, and maps producer errors', async () => {
-    let stoppedWith: unknown;
+    let stopped: (error: unknown) => void = () => undefined;
+    const stoppedWith = new Promise<unknown>((resolve) => (stopped = resolve));
     const stream = lazyReadable(
       async (write) => {
         try {
           for (;;) await write(Buffer.alloc(1024));
         } catch (error) {
-          stoppedWith = error;
+          stopped(error);
           throw error;
         }
       },
       { highWaterMark: 1024 },
     );
     for await (const _ of stream) break;
-    await sleep(5);
-    expect(stoppedWith).toBeInstanceOf(ReaderGoneError);
+    expect(await stoppedWith).toBeInstanceOf(ReaderGoneError);
 
     const mapped = lazyReadable(() => Promise.reject(new Error('raw')), { mapError: (error) => new Error(`mapped: ${(error as Error).message}`) });
     await expect(async () => {

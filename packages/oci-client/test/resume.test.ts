@@ -150,8 +150,11 @@ describe('an aborted transfer', () => {
     // Up: the registry stops reading part way, then the caller gives up.
     proxy.stallAfter('upstream', SIZE / 4);
     const upload = new AbortController();
+    const upStalled = proxy.whenStalled();
     const pushing = target.push(descriptor, bytesSource(bytes), { signal: upload.signal });
-    setTimeout(() => upload.abort(reason), 300);
+    pushing.catch(() => undefined);
+    await upStalled;
+    upload.abort(reason);
     await expect(pushing).rejects.toBe(reason);
     await proxy.stop();
 
@@ -160,14 +163,21 @@ describe('an aborted transfer', () => {
     faults.stallAfter('downstream', SIZE / 4);
     const dir = await mkdtemp(join(tmpdir(), 'sealpack-abort-'));
     const download = new AbortController();
+    const downStalled = faults.whenStalled();
     const pulling = reader.fetchToFile(descriptor, join(dir, 'blob'), { signal: download.signal });
-    setTimeout(() => download.abort(reason), 300);
+    pulling.catch(() => undefined);
+    await downStalled;
+    download.abort(reason);
     await expect(pulling).rejects.toBe(reason);
     expect(await readdir(dir)).toEqual([]);
     const streaming = new AbortController();
     const stream = await reader.fetch(descriptor, { signal: streaming.signal });
-    setTimeout(() => streaming.abort(reason), 300);
-    await expect(streamToBuffer(stream)).rejects.toBe(reason);
+    const streamStalled = faults.whenStalled();
+    const reading = streamToBuffer(stream);
+    reading.catch(() => undefined);
+    await streamStalled;
+    streaming.abort(reason);
+    await expect(reading).rejects.toBe(reason);
   });
 });
 

@@ -96,7 +96,7 @@ describe('sealpack push / resolve / pull / tag / tags (oras spelling, real regis
   it('push --subject makes a referrer that discover shows as a tree, table and JSON', async () => {
     const ref = `${registries.anonymous.host}/${uniqueRepository()}`;
     const layout = `ocidir://${join(cwd, 'lay')}`;
-    for (const base of [layout]) {
+    for (const base of [ref, layout]) {
       const { digest } = JSON.parse((await runCli(['push', `${base}:v1`, 'parks.geojson', '--json'], { cwd })).stdout) as { digest: string };
       const sig = JSON.parse((await runCli(['push', `${base}:sig`, 'notes.txt', '--artifact-type', 'application/vnd.example.sig', '--subject', `${base}@${digest}`, '--json'], { cwd })).stdout) as {
         digest: string;

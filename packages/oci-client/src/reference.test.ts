@@ -1,7 +1,18 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { OciError } from './errors.ts';
-import { formatReference, isLoopbackRegistry, parseReference, pinnedReference, referenceSelector, registryApiHost, registryScheme, type Reference } from './reference.ts';
+import {
+  formatReference,
+  isLoopbackRegistry,
+  isValidRepository,
+  isValidTag,
+  parseReference,
+  pinnedReference,
+  referenceSelector,
+  registryApiHost,
+  registryScheme,
+  type Reference,
+} from './reference.ts';
 
 const D = `sha256:${'a'.repeat(64)}` as const;
 
@@ -106,7 +117,11 @@ describe('reference properties', () => {
         (input) => {
           try {
             const ref = parseReference(input);
-            expect(['registry', 'layout']).toContain(ref.kind);
+            // What parses is a valid reference that prints and parses back to itself.
+            expect(parseReference(formatReference(ref))).toEqual(ref);
+            if (ref.kind === 'registry') expect(isValidRepository(ref.repository)).toBe(true);
+            else expect(ref.path.length).toBeGreaterThan(0);
+            if (ref.tag !== undefined) expect(isValidTag(ref.tag)).toBe(true);
           } catch (error) {
             expect(error).toBeInstanceOf(OciError);
             expect((error as OciError).code).toBe('INVALID_REFERENCE');

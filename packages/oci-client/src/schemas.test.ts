@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { isDigest } from './digest.ts';
 import { OciError } from './errors.ts';
 import { MEDIA_TYPE_IMAGE_INDEX, MEDIA_TYPE_IMAGE_MANIFEST } from './media-types.ts';
 import { childDescriptors, parseManifest, sniffManifestMediaType } from './schemas.ts';
@@ -44,12 +45,40 @@ describe('parseManifest', () => {
     fc.assert(
       fc.property(fc.jsonValue(), fc.constantFrom(MEDIA_TYPE_IMAGE_MANIFEST, MEDIA_TYPE_IMAGE_INDEX), (value, mediaType) => {
         try {
-          parseManifest(enc(value), mediaType);
+          const parsed = parseManifest(enc(value), mediaType);
+          // What parses is of the kind asked for, says no other media type, and every descriptor
+          // it points at carries a well-formed digest and a size.
+          expect(parsed.kind).toBe(mediaType === MEDIA_TYPE_IMAGE_INDEX ? 'index' : 'manifest');
+          const inner = (value as { mediaType?: unknown }).mediaType;
+          expect(inner === undefined || inner === mediaType).toBe(true);
+          for (const child of childDescriptors(parsed)) {
+            expect(isDigest(child.digest)).toBe(true);
+            expect(Number.isInteger(child.size) && child.size >= 0).toBe(true);
+          }
         } catch (error) {
           expect(error).toBeInstanceOf(OciError);
         }
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  it('a well-formed image manifest parses exactly when its own mediaType agrees with the one it was served as', () => {
+    const hex = fc.stringMatching(/^[a-f0-9]{64}$/);
+    const descriptor = fc.record({ mediaType: fc.constantFrom('application/octet-stream', 'text/plain', 'application/vnd.oci.empty.v1+json'), digest: hex.map((h) => `sha256:${h}`), size: fc.nat() });
+    const inner = fc.constantFrom(undefined, MEDIA_TYPE_IMAGE_MANIFEST, MEDIA_TYPE_IMAGE_INDEX, 'application/json');
+    fc.assert(
+      fc.property(descriptor, fc.array(descriptor, { maxLength: 5 }), inner, (config, layers, mediaType) => {
+        const bytes = enc({ schemaVersion: 2, ...(mediaType === undefined ? {} : { mediaType }), config, layers });
+        const agrees = mediaType === undefined || mediaType === MEDIA_TYPE_IMAGE_MANIFEST;
+        if (agrees) {
+          const parsed = parseManifest(bytes, MEDIA_TYPE_IMAGE_MANIFEST);
+          expect(childDescriptors(parsed).map((d) => d.digest)).toEqual([config.digest, ...layers.map((l) => l.digest)]);
+        } else {
+          expect(() => parseManifest(bytes, MEDIA_TYPE_IMAGE_MANIFEST)).toThrow(/served as/);
+        }
+      }),
+      { numRuns: 500 },
     );
   });
 });

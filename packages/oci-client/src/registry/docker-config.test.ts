@@ -104,7 +104,10 @@ describe('docker config credentials', () => {
       fc.asyncProperty(fc.jsonValue(), async (value) => {
         await writeFile(path, JSON.stringify(value));
         try {
-          await readDockerConfig(path);
+          const config = await readDockerConfig(path);
+          // Only a JSON object is a config, and what it keeps of `auths` is an object of entries.
+          expect(typeof value === 'object' && value !== null && !Array.isArray(value)).toBe(true);
+          if (config.auths !== undefined) expect(typeof config.auths).toBe('object');
         } catch (error) {
           expect(error).toMatchObject({ code: 'CREDENTIALS' });
         }

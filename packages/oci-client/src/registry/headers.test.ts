@@ -41,7 +41,11 @@ describe('parseWwwAuthenticate', () => {
     );
     fc.assert(
       fc.property(fc.string(), (s) => {
-        expect(Array.isArray(parseWwwAuthenticate(s))).toBe(true);
+        // Whatever comes in, what comes out is well-formed: a one-word scheme and string parameters.
+        for (const challenge of parseWwwAuthenticate(s)) {
+          expect(challenge.scheme).toMatch(/^\S+$/);
+          for (const value of Object.values(challenge.params)) expect(typeof value).toBe('string');
+        }
       }),
       { numRuns: 2000 },
     );
@@ -61,7 +65,11 @@ describe('nextLink', () => {
     fc.assert(
       fc.property(fc.string(), (s) => {
         const result = nextLink(s, 'http://r/');
-        expect(result === undefined || typeof result === 'string').toBe(true);
+        // A next link, when one is found, is an absolute URL, and only a header saying "next" has one.
+        if (result !== undefined) {
+          expect(() => new URL(result)).not.toThrow();
+          expect(s.toLowerCase()).toContain('next');
+        }
       }),
       { numRuns: 2000 },
     );

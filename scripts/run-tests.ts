@@ -11,9 +11,11 @@ const packageDirs = groups.flatMap((g) => (existsSync(join(root, g)) ? readdirSy
 
 for (const dir of packageDirs) rmSync(join(dir, 'test-results'), { recursive: true, force: true });
 
-// Lint and format, and a changeset for every changed package: cheap, so first, and they fail the run.
+// Lint and format, unused exports and files, and a changeset for every changed package: cheap, so
+// first, and they fail the run.
 for (const [what, args] of [
   ['lint', ['exec', 'biome', 'ci', '--error-on-warnings', '--colors=off', '.']],
+  ['unused exports and files', ['exec', 'knip', '--no-progress']],
   ['changesets', ['run', '--silent', 'check-changesets']],
 ] as const) {
   const check = spawnSync('pnpm', args, { cwd: root, stdio: 'inherit' });

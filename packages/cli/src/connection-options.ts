@@ -191,7 +191,7 @@ function envPair(env: NodeJS.ProcessEnv, prefix: string): Credential | undefined
 }
 
 /** A file a flag names: a missing or unreadable one is the user's to fix (exit 2), said in one line. */
-export async function readUserFile(io: CliIo, path: string, flag: string): Promise<Buffer> {
+async function readUserFile(io: CliIo, path: string, flag: string): Promise<Buffer> {
   try {
     return await readFile(resolve(io.cwd, path));
   } catch (error) {

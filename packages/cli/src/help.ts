@@ -15,7 +15,7 @@ export function optionSignature(name: string, spec: OptionSpec): string {
   return `${spec.short === undefined ? '    ' : `-${spec.short}, `}--${name}${value}`;
 }
 
-export function optionLines(specs: OptionSpecs): string[] {
+function optionLines(specs: OptionSpecs): string[] {
   const rows = Object.entries(specs).map(([name, spec]) => [optionSignature(name, spec), `${spec.description}${spec.defaultText === undefined ? '' : ` (default: ${spec.defaultText})`}`] as const);
   const width = Math.max(0, ...rows.map(([signature]) => signature.length));
   return rows.map(([signature, text]) => `  ${signature.padEnd(width)}  ${text}`);

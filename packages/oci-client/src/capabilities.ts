@@ -34,7 +34,7 @@ export interface ReferrersBatcher {
 }
 
 /** A store that reads referrers from tag-schema indexes, so its tag list shows which subjects have any. */
-export interface TagSchemaReferrersReader {
+interface TagSchemaReferrersReader {
   readonly readsReferrersByTagSchema: boolean;
 }
 

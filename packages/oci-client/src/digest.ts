@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { OciError } from './errors.ts';
 
 /** A content digest, `algorithm:encoded` (image-spec descriptor.md#digests). */
 export type Digest = `${string}:${string}`;
@@ -18,13 +17,6 @@ export function isDigest(value: string): value is Digest {
   return pattern?.test(value.slice(colon + 1)) === true;
 }
 
-export function parseDigest(value: string): Digest {
-  if (!isDigest(value)) {
-    throw new OciError('INVALID_INPUT', `not a valid digest: '${value}' (want sha256:<64 hex> or sha512:<128 hex>)`);
-  }
-  return value;
-}
-
 export function digestAlgorithm(digest: Digest): 'sha256' | 'sha512' {
   return digest.slice(0, digest.indexOf(':')) === 'sha512' ? 'sha512' : 'sha256';
 }
@@ -35,8 +27,4 @@ export function digestHex(digest: Digest): string {
 
 export function sha256Of(bytes: Uint8Array | string): Digest {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-}
-
-export function digestOf(bytes: Uint8Array, algorithm: 'sha256' | 'sha512' = 'sha256'): Digest {
-  return `${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}`;
 }

@@ -9,7 +9,7 @@ import { ANNOTATION_CREATED, ANNOTATION_TITLE, EMPTY_JSON_BYTES, EMPTY_JSON_DIGE
 import { MediaTypeSchema, type Descriptor, type ImageManifest } from './schemas.ts';
 
 /** oras's default, so artifacts pushed by either tool look alike. */
-export const DEFAULT_ARTIFACT_TYPE = 'application/vnd.unknown.artifact.v1';
+const DEFAULT_ARTIFACT_TYPE = 'application/vnd.unknown.artifact.v1';
 
 // Media types for the deliverables sealpack is for, so a bare `push REF file.pmtiles` is typed.
 const MEDIA_TYPE_BY_EXTENSION: Record<string, string> = {
@@ -85,7 +85,7 @@ function checkTitle(title: string): void {
 }
 
 /** The empty config descriptor of image-spec manifest.md "Guidance for an Empty Descriptor". */
-export function emptyConfig(): PackedLayer {
+function emptyConfig(): PackedLayer {
   return {
     descriptor: { mediaType: MEDIA_TYPE_EMPTY_JSON, digest: EMPTY_JSON_DIGEST, size: 2, data: 'e30=' },
     source: bytesSource(EMPTY_JSON_BYTES),

@@ -45,7 +45,7 @@ export interface PullResult {
 }
 
 /** Reads and validates the image manifest a descriptor names. */
-export async function fetchImageManifest(target: ReadOnlyTarget, descriptor: Descriptor): Promise<ImageManifest> {
+async function fetchImageManifest(target: ReadOnlyTarget, descriptor: Descriptor): Promise<ImageManifest> {
   const parsed = parseManifest(await target.fetchManifest(descriptor), descriptor.mediaType);
   if (parsed.kind !== 'manifest') throw new OciError('INVALID_INPUT', `${descriptor.digest} is an image index, not an artifact manifest; pull one of its manifests`);
   return parsed.manifest;

@@ -21,7 +21,7 @@ export interface LayoutReference {
 
 export type Reference = RegistryReference | LayoutReference;
 
-export const DOCKER_HUB = 'docker.io';
+const DOCKER_HUB = 'docker.io';
 const DOCKER_HUB_API_HOST = 'registry-1.docker.io';
 const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com']);
 

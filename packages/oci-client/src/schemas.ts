@@ -16,9 +16,9 @@ export const MediaTypeSchema = z.string().regex(mediaTypePattern, 'not a media t
 export function isMediaType(value: string): boolean {
   return mediaTypePattern.test(value);
 }
-export const AnnotationsSchema = z.record(z.string(), z.string());
+const AnnotationsSchema = z.record(z.string(), z.string());
 
-export const PlatformSchema = z.looseObject({
+const PlatformSchema = z.looseObject({
   architecture: z.string(),
   os: z.string(),
   'os.version': z.string().optional(),
@@ -40,7 +40,7 @@ export const DescriptorSchema = z.looseObject({
 export type Descriptor = z.infer<typeof DescriptorSchema>;
 
 /** manifest.md; also accepts Docker schema 2, which has the same shape. */
-export const ImageManifestSchema = z.looseObject({
+const ImageManifestSchema = z.looseObject({
   schemaVersion: z.literal(2),
   mediaType: z.enum([MEDIA_TYPE_IMAGE_MANIFEST, MEDIA_TYPE_DOCKER_MANIFEST]).optional(),
   artifactType: MediaTypeSchema.optional(),

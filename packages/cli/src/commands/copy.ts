@@ -67,7 +67,7 @@ export const copyCommand: Command = {
 };
 
 /** What moved, in words: referrers and mounted blobs counted apart from the bytes sent. */
-export function copySummary(result: CopyResult): string {
+function copySummary(result: CopyResult): string {
   const parts = [`Copied ${result.manifests} manifest(s) and ${result.blobs} blob(s) (${result.bytes} bytes)`];
   if (result.referrers > 0) parts.push(`${result.referrers} referrer(s) included`);
   if (result.excluded > 0) parts.push(`${result.excluded} left out by artifact type`);

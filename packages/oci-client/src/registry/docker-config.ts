@@ -8,7 +8,7 @@ import { makeDirectory, writeFileAtomic } from '../fs-atomic.ts';
 import type { Credential, CredentialProvider } from './credentials.ts';
 
 /** The parts of docker's config.json (docker/cli configfile) that hold credentials; others are kept as-is. */
-export const DockerConfigSchema = z.looseObject({
+const DockerConfigSchema = z.looseObject({
   auths: z
     .record(
       z.string(),

@@ -27,7 +27,7 @@ export interface HttpClientOptions {
 }
 
 /** An async iterable is written chunk by chunk, each after the previous one has left (see ContentSource.chunks). */
-export type RequestBody = Readable | AsyncIterable<Uint8Array> | Uint8Array | string | null;
+type RequestBody = Readable | AsyncIterable<Uint8Array> | Uint8Array | string | null;
 
 export interface RegistryRequest {
   method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
@@ -369,7 +369,7 @@ function basicHeader(username: string, password: string): string {
 }
 
 /** Upload URLs carry opaque state; print only scheme, host and path. */
-export function redact(url: string): string {
+function redact(url: string): string {
   try {
     const u = new URL(url);
     return `${u.origin}${u.pathname}`;

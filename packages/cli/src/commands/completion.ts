@@ -31,8 +31,10 @@ function bashFunction(commands: readonly Command[]): string {
   const commandCases = commands.map((c) => `    "${c.path.join(' ')}") opts="$opts ${flags(c.options).join(' ')}" ;;`);
   return [
     '_sealpack() {',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a bash parameter expansion, not a template
     '  local cur="${COMP_WORDS[COMP_CWORD]}" words="${COMP_WORDS[1]}" opts',
     `  if [ "$COMP_CWORD" -eq 1 ]; then COMPREPLY=($(compgen -W "${topWords(commands).join(' ')}" -- "$cur")); return; fi`,
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a bash parameter expansion, not a template
     '  case "${COMP_WORDS[1]}" in',
     '    completion) COMPREPLY=($(compgen -W "bash zsh fish" -- "$cur")); return ;;',
     ...groupCases,

@@ -42,7 +42,7 @@ describe('copyGraph', () => {
 
     const layout = new LayoutTarget(join(await mkdtemp(join(tmpdir(), 'sealpack-copy-')), 'backup'));
     const toLayout = await copyGraph(origin, layout, 'v1', { recursive: true, tag: 'v1' });
-    expect(toLayout.manifests).toBe(4);
+    expect(toLayout).toMatchObject({ manifests: 4, referrers: 3, excluded: 0, mounted: 0 });
     expect(shape(await discoverReferrers(layout, await layout.resolve('v1'), { depth: 5 }))).toEqual(expected);
 
     const other = new RegistryTarget(registries.anonymous.host, uniqueRepository());
@@ -53,6 +53,28 @@ describe('copyGraph', () => {
     const again = await copyGraph(layout, other, subject.digest, { recursive: true });
     expect(again.blobs).toBe(0);
     expect(again.manifests).toBe(0);
+  });
+
+  it("counts what moved: mounted blobs are not bytes sent, an index's children are not referrers", async () => {
+    const repository = uniqueRepository();
+    const origin = new RegistryTarget(registries.anonymous.host, repository);
+    const subject = await pushArtifact(origin, 'mounted deliverable', { tag: 'v1' });
+    await pushArtifact(origin, 'its signature', { subject, artifactType: 'application/vnd.example.sig' });
+    // Another repository of the same registry: every blob is mounted, none is sent.
+    const sibling = new RegistryTarget(registries.anonymous.host, uniqueRepository());
+    const mounted = await copyGraph(origin, sibling, 'v1', { recursive: true, tag: 'v1' });
+    expect(mounted).toMatchObject({ manifests: 2, referrers: 1, blobs: 0, bytes: 0 });
+    expect(mounted.mounted).toBeGreaterThan(0);
+
+    // An index with two child manifests and no referrers: two children, zero referrers.
+    const layout = new LayoutTarget(join(await mkdtemp(join(tmpdir(), 'sealpack-index-')), 'lay'));
+    const children = [packLayers([layer('child a')], { created: null }), packLayers([layer('child b')], { created: null })];
+    for (const child of children) await pushPacked(layout, child);
+    const indexBytes = new TextEncoder().encode(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: children.map((c) => c.descriptor) }));
+    const index: Descriptor = { mediaType: 'application/vnd.oci.image.index.v1+json', digest: sha256Of(indexBytes), size: indexBytes.byteLength };
+    await layout.push(index, bytesSource(indexBytes), { tag: 'idx' });
+    const copied = await copyGraph(layout, new LayoutTarget(join(await mkdtemp(join(tmpdir(), 'sealpack-index-')), 'copy')), 'idx', { recursive: true });
+    expect(copied).toMatchObject({ manifests: 3, referrers: 0 });
   });
 
   it('reports progress byte by byte while blobs stream, ending at the bytes copied', async () => {

@@ -28,6 +28,8 @@ function authSection(auth: RegistryAuth): string {
 export interface RegistryProcessOptions {
   /** Serve HTTPS with this certificate and key (distribution's `http.tls`), PEM file paths. */
   tls?: { certificate: string; key: string };
+  /** distribution's `storage.delete.enabled` (default true); off, a DELETE is answered 405. */
+  deleteEnabled?: boolean;
 }
 
 /**
@@ -50,7 +52,7 @@ export async function startRegistryProcess(auth: RegistryAuth = { kind: 'none' }
       '  filesystem:',
       `    rootdirectory: ${storage}`,
       '  delete:',
-      '    enabled: true',
+      `    enabled: ${options.deleteEnabled ?? true}`,
       '  maintenance:',
       '    uploadpurging:',
       '      enabled: false',

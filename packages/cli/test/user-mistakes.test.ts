@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, inject, it } from 'vitest';
-import { uniqueRepository } from '@sealpack/test-registry';
+import { startRegistryProcess, uniqueRepository } from '@sealpack/test-registry';
 import { runCli } from './run-cli.ts';
 
 const registries = inject('registries');
@@ -113,5 +113,19 @@ describe('push DIR / pull: a folder travels as one tar+gzip layer (oras spelling
     expect(pulled.stdout).toMatch(/shapes\/parks\/ {2}\(folder, unpacked\)/);
     expect(await readdir(join(cwd, 'out', 'shapes', 'parks'))).toEqual(['parks.dbf', 'parks.shp']);
     expect(await readdir(join(cwd, 'out'))).toEqual(['notes.txt', 'shapes']);
+  });
+});
+
+describe('a registry that refuses', () => {
+  it('a delete the registry does not allow (405) is its answer: exit 3, UNSUPPORTED, not a usage error', async () => {
+    const registry = await startRegistryProcess({ kind: 'none' }, { deleteEnabled: false });
+    try {
+      const ref = `${registry.host}/${uniqueRepository()}:v1`;
+      expect((await runCli(['push', ref, 'notes.txt'], { cwd })).code).toBe(0);
+      expectOneLine(await runCli(['manifest', 'delete', ref, '--force'], { cwd }), 3, /\[UNSUPPORTED\]/);
+      expect((await runCli(['resolve', ref], { cwd })).code).toBe(0);
+    } finally {
+      await registry.stop();
+    }
   });
 });

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const workspace = fileURLToPath(new URL('../../..', import.meta.url));
-const published = ['packages/oci-client', 'packages/cli'];
+const published = ['packages/oci-client', 'packages/signing', 'packages/cli'];
 
 // The packages as a user gets them: packed tarballs installed with plain npm into a project outside
 // the monorepo, so a missing file, a workspace-only import or a wrong `exports` map fails here.
@@ -43,14 +43,19 @@ describe('the packed packages, installed with npm outside the monorepo', () => {
         "import { LayoutTarget } from '@sealpack/oci-client/layout';",
         "import { RegistryTarget } from '@sealpack/oci-client/registry';",
         "import { FileDigestCache } from '@sealpack/oci-client/cache';",
+        "import { generateKeyPairSync } from 'node:crypto';",
+        "import { keySigner, signManifest, verifyAttachedWithKey } from '@sealpack/signing';",
         "const target = openTarget(parseReference('ocidir://lay'));",
         "const pushed = await pushFiles(target, [{ path: 'data.txt' }], { tag: 'v1', created: null });",
         "await pullArtifact(target, 'v1', 'out');",
-        'console.log(JSON.stringify({ digest: pushed.descriptor.digest, layout: target instanceof LayoutTarget, classes: [typeof RegistryTarget, typeof FileDigestCache] }));',
+        "const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });",
+        "await signManifest(target, pushed.descriptor, { signer: keySigner(privateKey), subjectName: 'lay' });",
+        'const verdicts = await verifyAttachedWithKey(target, pushed.descriptor, { publicKey, ignoreTlog: true });',
+        'console.log(JSON.stringify({ digest: pushed.descriptor.digest, layout: target instanceof LayoutTarget, classes: [typeof RegistryTarget, typeof FileDigestCache], signed: verdicts.map((v) => v.valid) }));',
       ].join('\n'),
     );
     const { stdout } = await run('node', ['use.mjs'], { cwd: project });
-    expect(JSON.parse(stdout)).toMatchObject({ digest: expect.stringMatching(/^sha256:[a-f0-9]{64}$/), layout: true, classes: ['function', 'function'] });
+    expect(JSON.parse(stdout)).toMatchObject({ digest: expect.stringMatching(/^sha256:[a-f0-9]{64}$/), layout: true, classes: ['function', 'function'], signed: [true] });
     expect(await readFile(join(project, 'out', 'data.txt'), 'utf8')).toBe('packed\n');
   });
 

@@ -1,0 +1,9 @@
+// The public surface of @sealpack/signing (first part: keys, key signatures, offline verification).
+export { SigningError, type SigningErrorCode, type SigningErrorKind } from './errors.ts';
+export { decryptCosignKey, encryptCosignKey, generateCosignKeyPair, type GeneratedKeyPair } from './keys/cosign-key.ts';
+export { keyId, loadPrivateKey, loadPublicKey } from './keys/key-files.ts';
+export { keySigner, type KeyMaterial, type Signer } from './signer.ts';
+export { buildStatement, COSIGN_SIGN_PREDICATE_TYPE, IN_TOTO_PAYLOAD_TYPE, parseStatement, type Statement } from './statement.ts';
+export { attachBundle, attachedBundles, MEDIA_TYPE_SIGSTORE_BUNDLE_V03, type AttachedBundle } from './bundle-referrer.ts';
+export { signManifest, type SignOptions, type SignResult } from './sign.ts';
+export { verifyAttachedWithKey, verifyBundleWithKey, type BundleVerdict, type KeyPolicy } from './verify.ts';

@@ -13,6 +13,7 @@ import { manifestDeleteCommand, manifestGetCommand } from './commands/manifest.t
 import { pullCommand } from './commands/pull.ts';
 import { pushCommand } from './commands/push.ts';
 import { resolveCommand } from './commands/resolve.ts';
+import { generateKeyPairCommand, signCommand, verifyCommand } from './commands/signing.ts';
 import { tagCommand } from './commands/tag.ts';
 import { tagsCommand } from './commands/tags.ts';
 import { Interrupted, UsageError } from './errors.ts';
@@ -41,6 +42,9 @@ export const COMMANDS: readonly Command[] = [
   restoreCommand,
   loginCommand,
   logoutCommand,
+  generateKeyPairCommand,
+  signCommand,
+  verifyCommand,
   completionCommand,
 ];
 

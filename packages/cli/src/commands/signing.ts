@@ -1,0 +1,149 @@
+import { access, readFile, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { formatReference, pinnedReference, referenceSelector, type Reference } from '@sealpack/oci-client';
+import type { Command, OptionSpecs } from '../command.ts';
+import { UsageError } from '../errors.ts';
+import { parseRef } from '../global-options.ts';
+import type { CliIo } from '../io.ts';
+import { readSecret } from '../read-secret.ts';
+
+// sigstore-js is loaded by these commands only (import() below), so `sealpack --version` and the
+// transport commands start as fast as before it was a dependency.
+const loadSigning = () => import('@sealpack/signing');
+
+const KEY_PASSWORD_OPTION = {
+  'key-password-file': { type: 'string', valueName: 'FILE', description: "read the key's password from FILE (else COSIGN_PASSWORD, else a prompt on a terminal)" },
+} as const satisfies OptionSpecs;
+
+/** cosign's order: COSIGN_PASSWORD, then (here) a file a flag names, then a prompt on a terminal. */
+async function keyPassword(io: CliIo, file: unknown, confirm = false): Promise<string> {
+  if (typeof file === 'string') {
+    const text = await readFile(resolve(io.cwd, file), 'utf8').catch(() => {
+      throw new UsageError(`cannot read --key-password-file ${file}`);
+    });
+    return text.replace(/\r?\n$/, '');
+  }
+  if (io.env.COSIGN_PASSWORD !== undefined) return io.env.COSIGN_PASSWORD;
+  if (io.stdin.isTTY !== true) throw new UsageError('the key needs a password: set COSIGN_PASSWORD or use --key-password-file FILE (no terminal to ask on)');
+  const password = await readSecret(io, 'Enter password for private key: ');
+  if (confirm && (await readSecret(io, 'Enter password for private key again: ')) !== password) throw new UsageError('the two passwords differ');
+  return password;
+}
+
+async function readKeyFile(io: CliIo, path: unknown, flag: string): Promise<string> {
+  if (typeof path !== 'string') throw new UsageError(`${flag} FILE is required (keyless signing is not built yet)`);
+  return readFile(resolve(io.cwd, path), 'utf8').catch(() => {
+    throw new UsageError(`cannot read ${flag} ${path}: no such file or not readable`);
+  });
+}
+
+/** The name a statement gives its subject: the repository, as cosign names it. */
+function subjectName(ref: Reference): string {
+  return formatReference({ ...ref, tag: undefined, digest: undefined }).replace(/^oci:\/\//, '');
+}
+
+export const generateKeyPairCommand: Command = {
+  path: ['generate-key-pair'],
+  usage: 'sealpack generate-key-pair [--output-key-prefix NAME]',
+  operands: 0,
+  summary: 'write an encrypted ECDSA P-256 key pair cosign can use: NAME.key and NAME.pub',
+  options: {
+    'output-key-prefix': { type: 'string', valueName: 'NAME', defaultText: 'cosign', description: 'file name of the key pair, without .key/.pub' },
+    ...KEY_PASSWORD_OPTION,
+  },
+  async run({ values, io, out }) {
+    const prefix = typeof values['output-key-prefix'] === 'string' ? values['output-key-prefix'] : 'cosign';
+    const keyPath = resolve(io.cwd, `${prefix}.key`);
+    const pubPath = resolve(io.cwd, `${prefix}.pub`);
+    for (const path of [keyPath, pubPath]) {
+      if (
+        await access(path).then(
+          () => true,
+          () => false,
+        )
+      )
+        throw new UsageError(`${path} exists: refusing to overwrite a key`);
+    }
+    const password = await keyPassword(io, values['key-password-file'], true);
+    const { generateCosignKeyPair } = await loadSigning();
+    const pair = await generateCosignKeyPair(password);
+    // `wx`: a key file that appeared meanwhile is not overwritten either.
+    await writeFile(keyPath, pair.privateKeyFile, { flag: 'wx', mode: 0o600 });
+    await writeFile(pubPath, pair.publicKeyFile, { flag: 'wx' });
+    if (out.options.json) out.json({ privateKey: keyPath, publicKey: pubPath });
+    else out.result(`Private key written to ${keyPath}\nPublic key written to ${pubPath}`, pubPath);
+  },
+};
+
+export const signCommand: Command = {
+  path: ['sign'],
+  usage: 'sealpack sign REF --key FILE --tlog-upload=false',
+  operands: 1,
+  summary: "sign an artifact's manifest digest with a key, attached as a Sigstore bundle referrer (cosign v3 layout)",
+  options: {
+    key: { type: 'string', valueName: 'FILE', description: 'private key: a cosign.key (encrypted) or a PEM PKCS#8 ECDSA P-256 key' },
+    'tlog-upload': { type: 'boolean', defaultText: 'true (as cosign); give =false, uploading is not built yet', description: 'record the signature in a transparency log' },
+    ...KEY_PASSWORD_OPTION,
+  },
+  async run({ values, positionals, io, out, open }) {
+    const ref = parseRef(positionals[0]);
+    if (values['tlog-upload'] !== false) {
+      throw new UsageError('uploading to a transparency log is not built yet: sign offline with --tlog-upload=false (and verify with --insecure-ignore-tlog)');
+    }
+    const keyText = await readKeyFile(io, values.key, '--key');
+    const signing = await loadSigning();
+    const privateKey = await signing.loadPrivateKey(keyText, () => keyPassword(io, values['key-password-file']));
+    const target = await open(ref);
+    const subject = await target.resolve(referenceSelector(ref) ?? 'latest');
+    const signed = await signing.signManifest(target, subject, { signer: signing.keySigner(privateKey), subjectName: subjectName(ref) });
+    const pinned = pinnedReference(ref, signed.referrer.digest);
+    if (out.options.json) out.json({ reference: pinnedReference(ref, subject.digest), digest: subject.digest, signature: pinned, keyId: signing.keyId(privateKey) });
+    else out.result(`Signed ${pinnedReference(ref, subject.digest)}\nSignature ${pinned}`, pinned);
+  },
+};
+
+export const verifyCommand: Command = {
+  path: ['verify'],
+  usage: 'sealpack verify REF --key FILE [--insecure-ignore-tlog]',
+  operands: 1,
+  summary: 'verify the signatures attached to an artifact (exit 1 unless at least one is valid)',
+  options: {
+    key: { type: 'string', valueName: 'FILE', description: 'public key the signature must verify with (cosign.pub, PEM)' },
+    'insecure-ignore-tlog': { type: 'boolean', description: 'accept key signatures without a transparency-log entry (as cosign spells it)' },
+  },
+  async run({ values, positionals, io, out, open }) {
+    const ref = parseRef(positionals[0]);
+    const keyText = await readKeyFile(io, values.key, '--key');
+    const signing = await loadSigning();
+    const publicKey = signing.loadPublicKey(keyText);
+    const target = await open(ref);
+    const subject = await target.resolve(referenceSelector(ref) ?? 'latest');
+    const verdicts = await signing.verifyAttachedWithKey(target, subject, { publicKey, ignoreTlog: values['insecure-ignore-tlog'] === true });
+    const verified = verdicts.some((v) => v.valid);
+    const pinned = pinnedReference(ref, subject.digest);
+    // Each bundle's verdict, for people; a failure then ends with one line saying why (exit 1).
+    for (const v of verdicts) out.detail(`${v.valid ? 'valid  ' : 'INVALID'}  ${v.referrer.digest}  ${v.valid ? `key ${v.keyId}` : v.reason}`);
+    if (!verified) {
+      const first = verdicts[0]?.reason;
+      throw new signing.SigningError(
+        'NO_SIGNATURES',
+        verdicts.length === 0 ? `no signatures attached to ${pinned}` : `none of the ${verdicts.length} signature(s) attached to ${pinned} verifies (${first ?? ''})`,
+      );
+    }
+    if (out.options.json) {
+      out.json({
+        reference: pinned,
+        digest: subject.digest,
+        verified,
+        signatures: verdicts.map((v) => ({
+          referrer: v.referrer.digest,
+          valid: v.valid,
+          ...(v.keyId === undefined ? {} : { keyId: v.keyId }),
+          ...(v.reason === undefined ? {} : { reason: v.reason }),
+        })),
+      });
+      return;
+    }
+    out.result(`Verified ${pinned}`, pinned);
+  },
+};

@@ -1,0 +1,74 @@
+import { readFile, mkdtemp, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, inject, it } from 'vitest';
+import { uniqueRepository } from '@sealpack/test-registry';
+import { runCli } from './run-cli.ts';
+
+const registries = inject('registries');
+
+let cwd: string;
+let env: NodeJS.ProcessEnv;
+beforeEach(async () => {
+  cwd = await mkdtemp(join(tmpdir(), 'sealpack-sign-cli-'));
+  env = { HOME: cwd, DOCKER_CONFIG: join(cwd, '.docker'), COSIGN_PASSWORD: 'correct horse' };
+  await writeFile(join(cwd, 'parks.geojson'), '{"type":"FeatureCollection","features":[]}');
+});
+
+describe('generate-key-pair, sign, verify (cosign spelling, key mode, offline)', () => {
+  it('makes a cosign key pair, signs a pushed artifact and verifies it, in a layout and the real registry', async () => {
+    const made = await runCli(['generate-key-pair', '--json'], { cwd, env });
+    expect(made.code).toBe(0);
+    expect(JSON.parse(made.stdout)).toEqual({ privateKey: join(cwd, 'cosign.key'), publicKey: join(cwd, 'cosign.pub') });
+    expect(await readFile(join(cwd, 'cosign.key'), 'utf8')).toMatch(/^-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\n/);
+    expect((await stat(join(cwd, 'cosign.key'))).mode & 0o777).toBe(0o600);
+    expect(await runCli(['generate-key-pair'], { cwd, env })).toMatchObject({ code: 2, stderr: expect.stringMatching(/exists: refusing to overwrite a key/) });
+
+    for (const base of ['ocidir://lay', `${registries.anonymous.host}/${uniqueRepository()}`]) {
+      const pushed = JSON.parse((await runCli(['push', `${base}:v1`, 'parks.geojson', '--json'], { cwd, env })).stdout) as { digest: string };
+      const signed = await runCli(['sign', `${base}:v1`, '--key', 'cosign.key', '--tlog-upload=false', '--json'], { cwd, env });
+      expect(signed.stderr).toBe('');
+      expect(signed.code).toBe(0);
+      expect(JSON.parse(signed.stdout)).toMatchObject({ digest: pushed.digest, signature: expect.stringMatching(/@sha256:/) });
+      const tree = await runCli(['discover', `${base}:v1`], { cwd, env });
+      expect(tree.stdout).toContain('application/vnd.dev.sigstore.bundle.v0.3+json');
+
+      const verified = await runCli(['verify', `${base}:v1`, '--key', 'cosign.pub', '--insecure-ignore-tlog'], { cwd, env });
+      expect(verified.code).toBe(0);
+      expect(verified.stdout).toMatch(/^valid {4}sha256:[a-f0-9]{64} {2}key /m);
+      expect(verified.stdout).toMatch(/Verified .*@sha256:/);
+      // As cosign: without a transparency-log entry a key signature passes only when that is waived.
+      const strict = await runCli(['verify', `${base}:v1`, '--key', 'cosign.pub'], { cwd, env });
+      expect(strict.code).toBe(1);
+      expect(strict.stderr).toMatch(/none of the 1 signature\(s\).*verifies .*\[NO_SIGNATURES\]/);
+    }
+  });
+
+  it('a wrong key, an unsigned artifact and a missing flag each say what is wrong', async () => {
+    expect((await runCli(['generate-key-pair', '--output-key-prefix', 'mine'], { cwd, env })).code).toBe(0);
+    expect((await runCli(['generate-key-pair', '--output-key-prefix', 'theirs'], { cwd, env })).code).toBe(0);
+    expect((await runCli(['push', 'ocidir://lay:v1', 'parks.geojson'], { cwd, env })).code).toBe(0);
+    const unsigned = await runCli(['verify', 'ocidir://lay:v1', '--key', 'mine.pub', '--insecure-ignore-tlog', '--json'], { cwd, env });
+    expect(unsigned.code).toBe(1);
+    expect(JSON.parse(unsigned.stdout)).toMatchObject({ error: { code: 'NO_SIGNATURES', exitCode: 1, message: expect.stringMatching(/no signatures attached/) } });
+    expect((await runCli(['sign', 'ocidir://lay:v1', '--key', 'mine.key', '--tlog-upload=false'], { cwd, env })).code).toBe(0);
+    const wrong = await runCli(['verify', 'ocidir://lay:v1', '--key', 'theirs.pub', '--insecure-ignore-tlog'], { cwd, env });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stdout).toMatch(/^INVALID {2}sha256:.*SIGNATURE_INVALID/m);
+
+    expect(await runCli(['sign', 'ocidir://lay:v1', '--key', 'mine.key'], { cwd, env })).toMatchObject({ code: 2, stderr: expect.stringMatching(/--tlog-upload=false/) });
+    expect(await runCli(['sign', 'ocidir://lay:v1', '--tlog-upload=false'], { cwd, env })).toMatchObject({ code: 2, stderr: expect.stringMatching(/--key FILE is required/) });
+    expect(await runCli(['sign', 'ocidir://lay:v1', '--key', 'mine.key', '--tlog-upload=false'], { cwd, env: { ...env, COSIGN_PASSWORD: 'wrong' } })).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/wrong password for the cosign key .*\[WRONG_PASSWORD\]/),
+    });
+    await writeFile(join(cwd, 'pw.txt'), 'correct horse\n');
+    const { COSIGN_PASSWORD: _, ...withoutPassword } = env;
+    expect((await runCli(['sign', 'ocidir://lay:v1', '--key', 'mine.key', '--tlog-upload=false', '--key-password-file', 'pw.txt'], { cwd, env: withoutPassword })).code).toBe(0);
+    expect(await runCli(['sign', 'ocidir://lay:v1', '--key', 'mine.key', '--tlog-upload=false'], { cwd, env: withoutPassword })).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/COSIGN_PASSWORD/),
+    });
+    expect(await runCli(['verify', 'ocidir://lay:v1', '--key', 'mine.key'], { cwd, env })).toMatchObject({ code: 2, stderr: expect.stringMatching(/not a public key/) });
+  });
+});

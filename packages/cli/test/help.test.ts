@@ -71,7 +71,7 @@ describe('completion', () => {
       const probe = `source ${script}; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _sealpack; printf '%s\\n' "\${COMPREPLY[@]}"`;
       return (await promisify(execFile)('bash', ['-c', probe])).stdout.trim().split('\n');
     };
-    expect(await complete('sealpack', 'co')).toEqual(['completion', 'copy']);
+    expect(await complete('sealpack', 'co')).toEqual(['completion', 'conformance', 'copy']);
     expect(await complete('sealpack', 'manifest', '')).toEqual(['get', 'delete']);
     expect(await complete('sealpack', 'copy', 'a', 'b', '--to-p')).toEqual(['--to-password-stdin', '--to-password-file', '--to-plain-http']);
     expect(await complete('sealpack', 'manifest', 'delete', 'x', '--fo')).toEqual(['--force']);

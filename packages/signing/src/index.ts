@@ -7,3 +7,5 @@ export { buildStatement, COSIGN_SIGN_PREDICATE_TYPE, IN_TOTO_PAYLOAD_TYPE, parse
 export { attachBundle, attachedBundles, MEDIA_TYPE_SIGSTORE_BUNDLE_V03, type AttachedBundle } from './bundle-referrer.ts';
 export { signManifest, type SignOptions, type SignResult } from './sign.ts';
 export { verifyAttachedWithKey, verifyBundleWithKey, type BundleVerdict, type KeyPolicy } from './verify.ts';
+export { checkBundle, type BundleCheck } from './conformance.ts';
+export { publicGoodTrustMaterial, trustMaterialFromJSON } from './trust.ts';

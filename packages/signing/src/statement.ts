@@ -9,8 +9,11 @@ export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 /** What cosign v3 signs for `cosign sign`: a statement with this predicate over the manifest digest. */
 export const COSIGN_SIGN_PREDICATE_TYPE = 'https://sigstore.dev/cosign/sign/v1';
 
+// Statements are written as v1; v0.1 ones (cosign v2 and many others) are read too.
+const IN_TOTO_STATEMENT_V01 = 'https://in-toto.io/Statement/v0.1';
+
 const StatementSchema = z.looseObject({
-  _type: z.literal(IN_TOTO_STATEMENT_TYPE),
+  _type: z.enum([IN_TOTO_STATEMENT_TYPE, IN_TOTO_STATEMENT_V01]),
   subject: z.array(z.looseObject({ name: z.string().optional(), digest: z.record(z.string(), z.string()) })).min(1),
   predicateType: z.string().min(1),
   predicate: z.unknown().optional(),
@@ -30,7 +33,7 @@ export function parseStatement(payload: Buffer): Statement {
     throw new SigningError('INVALID_BUNDLE', 'the signed payload is not JSON', { cause });
   }
   const parsed = StatementSchema.safeParse(json);
-  if (!parsed.success) throw new SigningError('INVALID_BUNDLE', 'the signed payload is not an in-toto Statement v1');
+  if (!parsed.success) throw new SigningError('INVALID_BUNDLE', 'the signed payload is not an in-toto Statement (v1 or v0.1)');
   return parsed.data;
 }
 

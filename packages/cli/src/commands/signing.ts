@@ -31,7 +31,7 @@ async function keyPassword(io: CliIo, file: unknown, confirm = false): Promise<s
 }
 
 async function readKeyFile(io: CliIo, path: unknown, flag: string): Promise<string> {
-  if (typeof path !== 'string') throw new UsageError(`${flag} FILE is required (keyless signing is not built yet)`);
+  if (typeof path !== 'string') throw new UsageError(`${flag} FILE is required${flag === '--key' ? ' (keyless signing is not built yet)' : ''}`);
   return readFile(resolve(io.cwd, path), 'utf8').catch(() => {
     throw new UsageError(`cannot read ${flag} ${path}: no such file or not readable`);
   });
@@ -145,5 +145,53 @@ export const verifyCommand: Command = {
       return;
     }
     out.result(`Verified ${pinned}`, pinned);
+  },
+};
+
+/** sigstore-conformance's `verify-bundle` protocol: a bundle, an artifact (path or `sha256:` digest), a key or an identity. */
+export const conformanceVerifyBundleCommand: Command = {
+  path: ['conformance', 'verify-bundle'],
+  usage: 'sealpack conformance verify-bundle --bundle FILE (--key FILE | --certificate-identity I --certificate-oidc-issuer O) [--trusted-root FILE] FILE|sha256:HEX',
+  operands: 1,
+  summary: 'verify one Sigstore bundle as the sigstore-conformance suite asks (exit 0 verified, 1 not)',
+  options: {
+    bundle: { type: 'string', valueName: 'FILE', description: 'the Sigstore bundle (JSON)' },
+    key: { type: 'string', valueName: 'FILE', description: 'PEM public key to verify with instead of a certificate identity' },
+    'certificate-identity': { type: 'string', valueName: 'I', description: "the signing certificate's identity (SAN), matched exactly" },
+    'certificate-oidc-issuer': { type: 'string', valueName: 'O', description: "the signing certificate's OIDC issuer, matched exactly" },
+    'trusted-root': { type: 'string', valueName: 'FILE', defaultText: 'the Sigstore public-good root embedded in @sigstore/tuf', description: 'trusted_root.json to verify against' },
+  },
+  async run({ values, positionals, io, out }) {
+    const target = positionals[0];
+    if (target === undefined) throw new UsageError('verify-bundle needs the artifact: a FILE or sha256:HEX');
+    const bundleText = await readKeyFile(io, values.bundle, '--bundle');
+    const signing = await loadSigning();
+    const digest = /^sha256:[a-f0-9]{64}$/.test(target) ? target : undefined;
+    const artifact =
+      digest !== undefined
+        ? { digest: digest as `sha256:${string}` }
+        : {
+            bytes: await readFile(resolve(io.cwd, target)).catch(() => {
+              throw new UsageError(`cannot read the artifact ${target}`);
+            }),
+          };
+    const trustedRoot = typeof values['trusted-root'] === 'string' ? (JSON.parse(await readKeyFile(io, values['trusted-root'], '--trusted-root')) as unknown) : undefined;
+    const key = typeof values.key === 'string' ? await readKeyFile(io, values.key, '--key') : undefined;
+    let bundle: unknown;
+    try {
+      bundle = JSON.parse(bundleText);
+    } catch {
+      throw new signing.SigningError('INVALID_BUNDLE', 'the bundle is not JSON');
+    }
+    signing.checkBundle({
+      bundle,
+      artifact,
+      ...(key === undefined ? {} : { key }),
+      ...(typeof values['certificate-identity'] === 'string' ? { identity: values['certificate-identity'] } : {}),
+      ...(typeof values['certificate-oidc-issuer'] === 'string' ? { issuer: values['certificate-oidc-issuer'] } : {}),
+      ...(trustedRoot === undefined ? {} : { trustedRoot }),
+    });
+    if (out.options.json) out.json({ verified: true });
+    else out.detail('OK');
   },
 };

@@ -13,7 +13,7 @@ import { manifestDeleteCommand, manifestGetCommand } from './commands/manifest.t
 import { pullCommand } from './commands/pull.ts';
 import { pushCommand } from './commands/push.ts';
 import { resolveCommand } from './commands/resolve.ts';
-import { conformanceVerifyBundleCommand, generateKeyPairCommand, signCommand, verifyCommand } from './commands/signing.ts';
+import { attestCommand, conformanceVerifyBundleCommand, generateKeyPairCommand, signCommand, verifyAttestationCommand, verifyCommand } from './commands/signing.ts';
 import { tagCommand } from './commands/tag.ts';
 import { tagsCommand } from './commands/tags.ts';
 import { Interrupted, UsageError } from './errors.ts';
@@ -45,6 +45,8 @@ export const COMMANDS: readonly Command[] = [
   generateKeyPairCommand,
   signCommand,
   verifyCommand,
+  attestCommand,
+  verifyAttestationCommand,
   conformanceVerifyBundleCommand,
   completionCommand,
 ];

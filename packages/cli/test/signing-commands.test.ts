@@ -71,4 +71,33 @@ describe('generate-key-pair, sign, verify (cosign spelling, key mode, offline)',
     });
     expect(await runCli(['verify', 'ocidir://lay:v1', '--key', 'mine.key'], { cwd, env })).toMatchObject({ code: 2, stderr: expect.stringMatching(/not a public key/) });
   });
+
+  it('attest a PROV document and a large SBOM, then verify-attestation by type gives the predicate back', async () => {
+    expect((await runCli(['generate-key-pair'], { cwd, env })).code).toBe(0);
+    const ref = `${registries.anonymous.host}/${uniqueRepository()}:v1`;
+    expect((await runCli(['push', ref, 'parks.geojson'], { cwd, env })).code).toBe(0);
+    await writeFile(join(cwd, 'prov.jsonld'), JSON.stringify({ '@graph': [{ '@id': 'urn:run:1' }] }));
+    await writeFile(join(cwd, 'sbom.spdx.json'), JSON.stringify({ spdxVersion: 'SPDX-2.3', packages: Array.from({ length: 40 }, (_, i) => ({ name: `p${i}` })) }));
+    const prov = await runCli(['attest', ref, '--predicate', 'prov.jsonld', '--type', 'prov', '--key', 'cosign.key', '--tlog-upload=false', '--json'], { cwd, env });
+    expect(prov.code).toBe(0);
+    expect(JSON.parse(prov.stdout)).toMatchObject({ predicateType: 'https://sealpack.dev/attestation/prov/v1', detached: false });
+    const sbom = await runCli(['attest', ref, '--predicate', 'sbom.spdx.json', '--type', 'spdx', '--key', 'cosign.key', '--tlog-upload=false', '--detach-threshold', '512', '--json'], { cwd, env });
+    expect(JSON.parse(sbom.stdout)).toMatchObject({ predicateType: 'https://spdx.dev/Document', detached: true });
+
+    const verified = await runCli(['verify-attestation', ref, '--type', 'spdx', '--key', 'cosign.pub', '--insecure-ignore-tlog', '--json'], { cwd, env });
+    expect(verified.code).toBe(0);
+    expect(JSON.parse(verified.stdout)).toMatchObject({ attestations: [{ valid: true, predicate: { spdxVersion: 'SPDX-2.3' } }] });
+    expect((await runCli(['verify-attestation', ref, '--type', 'prov', '--key', 'cosign.pub', '--insecure-ignore-tlog'], { cwd, env })).code).toBe(0);
+    const none = await runCli(['verify-attestation', ref, '--type', 'cyclonedx', '--key', 'cosign.pub', '--insecure-ignore-tlog'], { cwd, env });
+    expect(none).toMatchObject({ code: 1, stderr: expect.stringMatching(/no https:\/\/cyclonedx.org\/bom attestation attached/) });
+    expect(await runCli(['attest', ref, '--predicate', 'parks.geojson', '--type', 'nonsense', '--key', 'cosign.key', '--tlog-upload=false'], { cwd, env })).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/--type 'nonsense'/),
+    });
+    await writeFile(join(cwd, 'broken.json'), '{');
+    expect(await runCli(['attest', ref, '--predicate', 'broken.json', '--type', 'prov', '--key', 'cosign.key', '--tlog-upload=false'], { cwd, env })).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/is not JSON/),
+    });
+  });
 });

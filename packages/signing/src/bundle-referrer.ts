@@ -23,7 +23,13 @@ function rfc3339(date: Date): string {
  * the content and predicate-type annotations, pushed by digest. A registry without the referrers
  * API gets the subject's tag-schema index written by the transport.
  */
-export async function attachBundle(target: Target, subject: Descriptor, bundleJson: Uint8Array, options: { predicateType: string; created: Date }): Promise<Descriptor> {
+/** A predicate too large for the statement, kept as a second layer of the referrer (see attest.ts). */
+export interface DetachedPredicate {
+  bytes: Uint8Array;
+  mediaType: string;
+}
+
+export async function attachBundle(target: Target, subject: Descriptor, bundleJson: Uint8Array, options: { predicateType: string; created: Date; detached?: DetachedPredicate }): Promise<Descriptor> {
   const config: Descriptor = { mediaType: MEDIA_TYPE_EMPTY_JSON, artifactType: MEDIA_TYPE_SIGSTORE_BUNDLE_V03, digest: sha256Of(EMPTY_JSON), size: EMPTY_JSON.byteLength };
   const layer: Descriptor = { mediaType: MEDIA_TYPE_SIGSTORE_BUNDLE_V03, digest: sha256Of(bundleJson), size: bundleJson.byteLength };
   const manifest: ImageManifest = {
@@ -31,7 +37,7 @@ export async function attachBundle(target: Target, subject: Descriptor, bundleJs
     mediaType: MEDIA_TYPE_IMAGE_MANIFEST,
     artifactType: MEDIA_TYPE_SIGSTORE_BUNDLE_V03,
     config,
-    layers: [layer],
+    layers: options.detached === undefined ? [layer] : [layer, { mediaType: options.detached.mediaType, digest: sha256Of(options.detached.bytes), size: options.detached.bytes.byteLength }],
     subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
     annotations: {
       'org.opencontainers.image.created': rfc3339(options.created),
@@ -41,13 +47,9 @@ export async function attachBundle(target: Target, subject: Descriptor, bundleJs
   };
   const manifestBytes = new TextEncoder().encode(JSON.stringify(manifest));
   const descriptor: Descriptor = { mediaType: MEDIA_TYPE_IMAGE_MANIFEST, digest: sha256Of(manifestBytes), size: manifestBytes.byteLength, artifactType: MEDIA_TYPE_SIGSTORE_BUNDLE_V03 };
-  const artifact: PackedArtifact = {
-    manifest,
-    manifestBytes,
-    descriptor,
-    config: { descriptor: config, source: bytesSource(EMPTY_JSON) },
-    layers: [{ descriptor: layer, source: bytesSource(bundleJson) }],
-  };
+  const layers = [{ descriptor: layer, source: bytesSource(bundleJson) }];
+  if (options.detached !== undefined) layers.push({ descriptor: manifest.layers[1] as Descriptor, source: bytesSource(options.detached.bytes) });
+  const artifact: PackedArtifact = { manifest, manifestBytes, descriptor, config: { descriptor: config, source: bytesSource(EMPTY_JSON) }, layers };
   await pushPacked(target, artifact);
   return descriptor;
 }
@@ -57,6 +59,8 @@ export interface AttachedBundle {
   referrer: Descriptor;
   predicateType: string | undefined;
   bytes: Uint8Array;
+  /** The referrer's other layers (a detached predicate), to be fetched only when needed. */
+  others: Descriptor[];
 }
 
 /** Every Sigstore bundle attached to a subject in cosign's v3 layout, read and size-checked. */
@@ -69,9 +73,14 @@ export async function attachedBundles(target: ReadOnlyTarget, subject: Descripto
     const manifest = parsed.manifest;
     const layer = manifest.layers.find((l) => l.mediaType === MEDIA_TYPE_SIGSTORE_BUNDLE_V03);
     if (layer === undefined || layer.size > MAX_BUNDLE_BYTES) throw new SigningError('INVALID_BUNDLE', `referrer ${referrer.digest} holds no Sigstore bundle layer of a sane size`);
-    const chunks: Buffer[] = [];
-    for await (const chunk of await target.fetch(layer)) chunks.push(chunk as Buffer);
-    found.push({ referrer, predicateType: manifest.annotations?.[ANNOTATION_BUNDLE_PREDICATE_TYPE], bytes: Buffer.concat(chunks) });
+    found.push({ referrer, predicateType: manifest.annotations?.[ANNOTATION_BUNDLE_PREDICATE_TYPE], bytes: await fetchBytes(target, layer), others: manifest.layers.filter((l) => l !== layer) });
   }
   return found;
+}
+
+/** A blob read whole (bundles and predicates are small, and fetch verifies size and digest). */
+export async function fetchBytes(target: ReadOnlyTarget, descriptor: Descriptor): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of await target.fetch(descriptor)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }

@@ -2,7 +2,9 @@ import type { KeyObject } from 'node:crypto';
 import { bundleFromJSON, isBundleWithDsseEnvelope } from '@sigstore/bundle';
 import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
 import type { Descriptor, ReadOnlyTarget } from '@sealpack/oci-client';
-import { attachedBundles } from './bundle-referrer.ts';
+import { z } from 'zod';
+import { DETACHED_PREDICATE_KEY } from './attest.ts';
+import { attachedBundles, fetchBytes } from './bundle-referrer.ts';
 import { SigningError } from './errors.ts';
 import { keyId } from './keys/key-files.ts';
 import { COSIGN_SIGN_PREDICATE_TYPE, IN_TOTO_PAYLOAD_TYPE, parseStatement, statementNames } from './statement.ts';
@@ -26,7 +28,11 @@ export interface BundleVerdict {
   reason?: string;
   keyId?: string;
   predicateType?: string;
+  /** The verified statement's predicate (a detached one fetched and checked against its digest). */
+  predicate?: unknown;
 }
+
+const DetachedSchema = z.object({ digest: z.object({ sha256: z.string().regex(/^[a-f0-9]{64}$/) }), size: z.number().int().nonnegative() });
 
 const EMPTY_TRUSTED_ROOT = {
   mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
@@ -37,7 +43,7 @@ const EMPTY_TRUSTED_ROOT = {
 } as unknown as Parameters<typeof toTrustMaterial>[0];
 
 /** Verifies one bundle against a key policy and the subject it must be about; throws with the reason. */
-export function verifyBundleWithKey(bytes: Uint8Array, subject: Descriptor, policy: KeyPolicy): { keyId: string; predicateType: string } {
+export function verifyBundleWithKey(bytes: Uint8Array, subject: Descriptor, policy: KeyPolicy): { keyId: string; predicateType: string; predicate: unknown } {
   let bundle: ReturnType<typeof bundleFromJSON>;
   try {
     bundle = bundleFromJSON(JSON.parse(new TextDecoder().decode(bytes)));
@@ -59,7 +65,7 @@ export function verifyBundleWithKey(bytes: Uint8Array, subject: Descriptor, poli
   if (!statementNames(statement, subject.digest)) throw new SigningError('SUBJECT_MISMATCH', `the signed statement is about another artifact, not ${subject.digest}`);
   const wanted = policy.predicateType ?? COSIGN_SIGN_PREDICATE_TYPE;
   if (statement.predicateType !== wanted) throw new SigningError('SUBJECT_MISMATCH', `the statement's predicate is ${statement.predicateType}, not ${wanted}`);
-  return { keyId: keyId(policy.publicKey), predicateType: statement.predicateType };
+  return { keyId: keyId(policy.publicKey), predicateType: statement.predicateType, predicate: statement.predicate };
 }
 
 /**
@@ -68,10 +74,13 @@ export function verifyBundleWithKey(bytes: Uint8Array, subject: Descriptor, poli
  */
 export async function verifyAttachedWithKey(target: ReadOnlyTarget, subject: Descriptor, policy: KeyPolicy): Promise<BundleVerdict[]> {
   const verdicts: BundleVerdict[] = [];
-  for (const attached of await attachedBundles(target, subject)) {
+  const wanted = policy.predicateType ?? COSIGN_SIGN_PREDICATE_TYPE;
+  // The annotation is unsigned, so it only chooses which bundles to look at; the signed statement decides.
+  const relevant = (await attachedBundles(target, subject)).filter((a) => a.predicateType === undefined || a.predicateType === wanted);
+  for (const attached of relevant) {
     try {
-      const { keyId: id, predicateType } = verifyBundleWithKey(attached.bytes, subject, policy);
-      verdicts.push({ referrer: attached.referrer, valid: true, keyId: id, predicateType });
+      const { keyId: id, predicateType, predicate } = verifyBundleWithKey(attached.bytes, subject, policy);
+      verdicts.push({ referrer: attached.referrer, valid: true, keyId: id, predicateType, predicate: await resolveDetached(target, attached.others, predicate) });
     } catch (error) {
       if (!(error instanceof SigningError)) throw error;
       verdicts.push({
@@ -83,4 +92,18 @@ export async function verifyAttachedWithKey(target: ReadOnlyTarget, subject: Des
     }
   }
   return verdicts;
+}
+
+/**
+ * A predicate the statement names by digest (attest.ts, for large predicates) comes from the
+ * referrer's own layer of that digest and size; the transport verifies the bytes against it.
+ */
+async function resolveDetached(target: ReadOnlyTarget, layers: Descriptor[], predicate: unknown): Promise<unknown> {
+  const ref = (predicate as Record<string, unknown> | undefined)?.[DETACHED_PREDICATE_KEY];
+  if (ref === undefined) return predicate;
+  const parsed = DetachedSchema.safeParse(ref);
+  if (!parsed.success) throw new SigningError('INVALID_BUNDLE', 'the statement names a detached predicate it does not describe');
+  const layer = layers.find((l) => l.digest === `sha256:${parsed.data.digest.sha256}` && l.size === parsed.data.size);
+  if (layer === undefined) throw new SigningError('INVALID_BUNDLE', 'the detached predicate the statement names is not in its referrer');
+  return JSON.parse((await fetchBytes(target, layer)).toString('utf8')) as unknown;
 }

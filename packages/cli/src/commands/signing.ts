@@ -195,3 +195,96 @@ export const conformanceVerifyBundleCommand: Command = {
     else out.detail('OK');
   },
 };
+
+/** `--type`: cosign's names (prov, spdx, cyclonedx, slsaprovenance, …) or a predicate type URI. */
+function predicateTypeOf(type: unknown, known: Readonly<Record<string, string>>): string {
+  if (typeof type !== 'string') throw new UsageError('--type is required: prov, spdx, cyclonedx, slsaprovenance, slsaprovenance1, custom or a URI');
+  const mapped = known[type];
+  if (mapped !== undefined) return mapped;
+  if (/^[a-z][a-z0-9+.-]*:\/\/\S+$/i.test(type)) return type;
+  throw new UsageError(`--type '${type}': not one of ${Object.keys(known).join(', ')}, nor a URI`);
+}
+
+export const attestCommand: Command = {
+  path: ['attest'],
+  usage: 'sealpack attest REF --predicate FILE --type T --key FILE --tlog-upload=false',
+  operands: 1,
+  summary: 'attest an artifact with a predicate (PROV, SPDX, CycloneDX, SLSA, custom), attached as a Sigstore bundle referrer',
+  options: {
+    predicate: { type: 'string', valueName: 'FILE', description: 'the predicate document (JSON)' },
+    type: { type: 'string', valueName: 'T', description: 'prov, spdx, cyclonedx, slsaprovenance (v0.2), slsaprovenance1, custom, or a predicate type URI' },
+    key: { type: 'string', valueName: 'FILE', description: 'private key: a cosign.key (encrypted) or a PEM PKCS#8 ECDSA P-256 key' },
+    'tlog-upload': { type: 'boolean', defaultText: 'true (as cosign); give =false, uploading is not built yet', description: 'record the attestation in a transparency log' },
+    'detach-threshold': { type: 'string', valueName: 'BYTES', defaultText: '4194304', description: 'a predicate larger than this travels beside the statement, which names its digest' },
+    ...KEY_PASSWORD_OPTION,
+  },
+  async run({ values, positionals, io, out, open }) {
+    const ref = parseRef(positionals[0]);
+    if (values['tlog-upload'] !== false) throw new UsageError('uploading to a transparency log is not built yet: attest offline with --tlog-upload=false');
+    const signing = await loadSigning();
+    const predicateType = predicateTypeOf(values.type, signing.PREDICATE_TYPES);
+    const predicate = Buffer.from(await readKeyFile(io, values.predicate, '--predicate'));
+    try {
+      JSON.parse(predicate.toString('utf8'));
+    } catch {
+      throw new UsageError(`--predicate ${String(values.predicate)} is not JSON`);
+    }
+    const threshold = values['detach-threshold'] === undefined ? undefined : Number(values['detach-threshold']);
+    if (threshold !== undefined && (!Number.isInteger(threshold) || threshold < 0)) throw new UsageError(`--detach-threshold '${String(values['detach-threshold'])}': a whole number of bytes`);
+    const keyText = await readKeyFile(io, values.key, '--key');
+    const privateKey = await signing.loadPrivateKey(keyText, () => keyPassword(io, values['key-password-file']));
+    const target = await open(ref);
+    const subject = await target.resolve(referenceSelector(ref) ?? 'latest');
+    const attested = await signing.attestManifest(target, subject, {
+      signer: signing.keySigner(privateKey),
+      subjectName: subjectName(ref),
+      predicateType,
+      predicate,
+      ...(threshold === undefined ? {} : { detachThreshold: threshold }),
+    });
+    const pinned = pinnedReference(ref, attested.referrer.digest);
+    if (out.options.json) out.json({ reference: pinnedReference(ref, subject.digest), digest: subject.digest, attestation: pinned, predicateType, detached: attested.detached });
+    else out.result(`Attested ${pinnedReference(ref, subject.digest)} (${predicateType}${attested.detached ? ', predicate beside the statement' : ''})\nAttestation ${pinned}`, pinned);
+  },
+};
+
+export const verifyAttestationCommand: Command = {
+  path: ['verify-attestation'],
+  usage: 'sealpack verify-attestation REF --type T --key FILE [--insecure-ignore-tlog]',
+  operands: 1,
+  summary: 'verify the attestations of one predicate type attached to an artifact (exit 1 unless one is valid)',
+  options: {
+    type: { type: 'string', valueName: 'T', description: 'prov, spdx, cyclonedx, slsaprovenance, slsaprovenance1, custom, or a predicate type URI' },
+    key: { type: 'string', valueName: 'FILE', description: 'public key the attestation must verify with (cosign.pub, PEM)' },
+    'insecure-ignore-tlog': { type: 'boolean', description: 'accept key signatures without a transparency-log entry (as cosign spells it)' },
+  },
+  async run({ values, positionals, io, out, open }) {
+    const ref = parseRef(positionals[0]);
+    const signing = await loadSigning();
+    const predicateType = predicateTypeOf(values.type, signing.PREDICATE_TYPES);
+    const publicKey = signing.loadPublicKey(await readKeyFile(io, values.key, '--key'));
+    const target = await open(ref);
+    const subject = await target.resolve(referenceSelector(ref) ?? 'latest');
+    const verdicts = await signing.verifyAttachedWithKey(target, subject, { publicKey, predicateType, ignoreTlog: values['insecure-ignore-tlog'] === true });
+    const pinned = pinnedReference(ref, subject.digest);
+    for (const v of verdicts) out.detail(`${v.valid ? 'valid  ' : 'INVALID'}  ${v.referrer.digest}  ${v.valid ? `key ${v.keyId}` : v.reason}`);
+    if (!verdicts.some((v) => v.valid)) {
+      throw new signing.SigningError(
+        'NO_SIGNATURES',
+        verdicts.length === 0
+          ? `no ${predicateType} attestation attached to ${pinned}`
+          : `none of the ${verdicts.length} ${predicateType} attestation(s) of ${pinned} verifies (${verdicts[0]?.reason ?? ''})`,
+      );
+    }
+    if (out.options.json) {
+      out.json({
+        reference: pinned,
+        digest: subject.digest,
+        predicateType,
+        attestations: verdicts.map((v) => ({ referrer: v.referrer.digest, valid: v.valid, ...(v.valid ? { keyId: v.keyId, predicate: v.predicate } : { reason: v.reason }) })),
+      });
+      return;
+    }
+    out.result(`Verified ${predicateType} attestation of ${pinned}`, pinned);
+  },
+};

@@ -1,0 +1,57 @@
+import { bundleToJSON } from '@sigstore/bundle';
+import { DSSEBundleBuilder } from '@sigstore/sign';
+import type { Descriptor, Target } from '@sealpack/oci-client';
+import { sha256Of } from '@sealpack/oci-client';
+import { attachBundle } from './bundle-referrer.ts';
+import type { Signer } from './signer.ts';
+import { buildStatement, IN_TOTO_PAYLOAD_TYPE } from './statement.ts';
+
+/** cosign's `--type` names and the predicate types they stand for; anything else is a URI itself. */
+export const PREDICATE_TYPES: Readonly<Record<string, string>> = {
+  prov: 'https://sealpack.dev/attestation/prov/v1',
+  spdx: 'https://spdx.dev/Document',
+  spdxjson: 'https://spdx.dev/Document',
+  cyclonedx: 'https://cyclonedx.org/bom',
+  slsaprovenance: 'https://slsa.dev/provenance/v0.2',
+  slsaprovenance02: 'https://slsa.dev/provenance/v0.2',
+  slsaprovenance1: 'https://slsa.dev/provenance/v1',
+  custom: 'https://cosign.sigstore.dev/attestation/v1',
+};
+
+/** The statement's predicate when the real one travels beside it (a sealpack convention). */
+export const DETACHED_PREDICATE_KEY = 'dev.sealpack.detachedPredicate';
+export const DEFAULT_DETACH_THRESHOLD = 4 * 1024 * 1024;
+
+export interface AttestOptions {
+  signer: Signer;
+  subjectName: string;
+  predicateType: string;
+  /** The predicate document as its bytes (JSON), exactly as it is to be kept. */
+  predicate: Uint8Array;
+  /**
+   * A predicate larger than this travels as its own layer of the referrer, and the signed statement
+   * carries its digest instead: a transparency log then never sees megabytes. Default 4 MiB.
+   */
+  detachThreshold?: number;
+  now?: () => Date;
+}
+
+/**
+ * Attests a manifest: an in-toto statement with any predicate (PROV JSON-LD, SPDX, CycloneDX, SLSA,
+ * custom), signed into a DSSE Sigstore bundle v0.3 and attached as a cosign v3 referrer. A large
+ * predicate is stored beside the bundle and named by digest in the statement: no peer does this.
+ */
+export async function attestManifest(target: Target, subject: Descriptor, options: AttestOptions): Promise<{ referrer: Descriptor; detached: boolean }> {
+  const detached = options.predicate.byteLength > (options.detachThreshold ?? DEFAULT_DETACH_THRESHOLD);
+  const predicate: unknown = detached
+    ? { [DETACHED_PREDICATE_KEY]: { digest: { sha256: sha256Of(options.predicate).slice(7) }, size: options.predicate.byteLength, mediaType: 'application/json' } }
+    : JSON.parse(new TextDecoder().decode(options.predicate));
+  const statement = buildStatement(options.subjectName, subject.digest, options.predicateType, predicate);
+  const bundle = await new DSSEBundleBuilder({ signer: options.signer, witnesses: [] }).create({ data: Buffer.from(JSON.stringify(statement)), type: IN_TOTO_PAYLOAD_TYPE });
+  const referrer = await attachBundle(target, subject, new TextEncoder().encode(JSON.stringify(bundleToJSON(bundle))), {
+    predicateType: options.predicateType,
+    created: (options.now ?? (() => new Date()))(),
+    ...(detached ? { detached: { bytes: options.predicate, mediaType: 'application/json' } } : {}),
+  });
+  return { referrer, detached };
+}

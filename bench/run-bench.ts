@@ -2,8 +2,9 @@
 // docker-registry on 127.0.0.1) with sealpack, curl (the ceiling) and skopeo, in one run, and
 // print throughput, ratios and sealpack's peak RSS. Options: --size-mib N (default 1024), --rounds N
 // (default 3; the order of the clients rotates each round and the medians are reported), --only
-// transfer|graph|race (graph-bench.ts: copy -r of 200 referrers, push of 1,000 small files;
-// referrers-race.ts: 20 processes racing on one tag-schema index, --race-rounds N).
+// transfer|graph|race|verify (graph-bench.ts: copy -r of 200 referrers, push of 1,000 small files;
+// referrers-race.ts: 20 processes racing on one tag-schema index, --race-rounds N; verify-bench.ts:
+// offline verification of key-signed bundles and `sealpack verify` end to end).
 import { execFile } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -61,7 +62,7 @@ const fmtRuns = (runs: Measured[]) => `${fmt(median(runs))}${runs.length > 1 ? `
 
 const onlyArg = process.argv.indexOf('--only');
 const only = onlyArg === -1 ? undefined : process.argv[onlyArg + 1];
-if (only !== undefined && only !== 'transfer' && only !== 'graph' && only !== 'race') throw new Error('--only takes transfer, graph or race');
+if (only !== undefined && !['transfer', 'graph', 'race', 'verify'].includes(only)) throw new Error('--only takes transfer, graph, race or verify');
 const roundsArg = process.argv.indexOf('--rounds');
 const rounds = roundsArg === -1 ? 3 : Number(process.argv[roundsArg + 1]);
 if (!Number.isInteger(rounds) || rounds <= 0) throw new Error('--rounds takes a whole number');
@@ -75,8 +76,9 @@ function median(runs: Measured[]): Measured {
 // Dirty pages from one client's writes would otherwise be flushed during the next one's run.
 const settle = () => run('sync');
 
-if (only === 'graph' || only === 'race') {
-  await import(only === 'graph' ? './graph-bench.ts' : './referrers-race.ts');
+const OTHER_BENCHES: Record<string, string> = { graph: './graph-bench.ts', race: './referrers-race.ts', verify: './verify-bench.ts' };
+if (only !== undefined && OTHER_BENCHES[only] !== undefined) {
+  await import(OTHER_BENCHES[only] as string);
   process.exit(0);
 }
 const work = await mkdtemp(join(tmpdir(), 'sealpack-bench-'));
@@ -189,6 +191,5 @@ try {
   await rm(work, { recursive: true, force: true });
 }
 if (only === undefined) {
-  await import('./graph-bench.ts');
-  await import('./referrers-race.ts');
+  for (const bench of Object.values(OTHER_BENCHES)) await import(bench);
 }

@@ -75,7 +75,8 @@ describe('sign and verify with a key, cosign v3 layout', async () => {
         await attachBundle(target, subject, new TextEncoder().encode(JSON.stringify(tampered)), { predicateType: 'https://sigstore.dev/cosign/sign/v1', created: now() });
         // A message-signature bundle (what sign-blob makes), where a DSSE statement is required.
         const message = await new MessageSignatureBundleBuilder({ signer: keySigner(privateKey), witnesses: [] }).create({ data: Buffer.from(subject.digest) });
-        await attachBundle(target, subject, new TextEncoder().encode(JSON.stringify(bundleToJSON(message))), { predicateType: 'none', created: now() });
+        // Annotated as a signature, so it is looked at as one (the annotation only chooses; the bundle decides).
+        await attachBundle(target, subject, new TextEncoder().encode(JSON.stringify(bundleToJSON(message))), { predicateType: 'https://sigstore.dev/cosign/sign/v1', created: now() });
 
         const verdicts = await verifyAttachedWithKey(target, subject, { publicKey, ignoreTlog: true });
         const reasons = verdicts.map((v) => v.reason ?? 'valid').sort();

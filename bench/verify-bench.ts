@@ -8,7 +8,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bytesSource, openTarget, packLayers, parseReference, pushPacked, sha256Of, type Descriptor } from '@sealpack/oci-client';
 import { attachedBundles, keySigner, signManifest, verifyBundleWithKey } from '@sealpack/signing';
-import { sealpack, type Measured } from './measure.ts';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { bin } from './measure.ts';
+
+const run = promisify(execFile);
+
+/** Wall time of the installed bin, from process start to exit, in ms. */
+async function timeBin(args: string[], cwd: string): Promise<number> {
+  const started = performance.now();
+  await run(bin, args, { cwd });
+  return performance.now() - started;
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 
 const BUNDLES = 200;
 const ROUNDS = 10;
@@ -33,19 +46,17 @@ try {
   await pushPacked(single, artifact, { tag: 'v1' });
   await signManifest(single, subject, { signer: keySigner(privateKey), subjectName: 'bench/one' });
   await writeFile(join(work, 'cosign.pub'), publicKey.export({ format: 'pem', type: 'spki' }).toString());
-  const runs: Measured[] = [];
-  for (let i = 0; i < 7; i++) runs.push(await sealpack(['verify', 'ocidir://one:v1', '--key', 'cosign.pub', '--insecure-ignore-tlog'], work));
-  const median = [...runs].sort((a, b) => a.seconds - b.seconds)[3] as Measured;
-  const version: Measured[] = [];
-  for (let i = 0; i < 7; i++) version.push(await sealpack(['--version'], work));
-  const versionMedian = [...version].sort((a, b) => a.seconds - b.seconds)[3] as Measured;
+  const verifies: number[] = [];
+  for (let i = 0; i < 7; i++) verifies.push(await timeBin(['verify', 'ocidir://one:v1', '--key', 'cosign.pub', '--insecure-ignore-tlog'], work));
+  const versions: number[] = [];
+  for (let i = 0; i < 7; i++) versions.push(await timeBin(['--version'], work));
 
   process.stdout.write(
     [
       '',
       `offline verification of key-signed bundles  ${perSecond.toFixed(0)} bundles/s (${bundles.length * ROUNDS} verified; target >= 1,000/s)`,
-      `sealpack verify, one bundle, end to end     ${(median.seconds * 1000).toFixed(0)} ms median of 7 (CPU ${((median.cpuSeconds ?? 0) * 1000).toFixed(0)} ms; target < 400 ms)`,
-      `sealpack --version                          ${(versionMedian.seconds * 1000).toFixed(0)} ms median of 7 (target < 150 ms)`,
+      `sealpack verify, one bundle, end to end     ${median(verifies).toFixed(0)} ms median of 7, the bin from process start to exit (target < 400 ms)`,
+      `sealpack --version                          ${median(versions).toFixed(0)} ms median of 7 (target < 150 ms)`,
       '',
     ].join('\n'),
   );

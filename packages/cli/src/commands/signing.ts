@@ -15,6 +15,23 @@ const KEY_PASSWORD_OPTION = {
   'key-password-file': { type: 'string', valueName: 'FILE', description: "read the key's password from FILE (else COSIGN_PASSWORD, else a prompt on a terminal)" },
 } as const satisfies OptionSpecs;
 
+/** The key options of a command that signs (`sign`, `attest`); `what` names what it records. */
+function signingKeyOptions(what: string): OptionSpecs {
+  return {
+    key: { type: 'string', valueName: 'FILE', description: 'private key: a cosign.key (encrypted) or a PEM PKCS#8 ECDSA P-256 key' },
+    'tlog-upload': { type: 'boolean', defaultText: 'true (as cosign); give =false, uploading is not built yet', description: `record the ${what} in a transparency log` },
+    ...KEY_PASSWORD_OPTION,
+  };
+}
+
+/** The key options of a command that verifies (`verify`, `verify-attestation`). */
+function verifyingKeyOptions(what: string): OptionSpecs {
+  return {
+    key: { type: 'string', valueName: 'FILE', description: `public key the ${what} must verify with (cosign.pub, PEM)` },
+    'insecure-ignore-tlog': { type: 'boolean', description: 'accept key signatures without a transparency-log entry (as cosign spells it)' },
+  };
+}
+
 /** cosign's order: COSIGN_PASSWORD, then (here) a file a flag names, then a prompt on a terminal. */
 async function keyPassword(io: CliIo, file: unknown, confirm = false): Promise<string> {
   if (typeof file === 'string') {
@@ -80,11 +97,7 @@ export const signCommand: Command = {
   usage: 'sealpack sign REF --key FILE --tlog-upload=false',
   operands: 1,
   summary: "sign an artifact's manifest digest with a key, attached as a Sigstore bundle referrer (cosign v3 layout)",
-  options: {
-    key: { type: 'string', valueName: 'FILE', description: 'private key: a cosign.key (encrypted) or a PEM PKCS#8 ECDSA P-256 key' },
-    'tlog-upload': { type: 'boolean', defaultText: 'true (as cosign); give =false, uploading is not built yet', description: 'record the signature in a transparency log' },
-    ...KEY_PASSWORD_OPTION,
-  },
+  options: signingKeyOptions('signature'),
   async run({ values, positionals, io, out, open }) {
     const ref = parseRef(positionals[0]);
     if (values['tlog-upload'] !== false) {
@@ -107,10 +120,7 @@ export const verifyCommand: Command = {
   usage: 'sealpack verify REF --key FILE [--insecure-ignore-tlog]',
   operands: 1,
   summary: 'verify the signatures attached to an artifact (exit 1 unless at least one is valid)',
-  options: {
-    key: { type: 'string', valueName: 'FILE', description: 'public key the signature must verify with (cosign.pub, PEM)' },
-    'insecure-ignore-tlog': { type: 'boolean', description: 'accept key signatures without a transparency-log entry (as cosign spells it)' },
-  },
+  options: verifyingKeyOptions('signature'),
   async run({ values, positionals, io, out, open }) {
     const ref = parseRef(positionals[0]);
     const keyText = await readKeyFile(io, values.key, '--key');
@@ -196,6 +206,8 @@ export const conformanceVerifyBundleCommand: Command = {
   },
 };
 
+const TYPE_OPTION = { type: 'string', valueName: 'T', description: 'prov, spdx, cyclonedx, slsaprovenance (v0.2), slsaprovenance1, custom, or a predicate type URI' } as const;
+
 /** `--type`: cosign's names (prov, spdx, cyclonedx, slsaprovenance, …) or a predicate type URI. */
 function predicateTypeOf(type: unknown, known: Readonly<Record<string, string>>): string {
   if (typeof type !== 'string') throw new UsageError('--type is required: prov, spdx, cyclonedx, slsaprovenance, slsaprovenance1, custom or a URI');
@@ -212,11 +224,9 @@ export const attestCommand: Command = {
   summary: 'attest an artifact with a predicate (PROV, SPDX, CycloneDX, SLSA, custom), attached as a Sigstore bundle referrer',
   options: {
     predicate: { type: 'string', valueName: 'FILE', description: 'the predicate document (JSON)' },
-    type: { type: 'string', valueName: 'T', description: 'prov, spdx, cyclonedx, slsaprovenance (v0.2), slsaprovenance1, custom, or a predicate type URI' },
-    key: { type: 'string', valueName: 'FILE', description: 'private key: a cosign.key (encrypted) or a PEM PKCS#8 ECDSA P-256 key' },
-    'tlog-upload': { type: 'boolean', defaultText: 'true (as cosign); give =false, uploading is not built yet', description: 'record the attestation in a transparency log' },
+    type: TYPE_OPTION,
     'detach-threshold': { type: 'string', valueName: 'BYTES', defaultText: '4194304', description: 'a predicate larger than this travels beside the statement, which names its digest' },
-    ...KEY_PASSWORD_OPTION,
+    ...signingKeyOptions('attestation'),
   },
   async run({ values, positionals, io, out, open }) {
     const ref = parseRef(positionals[0]);
@@ -253,11 +263,7 @@ export const verifyAttestationCommand: Command = {
   usage: 'sealpack verify-attestation REF --type T --key FILE [--insecure-ignore-tlog]',
   operands: 1,
   summary: 'verify the attestations of one predicate type attached to an artifact (exit 1 unless one is valid)',
-  options: {
-    type: { type: 'string', valueName: 'T', description: 'prov, spdx, cyclonedx, slsaprovenance, slsaprovenance1, custom, or a predicate type URI' },
-    key: { type: 'string', valueName: 'FILE', description: 'public key the attestation must verify with (cosign.pub, PEM)' },
-    'insecure-ignore-tlog': { type: 'boolean', description: 'accept key signatures without a transparency-log entry (as cosign spells it)' },
-  },
+  options: { type: TYPE_OPTION, ...verifyingKeyOptions('attestation') },
   async run({ values, positionals, io, out, open }) {
     const ref = parseRef(positionals[0]);
     const signing = await loadSigning();

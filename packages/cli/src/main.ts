@@ -85,13 +85,13 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   let out = new Output(io, { json: argv.includes('--json'), quiet: false, debug });
   try {
     let parsed: { values: Record<string, unknown>; positionals: string[] };
+    const specs = { ...GLOBAL_OPTIONS, ...command.options };
     try {
-      const specs = { ...GLOBAL_OPTIONS, ...command.options };
       const spelled = spellBooleans(rest, specs);
       parsed = parseArgs({ args: spelled.args, options: parseArgsOptions(specs), allowPositionals: true, strict: true });
       for (const name of spelled.negated) parsed.values[name] = false;
     } catch (error) {
-      throw new UsageError(`${parseArgsMessage(error, { ...GLOBAL_OPTIONS, ...command.options })} (usage: ${command.usage})`);
+      throw new UsageError(`${parseArgsMessage(error, specs)} (usage: ${command.usage})`);
     }
     const globals = parseOptions(GlobalValuesSchema, Object.fromEntries(Object.entries(parsed.values).filter(([k]) => k in GLOBAL_OPTIONS)));
     out = new Output(io, outputOptions(globals));
@@ -101,7 +101,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     }
     const extra = command.operands === 'many' ? undefined : parsed.positionals[command.operands];
     if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}' (usage: ${command.usage})`);
-    const values = { ...(parsed.values as Record<string, unknown>), ...globals };
+    const values = { ...parsed.values, ...globals };
     const connections = new ConnectionOptions(values, io, (line) => out.debug(line));
     const context: CommandContext = {
       commands: COMMANDS,

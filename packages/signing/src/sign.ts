@@ -2,6 +2,7 @@ import { DSSEBundleBuilder } from '@sigstore/sign';
 import { bundleToJSON } from '@sigstore/bundle';
 import type { Descriptor, Target } from '@sealpack/oci-client';
 import { attachBundle } from './bundle-referrer.ts';
+import type { Witness } from './keyless.ts';
 import type { Signer } from './signer.ts';
 import { buildStatement, COSIGN_SIGN_PREDICATE_TYPE, IN_TOTO_PAYLOAD_TYPE } from './statement.ts';
 
@@ -14,6 +15,8 @@ export interface SignOptions {
   predicate?: unknown;
   /** `org.opencontainers.image.created` of the referrer; injected for reproducible tests. */
   now?: () => Date;
+  /** Transparency log and timestamp witnesses (`witnessesFor`); none by default: nothing leaves the machine. */
+  witnesses?: Witness[];
 }
 
 export interface SignResult {
@@ -31,7 +34,7 @@ export interface SignResult {
 export async function signManifest(target: Target, subject: Descriptor, options: SignOptions): Promise<SignResult> {
   const predicateType = options.predicateType ?? COSIGN_SIGN_PREDICATE_TYPE;
   const statement = buildStatement(options.subjectName, subject.digest, predicateType, options.predicate ?? {});
-  const builder = new DSSEBundleBuilder({ signer: options.signer, witnesses: [] });
+  const builder = new DSSEBundleBuilder({ signer: options.signer, witnesses: options.witnesses ?? [] });
   const bundle = await builder.create({ data: Buffer.from(JSON.stringify(statement)), type: IN_TOTO_PAYLOAD_TYPE });
   const json = bundleToJSON(bundle);
   const referrer = await attachBundle(target, subject, new TextEncoder().encode(JSON.stringify(json)), { predicateType, created: (options.now ?? (() => new Date()))() });

@@ -6,20 +6,38 @@ import { z } from 'zod';
 import { DETACHED_PREDICATE_KEY } from './attest.ts';
 import { attachedBundles, fetchBytes } from './bundle-referrer.ts';
 import { SigningError } from './errors.ts';
+import { exactly } from './conformance.ts';
 import { keyId } from './keys/key-files.ts';
+import type { TrustMaterial } from './trust.ts';
 import { COSIGN_SIGN_PREDICATE_TYPE, IN_TOTO_PAYLOAD_TYPE, parseStatement, statementNames } from './statement.ts';
 
-export interface KeyPolicy {
-  /** The public key the signature must verify with (cosign.pub). */
-  publicKey: KeyObject;
+interface PolicyCommon {
   /**
-   * cosign requires a transparency-log entry for key signatures unless told otherwise
-   * (`--insecure-ignore-tlog`); signatures made offline have none, so say so explicitly.
+   * cosign requires a transparency-log entry unless told otherwise (`--insecure-ignore-tlog`);
+   * signatures made offline have none, so say so explicitly.
    */
   ignoreTlog?: boolean;
   /** The statement's predicate type to accept; default cosign v3's signature predicate. */
   predicateType?: string;
 }
+
+/** Verify with a public key (cosign.pub). */
+export interface KeyPolicy extends PolicyCommon {
+  publicKey: KeyObject;
+}
+
+/**
+ * Verify a keyless signature: a Fulcio certificate for this identity (matched exactly, or by a
+ * RegExp as cosign's `--certificate-identity-regexp`) from this OIDC issuer, chaining to the
+ * trusted root, logged and timestamped as cosign requires (a tlog entry, an SCT, a timestamp).
+ */
+export interface IdentityPolicy extends PolicyCommon {
+  identity: string | RegExp;
+  issuer: string;
+  trustMaterial: TrustMaterial;
+}
+
+export type VerifyPolicy = KeyPolicy | IdentityPolicy;
 
 export interface BundleVerdict {
   referrer: Descriptor;
@@ -27,6 +45,9 @@ export interface BundleVerdict {
   /** Why not, when not valid. */
   reason?: string;
   keyId?: string;
+  /** The certificate identity (SAN) and issuer of a keyless signature. */
+  identity?: string;
+  issuer?: string;
   predicateType?: string;
   /** The verified statement's predicate (a detached one fetched and checked against its digest). */
   predicate?: unknown;
@@ -43,7 +64,7 @@ const EMPTY_TRUSTED_ROOT = {
 } as unknown as Parameters<typeof toTrustMaterial>[0];
 
 /** Verifies one bundle against a key policy and the subject it must be about; throws with the reason. */
-export function verifyBundleWithKey(bytes: Uint8Array, subject: Descriptor, policy: KeyPolicy): { keyId: string; predicateType: string; predicate: unknown } {
+export function verifyBundle(bytes: Uint8Array, subject: Descriptor, policy: VerifyPolicy): { keyId?: string; identity?: string; issuer?: string; predicateType: string; predicate: unknown } {
   let bundle: ReturnType<typeof bundleFromJSON>;
   try {
     bundle = bundleFromJSON(JSON.parse(new TextDecoder().decode(bytes)));
@@ -52,10 +73,17 @@ export function verifyBundleWithKey(bytes: Uint8Array, subject: Descriptor, poli
   }
   if (!isBundleWithDsseEnvelope(bundle)) throw new SigningError('INVALID_BUNDLE', 'the bundle holds a message signature, not the DSSE envelope a signed manifest needs');
   if (bundle.mediaType !== 'application/vnd.dev.sigstore.bundle.v0.3+json') throw new SigningError('INVALID_BUNDLE', `bundle ${bundle.mediaType} where v0.3 is required`);
-  const trust = toTrustMaterial(EMPTY_TRUSTED_ROOT, () => ({ publicKey: policy.publicKey, validFor: () => true }));
-  const thresholds = policy.ignoreTlog === true ? { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 0 } : { tlogThreshold: 1, ctlogThreshold: 0, timestampThreshold: 1 };
+  const keyed = 'publicKey' in policy;
+  const trust = keyed ? toTrustMaterial(EMPTY_TRUSTED_ROOT, () => ({ publicKey: policy.publicKey, validFor: () => true })) : policy.trustMaterial;
+  // What cosign requires by default: a key signature a tlog entry (its time); a certificate an SCT too.
+  const thresholds =
+    policy.ignoreTlog === true ? { tlogThreshold: 0, ctlogThreshold: keyed ? 0 : 1, timestampThreshold: keyed ? 0 : 1 } : { tlogThreshold: 1, ctlogThreshold: keyed ? 0 : 1, timestampThreshold: 1 };
+  let signer: ReturnType<Verifier['verify']>;
   try {
-    new Verifier(trust, thresholds).verify(toSignedEntity(bundle));
+    signer = new Verifier(trust, thresholds).verify(
+      toSignedEntity(bundle),
+      keyed ? undefined : { subjectAlternativeName: typeof policy.identity === 'string' ? exactly(policy.identity) : policy.identity, extensions: { issuer: policy.issuer } },
+    );
   } catch (cause) {
     throw new SigningError('SIGNATURE_INVALID', `the signature does not verify: ${(cause as Error).message}`, { cause });
   }
@@ -65,22 +93,28 @@ export function verifyBundleWithKey(bytes: Uint8Array, subject: Descriptor, poli
   if (!statementNames(statement, subject.digest)) throw new SigningError('SUBJECT_MISMATCH', `the signed statement is about another artifact, not ${subject.digest}`);
   const wanted = policy.predicateType ?? COSIGN_SIGN_PREDICATE_TYPE;
   if (statement.predicateType !== wanted) throw new SigningError('SUBJECT_MISMATCH', `the statement's predicate is ${statement.predicateType}, not ${wanted}`);
-  return { keyId: keyId(policy.publicKey), predicateType: statement.predicateType, predicate: statement.predicate };
+  if (keyed) return { keyId: keyId(policy.publicKey), predicateType: statement.predicateType, predicate: statement.predicate };
+  return {
+    ...(signer.identity?.subjectAlternativeName === undefined ? {} : { identity: signer.identity.subjectAlternativeName }),
+    issuer: policy.issuer,
+    predicateType: statement.predicateType,
+    predicate: statement.predicate,
+  };
 }
 
 /**
  * Every bundle attached to a subject, each judged on its own: the caller decides how many valid
  * ones it needs. A bundle that fails says exactly why.
  */
-export async function verifyAttachedWithKey(target: ReadOnlyTarget, subject: Descriptor, policy: KeyPolicy): Promise<BundleVerdict[]> {
+export async function verifyAttached(target: ReadOnlyTarget, subject: Descriptor, policy: VerifyPolicy): Promise<BundleVerdict[]> {
   const verdicts: BundleVerdict[] = [];
   const wanted = policy.predicateType ?? COSIGN_SIGN_PREDICATE_TYPE;
   // The annotation is unsigned, so it only chooses which bundles to look at; the signed statement decides.
   const relevant = (await attachedBundles(target, subject)).filter((a) => a.predicateType === undefined || a.predicateType === wanted);
   for (const attached of relevant) {
     try {
-      const { keyId: id, predicateType, predicate } = verifyBundleWithKey(attached.bytes, subject, policy);
-      verdicts.push({ referrer: attached.referrer, valid: true, keyId: id, predicateType, predicate: await resolveDetached(target, attached.others, predicate) });
+      const { predicate, ...found } = verifyBundle(attached.bytes, subject, policy);
+      verdicts.push({ referrer: attached.referrer, valid: true, ...found, predicate: await resolveDetached(target, attached.others, predicate) });
     } catch (error) {
       if (!(error instanceof SigningError)) throw error;
       verdicts.push({

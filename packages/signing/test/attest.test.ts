@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { uniqueRepository } from '@sealpack/test-registry';
 import { bytesSource, openTarget, packLayers, parseReference, pushPacked, sha256Of, type Descriptor, type Target } from '@sealpack/oci-client';
-import { attestManifest, keySigner, PREDICATE_TYPES, signManifest, verifyAttachedWithKey } from '../src/index.ts';
+import { attestManifest, keySigner, PREDICATE_TYPES, signManifest, verifyAttached } from '../src/index.ts';
 
 const registries = inject('registries');
 const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -37,12 +37,12 @@ describe('attestations with any predicate, as bundle referrers', async () => {
       const manifest = JSON.parse(new TextDecoder().decode(await target.fetchManifest(large.referrer))) as { layers: Array<{ mediaType: string }> };
       expect(manifest.layers.map((l) => l.mediaType)).toEqual(['application/vnd.dev.sigstore.bundle.v0.3+json', 'application/json']);
 
-      const provVerdicts = await verifyAttachedWithKey(target, subject, { publicKey, ignoreTlog: true, predicateType: PREDICATE_TYPES.prov as string });
+      const provVerdicts = await verifyAttached(target, subject, { publicKey, ignoreTlog: true, predicateType: PREDICATE_TYPES.prov as string });
       expect(provVerdicts).toMatchObject([{ valid: true, predicateType: PREDICATE_TYPES.prov, predicate: prov }]);
-      const spdxVerdicts = await verifyAttachedWithKey(target, subject, { publicKey, ignoreTlog: true, predicateType: PREDICATE_TYPES.spdx as string });
+      const spdxVerdicts = await verifyAttached(target, subject, { publicKey, ignoreTlog: true, predicateType: PREDICATE_TYPES.spdx as string });
       expect(spdxVerdicts).toMatchObject([{ valid: true, predicate: spdx }]);
       // The signature check looks at signatures only: the two attestations are not "invalid signatures".
-      expect(await verifyAttachedWithKey(target, subject, { publicKey, ignoreTlog: true })).toMatchObject([{ valid: true, predicateType: 'https://sigstore.dev/cosign/sign/v1' }]);
+      expect(await verifyAttached(target, subject, { publicKey, ignoreTlog: true })).toMatchObject([{ valid: true, predicateType: 'https://sigstore.dev/cosign/sign/v1' }]);
     });
   }
 });

@@ -7,7 +7,7 @@ import { MessageSignatureBundleBuilder } from '@sigstore/sign';
 import { describe, expect, inject, it } from 'vitest';
 import { uniqueRepository } from '@sealpack/test-registry';
 import { bytesSource, discoverReferrers, openTarget, packLayers, parseReference, pushPacked, sha256Of, type Descriptor, type Target } from '@sealpack/oci-client';
-import { attachBundle, keySigner, MEDIA_TYPE_SIGSTORE_BUNDLE_V03, signManifest, verifyAttachedWithKey } from '../src/index.ts';
+import { attachBundle, keySigner, MEDIA_TYPE_SIGSTORE_BUNDLE_V03, signManifest, verifyAttached } from '../src/index.ts';
 
 const registries = inject('registries');
 const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -52,12 +52,12 @@ describe('sign and verify with a key, cosign v3 layout', async () => {
         });
         expect(signed.bundle).toMatchObject({ mediaType: MEDIA_TYPE_SIGSTORE_BUNDLE_V03, dsseEnvelope: { payloadType: 'application/vnd.in-toto+json' } });
 
-        const good = await verifyAttachedWithKey(target, subject, { publicKey, ignoreTlog: true });
+        const good = await verifyAttached(target, subject, { publicKey, ignoreTlog: true });
         expect(good).toMatchObject([{ valid: true, predicateType: 'https://sigstore.dev/cosign/sign/v1' }]);
-        const wrongKey = await verifyAttachedWithKey(target, subject, { publicKey: other.publicKey, ignoreTlog: true });
+        const wrongKey = await verifyAttached(target, subject, { publicKey: other.publicKey, ignoreTlog: true });
         expect(wrongKey).toMatchObject([{ valid: false, reason: expect.stringMatching(/SIGNATURE_INVALID/) }]);
         // As cosign: a key signature without a transparency-log entry only passes when that is waived.
-        const needsTlog = await verifyAttachedWithKey(target, subject, { publicKey });
+        const needsTlog = await verifyAttached(target, subject, { publicKey });
         expect(needsTlog).toMatchObject([{ valid: false, reason: expect.stringMatching(/SIGNATURE_INVALID/) }]);
       });
 
@@ -78,7 +78,7 @@ describe('sign and verify with a key, cosign v3 layout', async () => {
         // Annotated as a signature, so it is looked at as one (the annotation only chooses; the bundle decides).
         await attachBundle(target, subject, new TextEncoder().encode(JSON.stringify(bundleToJSON(message))), { predicateType: 'https://sigstore.dev/cosign/sign/v1', created: now() });
 
-        const verdicts = await verifyAttachedWithKey(target, subject, { publicKey, ignoreTlog: true });
+        const verdicts = await verifyAttached(target, subject, { publicKey, ignoreTlog: true });
         const reasons = verdicts.map((v) => v.reason ?? 'valid').sort();
         expect(verdicts.every((v) => !v.valid)).toBe(true);
         expect(reasons).toHaveLength(3);

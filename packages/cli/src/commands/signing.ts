@@ -128,7 +128,7 @@ export const verifyCommand: Command = {
     const publicKey = signing.loadPublicKey(keyText);
     const target = await open(ref);
     const subject = await target.resolve(referenceSelector(ref) ?? 'latest');
-    const verdicts = await signing.verifyAttachedWithKey(target, subject, { publicKey, ignoreTlog: values['insecure-ignore-tlog'] === true });
+    const verdicts = await signing.verifyAttached(target, subject, { publicKey, ignoreTlog: values['insecure-ignore-tlog'] === true });
     const verified = verdicts.some((v) => v.valid);
     const pinned = pinnedReference(ref, subject.digest);
     // Each bundle's verdict, for people; a failure then ends with one line saying why (exit 1).
@@ -271,7 +271,7 @@ export const verifyAttestationCommand: Command = {
     const publicKey = signing.loadPublicKey(await readKeyFile(io, values.key, '--key'));
     const target = await open(ref);
     const subject = await target.resolve(referenceSelector(ref) ?? 'latest');
-    const verdicts = await signing.verifyAttachedWithKey(target, subject, { publicKey, predicateType, ignoreTlog: values['insecure-ignore-tlog'] === true });
+    const verdicts = await signing.verifyAttached(target, subject, { publicKey, predicateType, ignoreTlog: values['insecure-ignore-tlog'] === true });
     const pinned = pinnedReference(ref, subject.digest);
     for (const v of verdicts) out.detail(`${v.valid ? 'valid  ' : 'INVALID'}  ${v.referrer.digest}  ${v.valid ? `key ${v.keyId}` : v.reason}`);
     if (!verdicts.some((v) => v.valid)) {

@@ -56,8 +56,12 @@ describe('generate-key-pair, sign, verify (cosign spelling, key mode, offline)',
     expect(wrong.code).toBe(1);
     expect(wrong.stdout).toMatch(/^INVALID {2}sha256:.*SIGNATURE_INVALID/m);
 
-    expect(await runCli(['sign', 'ocidir://lay:v1', '--key', 'mine.key'], { cwd, env })).toMatchObject({ code: 2, stderr: expect.stringMatching(/--tlog-upload=false/) });
-    expect(await runCli(['sign', 'ocidir://lay:v1', '--tlog-upload=false'], { cwd, env })).toMatchObject({ code: 2, stderr: expect.stringMatching(/--key FILE is required/) });
+    // As cosign: a signature is recorded in the transparency log unless --tlog-upload=false; one that cannot be reached is exit 3.
+    expect(await runCli(['sign', 'ocidir://lay:v1', '--key', 'mine.key', '--rekor-url', 'http://127.0.0.1:9'], { cwd, env })).toMatchObject({ code: 3 });
+    expect(await runCli(['sign', 'ocidir://lay:v1', '--tlog-upload=false'], { cwd, env })).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/sign with --key FILE, or keyless with --identity-token/),
+    });
     expect(await runCli(['sign', 'ocidir://lay:v1', '--key', 'mine.key', '--tlog-upload=false'], { cwd, env: { ...env, COSIGN_PASSWORD: 'wrong' } })).toMatchObject({
       code: 2,
       stderr: expect.stringMatching(/wrong password for the cosign key .*\[WRONG_PASSWORD\]/),

@@ -3,6 +3,7 @@ import { DSSEBundleBuilder } from '@sigstore/sign';
 import type { Descriptor, Target } from '@sealpack/oci-client';
 import { sha256Of } from '@sealpack/oci-client';
 import { attachBundle } from './bundle-referrer.ts';
+import { fromSigstoreSigningError } from './errors.ts';
 import type { Witness } from './keyless.ts';
 import type { Signer } from './signer.ts';
 import { buildStatement, IN_TOTO_PAYLOAD_TYPE } from './statement.ts';
@@ -50,7 +51,11 @@ export async function attestManifest(target: Target, subject: Descriptor, option
     ? { [DETACHED_PREDICATE_KEY]: { digest: { sha256: sha256Of(options.predicate).slice(7) }, size: options.predicate.byteLength, mediaType: 'application/json' } }
     : JSON.parse(new TextDecoder().decode(options.predicate));
   const statement = buildStatement(options.subjectName, subject.digest, options.predicateType, predicate);
-  const bundle = await new DSSEBundleBuilder({ signer: options.signer, witnesses: options.witnesses ?? [] }).create({ data: Buffer.from(JSON.stringify(statement)), type: IN_TOTO_PAYLOAD_TYPE });
+  const bundle = await new DSSEBundleBuilder({ signer: options.signer, witnesses: options.witnesses ?? [] })
+    .create({ data: Buffer.from(JSON.stringify(statement)), type: IN_TOTO_PAYLOAD_TYPE })
+    .catch((error: unknown) => {
+      throw fromSigstoreSigningError(error);
+    });
   const referrer = await attachBundle(target, subject, new TextEncoder().encode(JSON.stringify(bundleToJSON(bundle))), {
     predicateType: options.predicateType,
     created: (options.now ?? (() => new Date()))(),

@@ -1,5 +1,16 @@
 /** Every failure the signing package reports carries one of these codes; callers branch on the code. */
-export type SigningErrorCode = 'INVALID_KEY' | 'INVALID_TRUST_ROOT' | 'WRONG_PASSWORD' | 'UNSUPPORTED_KEY' | 'INVALID_BUNDLE' | 'SIGNATURE_INVALID' | 'SUBJECT_MISMATCH' | 'NO_SIGNATURES' | 'INTERNAL';
+export type SigningErrorCode =
+  | 'INVALID_KEY'
+  | 'INVALID_TRUST_ROOT'
+  | 'IDENTITY_TOKEN'
+  | 'SIGSTORE_SERVICE'
+  | 'WRONG_PASSWORD'
+  | 'UNSUPPORTED_KEY'
+  | 'INVALID_BUNDLE'
+  | 'SIGNATURE_INVALID'
+  | 'SUBJECT_MISMATCH'
+  | 'NO_SIGNATURES'
+  | 'INTERNAL';
 
 /** The convention of every `@sealpack/*` package (see `OciErrorKind`): the CLI maps it to an exit status. */
 export type SigningErrorKind = 'input' | 'verification' | 'transport' | 'internal';
@@ -7,6 +18,9 @@ export type SigningErrorKind = 'input' | 'verification' | 'transport' | 'interna
 const KIND_OF_CODE: Record<SigningErrorCode, SigningErrorKind> = {
   INVALID_KEY: 'input',
   INVALID_TRUST_ROOT: 'input',
+  IDENTITY_TOKEN: 'input',
+  // Fulcio, Rekor or a timestamp authority did not answer as they should: a service failure.
+  SIGSTORE_SERVICE: 'transport',
   WRONG_PASSWORD: 'input',
   UNSUPPORTED_KEY: 'input',
   INVALID_BUNDLE: 'verification',
@@ -28,4 +42,19 @@ export class SigningError extends Error {
   get kind(): SigningErrorKind {
     return KIND_OF_CODE[this.code];
   }
+}
+
+/**
+ * sigstore-js's own failures while signing (`InternalError` with codes such as
+ * TLOG_CREATE_ENTRY_ERROR), said in this package's terms so the CLI maps them like any other:
+ * an unreadable identity token is the caller's to fix, a service that fails is a transport error.
+ */
+export function fromSigstoreSigningError(error: unknown): unknown {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code !== 'string' || typeof message !== 'string' || error instanceof SigningError) return error;
+  const cause = (error as { cause?: { message?: unknown } }).cause;
+  const detail = typeof cause?.message === 'string' && !message.includes(cause.message) ? `: ${cause.message}` : '';
+  if (code.startsWith('IDENTITY_TOKEN')) return new SigningError('IDENTITY_TOKEN', `the identity token cannot be used: ${message}${detail}`, { cause: error });
+  if (/^(TLOG|CA|TSA)_/.test(code)) return new SigningError('SIGSTORE_SERVICE', `${message}${detail}`, { cause: error });
+  return error;
 }

@@ -2,6 +2,7 @@ import { DSSEBundleBuilder } from '@sigstore/sign';
 import { bundleToJSON } from '@sigstore/bundle';
 import type { Descriptor, Target } from '@sealpack/oci-client';
 import { attachBundle } from './bundle-referrer.ts';
+import { fromSigstoreSigningError } from './errors.ts';
 import type { Witness } from './keyless.ts';
 import type { Signer } from './signer.ts';
 import { buildStatement, COSIGN_SIGN_PREDICATE_TYPE, IN_TOTO_PAYLOAD_TYPE } from './statement.ts';
@@ -35,7 +36,9 @@ export async function signManifest(target: Target, subject: Descriptor, options:
   const predicateType = options.predicateType ?? COSIGN_SIGN_PREDICATE_TYPE;
   const statement = buildStatement(options.subjectName, subject.digest, predicateType, options.predicate ?? {});
   const builder = new DSSEBundleBuilder({ signer: options.signer, witnesses: options.witnesses ?? [] });
-  const bundle = await builder.create({ data: Buffer.from(JSON.stringify(statement)), type: IN_TOTO_PAYLOAD_TYPE });
+  const bundle = await builder.create({ data: Buffer.from(JSON.stringify(statement)), type: IN_TOTO_PAYLOAD_TYPE }).catch((error: unknown) => {
+    throw fromSigstoreSigningError(error);
+  });
   const json = bundleToJSON(bundle);
   const referrer = await attachBundle(target, subject, new TextEncoder().encode(JSON.stringify(json)), { predicateType, created: (options.now ?? (() => new Date()))() });
   return { referrer, bundle: json };

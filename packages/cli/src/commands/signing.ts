@@ -1,6 +1,7 @@
 import { access, readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { formatReference, pinnedReference, referenceSelector, type Reference } from '@sealpack/oci-client';
+import type { Signer, VerifyPolicy, Witness } from '@sealpack/signing';
 import type { Command, OptionSpecs } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { parseRef } from '../global-options.ts';
@@ -15,21 +16,71 @@ const KEY_PASSWORD_OPTION = {
   'key-password-file': { type: 'string', valueName: 'FILE', description: "read the key's password from FILE (else COSIGN_PASSWORD, else a prompt on a terminal)" },
 } as const satisfies OptionSpecs;
 
-/** The key options of a command that signs (`sign`, `attest`); `what` names what it records. */
+const DEFAULT_FULCIO_URL = 'https://fulcio.sigstore.dev';
+const DEFAULT_REKOR_URL = 'https://rekor.sigstore.dev';
+
+/** The key or keyless options of a command that signs (`sign`, `attest`); `what` names what it records. */
 function signingKeyOptions(what: string): OptionSpecs {
   return {
     key: { type: 'string', valueName: 'FILE', description: 'private key: a cosign.key (encrypted) or a PEM PKCS#8 ECDSA P-256 key' },
-    'tlog-upload': { type: 'boolean', defaultText: 'true (as cosign); give =false, uploading is not built yet', description: `record the ${what} in a transparency log` },
+    'identity-token': { type: 'string', valueName: 'TOKEN', description: 'sign keyless: an OIDC identity token for Fulcio (else SIGSTORE_ID_TOKEN)' },
+    'fulcio-url': { type: 'string', valueName: 'URL', defaultText: DEFAULT_FULCIO_URL, description: 'Fulcio to certify a keyless signing key' },
+    'rekor-url': { type: 'string', valueName: 'URL', defaultText: DEFAULT_REKOR_URL, description: `transparency log to record the ${what} in` },
+    'tsa-url': { type: 'string', valueName: 'URL', description: 'RFC 3161 timestamp authority to timestamp it (none by default)' },
+    'tlog-upload': { type: 'boolean', defaultText: 'true (as cosign)', description: `record the ${what} in the transparency log; =false signs with no network` },
     ...KEY_PASSWORD_OPTION,
   };
 }
 
-/** The key options of a command that verifies (`verify`, `verify-attestation`). */
+/** The key or identity options of a command that verifies (`verify`, `verify-attestation`). */
 function verifyingKeyOptions(what: string): OptionSpecs {
   return {
     key: { type: 'string', valueName: 'FILE', description: `public key the ${what} must verify with (cosign.pub, PEM)` },
-    'insecure-ignore-tlog': { type: 'boolean', description: 'accept key signatures without a transparency-log entry (as cosign spells it)' },
+    'certificate-identity': { type: 'string', valueName: 'ID', description: "keyless: the signing certificate's identity (SAN), matched exactly" },
+    'certificate-identity-regexp': { type: 'string', valueName: 'RE', description: "keyless: a regular expression the certificate's identity must match" },
+    'certificate-oidc-issuer': { type: 'string', valueName: 'URL', description: "keyless: the certificate's OIDC issuer, matched exactly" },
+    'trusted-root': { type: 'string', valueName: 'FILE', defaultText: 'the Sigstore public-good root embedded in @sigstore/tuf', description: 'trusted_root.json for keyless verification' },
+    'insecure-ignore-tlog': { type: 'boolean', description: 'accept signatures without a transparency-log entry (as cosign spells it)' },
   };
+}
+
+type Signing = Awaited<ReturnType<typeof loadSigning>>;
+
+/** `--key` signs with a key; otherwise an identity token (flag or SIGSTORE_ID_TOKEN) signs keyless. */
+async function signerFrom(values: Record<string, unknown>, io: CliIo, signing: Signing): Promise<{ signer: Signer; witnesses: Witness[]; keyId?: string }> {
+  const text = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+  const witnesses = signing.witnessesFor({
+    ...(values['tlog-upload'] === false ? {} : { rekorURL: text('rekor-url') ?? DEFAULT_REKOR_URL }),
+    ...(text('tsa-url') === undefined ? {} : { tsaURL: text('tsa-url') as string }),
+  });
+  if (values.key !== undefined) {
+    const privateKey = await signing.loadPrivateKey(await readKeyFile(io, values.key, '--key'), () => keyPassword(io, values['key-password-file']));
+    return { signer: signing.keySigner(privateKey), witnesses, keyId: signing.keyId(privateKey) };
+  }
+  const token = text('identity-token') ?? io.env.SIGSTORE_ID_TOKEN;
+  if (token === undefined) throw new UsageError('sign with --key FILE, or keyless with --identity-token TOKEN (or SIGSTORE_ID_TOKEN)');
+  return { signer: signing.keylessSigner({ fulcioURL: text('fulcio-url') ?? DEFAULT_FULCIO_URL, identityToken: async () => token }), witnesses };
+}
+
+/** `--key`, or a certificate identity (exact or regexp) with its issuer against a trusted root. */
+async function verifyPolicyFrom(values: Record<string, unknown>, io: CliIo, signing: Signing, predicateType: string | undefined): Promise<VerifyPolicy> {
+  const common = { ignoreTlog: values['insecure-ignore-tlog'] === true, ...(predicateType === undefined ? {} : { predicateType }) };
+  if (values.key !== undefined) return { publicKey: signing.loadPublicKey(await readKeyFile(io, values.key, '--key')), ...common };
+  const exact = values['certificate-identity'];
+  const pattern = values['certificate-identity-regexp'];
+  const issuer = values['certificate-oidc-issuer'];
+  if ((typeof exact !== 'string' && typeof pattern !== 'string') || typeof issuer !== 'string') {
+    throw new UsageError('verify with --key FILE, or keyless with --certificate-identity (or -regexp) and --certificate-oidc-issuer');
+  }
+  let identity: string | RegExp;
+  try {
+    identity = typeof exact === 'string' ? exact : new RegExp(pattern as string);
+  } catch {
+    throw new UsageError(`--certificate-identity-regexp '${String(pattern)}' is not a regular expression`);
+  }
+  const rootFile = values['trusted-root'];
+  const trustMaterial = rootFile === undefined ? signing.publicGoodTrustMaterial() : signing.trustMaterialFromJSON(JSON.parse(await readKeyFile(io, rootFile, '--trusted-root')) as unknown);
+  return { identity, issuer, trustMaterial, ...common };
 }
 
 /** cosign's order: COSIGN_PASSWORD, then (here) a file a flag names, then a prompt on a terminal. */
@@ -48,7 +99,7 @@ async function keyPassword(io: CliIo, file: unknown, confirm = false): Promise<s
 }
 
 async function readKeyFile(io: CliIo, path: unknown, flag: string): Promise<string> {
-  if (typeof path !== 'string') throw new UsageError(`${flag} FILE is required${flag === '--key' ? ' (keyless signing is not built yet)' : ''}`);
+  if (typeof path !== 'string') throw new UsageError(`${flag} FILE is required`);
   return readFile(resolve(io.cwd, path), 'utf8').catch(() => {
     throw new UsageError(`cannot read ${flag} ${path}: no such file or not readable`);
   });
@@ -94,45 +145,40 @@ export const generateKeyPairCommand: Command = {
 
 export const signCommand: Command = {
   path: ['sign'],
-  usage: 'sealpack sign REF --key FILE --tlog-upload=false',
+  usage: 'sealpack sign REF (--key FILE | --identity-token TOKEN [--fulcio-url U]) [--rekor-url U] [--tsa-url U] [--tlog-upload=false]',
   operands: 1,
-  summary: "sign an artifact's manifest digest with a key, attached as a Sigstore bundle referrer (cosign v3 layout)",
+  summary: "sign an artifact's manifest digest, with a key or keyless, attached as a Sigstore bundle referrer (cosign v3 layout)",
   options: signingKeyOptions('signature'),
   async run({ values, positionals, io, out, open }) {
     const ref = parseRef(positionals[0]);
-    if (values['tlog-upload'] !== false) {
-      throw new UsageError('uploading to a transparency log is not built yet: sign offline with --tlog-upload=false (and verify with --insecure-ignore-tlog)');
-    }
-    const keyText = await readKeyFile(io, values.key, '--key');
     const signing = await loadSigning();
-    const privateKey = await signing.loadPrivateKey(keyText, () => keyPassword(io, values['key-password-file']));
+    const { signer, witnesses, keyId } = await signerFrom(values, io, signing);
     const target = await open(ref);
     const subject = await target.resolve(referenceSelector(ref) ?? 'latest');
-    const signed = await signing.signManifest(target, subject, { signer: signing.keySigner(privateKey), subjectName: subjectName(ref) });
+    const signed = await signing.signManifest(target, subject, { signer, witnesses, subjectName: subjectName(ref) });
     const pinned = pinnedReference(ref, signed.referrer.digest);
-    if (out.options.json) out.json({ reference: pinnedReference(ref, subject.digest), digest: subject.digest, signature: pinned, keyId: signing.keyId(privateKey) });
+    if (out.options.json) out.json({ reference: pinnedReference(ref, subject.digest), digest: subject.digest, signature: pinned, ...(keyId === undefined ? {} : { keyId }) });
     else out.result(`Signed ${pinnedReference(ref, subject.digest)}\nSignature ${pinned}`, pinned);
   },
 };
 
 export const verifyCommand: Command = {
   path: ['verify'],
-  usage: 'sealpack verify REF --key FILE [--insecure-ignore-tlog]',
+  usage: 'sealpack verify REF (--key FILE | --certificate-identity[-regexp] X --certificate-oidc-issuer Y [--trusted-root F]) [--insecure-ignore-tlog]',
   operands: 1,
   summary: 'verify the signatures attached to an artifact (exit 1 unless at least one is valid)',
   options: verifyingKeyOptions('signature'),
   async run({ values, positionals, io, out, open }) {
     const ref = parseRef(positionals[0]);
-    const keyText = await readKeyFile(io, values.key, '--key');
     const signing = await loadSigning();
-    const publicKey = signing.loadPublicKey(keyText);
+    const policy = await verifyPolicyFrom(values, io, signing, undefined);
     const target = await open(ref);
     const subject = await target.resolve(referenceSelector(ref) ?? 'latest');
-    const verdicts = await signing.verifyAttached(target, subject, { publicKey, ignoreTlog: values['insecure-ignore-tlog'] === true });
+    const verdicts = await signing.verifyAttached(target, subject, policy);
     const verified = verdicts.some((v) => v.valid);
     const pinned = pinnedReference(ref, subject.digest);
     // Each bundle's verdict, for people; a failure then ends with one line saying why (exit 1).
-    for (const v of verdicts) out.detail(`${v.valid ? 'valid  ' : 'INVALID'}  ${v.referrer.digest}  ${v.valid ? `key ${v.keyId}` : v.reason}`);
+    for (const v of verdicts) out.detail(`${v.valid ? 'valid  ' : 'INVALID'}  ${v.referrer.digest}  ${v.valid ? signedBy(v) : v.reason}`);
     if (!verified) {
       const first = verdicts[0]?.reason;
       throw new signing.SigningError(
@@ -149,6 +195,7 @@ export const verifyCommand: Command = {
           referrer: v.referrer.digest,
           valid: v.valid,
           ...(v.keyId === undefined ? {} : { keyId: v.keyId }),
+          ...(v.identity === undefined ? {} : { identity: v.identity, issuer: v.issuer }),
           ...(v.reason === undefined ? {} : { reason: v.reason }),
         })),
       });
@@ -219,7 +266,7 @@ function predicateTypeOf(type: unknown, known: Readonly<Record<string, string>>)
 
 export const attestCommand: Command = {
   path: ['attest'],
-  usage: 'sealpack attest REF --predicate FILE --type T --key FILE --tlog-upload=false',
+  usage: 'sealpack attest REF --predicate FILE --type T (--key FILE | --identity-token TOKEN) [--rekor-url U] [--tlog-upload=false]',
   operands: 1,
   summary: 'attest an artifact with a predicate (PROV, SPDX, CycloneDX, SLSA, custom), attached as a Sigstore bundle referrer',
   options: {
@@ -230,7 +277,6 @@ export const attestCommand: Command = {
   },
   async run({ values, positionals, io, out, open }) {
     const ref = parseRef(positionals[0]);
-    if (values['tlog-upload'] !== false) throw new UsageError('uploading to a transparency log is not built yet: attest offline with --tlog-upload=false');
     const signing = await loadSigning();
     const predicateType = predicateTypeOf(values.type, signing.PREDICATE_TYPES);
     const predicate = Buffer.from(await readKeyFile(io, values.predicate, '--predicate'));
@@ -241,12 +287,12 @@ export const attestCommand: Command = {
     }
     const threshold = values['detach-threshold'] === undefined ? undefined : Number(values['detach-threshold']);
     if (threshold !== undefined && (!Number.isInteger(threshold) || threshold < 0)) throw new UsageError(`--detach-threshold '${String(values['detach-threshold'])}': a whole number of bytes`);
-    const keyText = await readKeyFile(io, values.key, '--key');
-    const privateKey = await signing.loadPrivateKey(keyText, () => keyPassword(io, values['key-password-file']));
+    const { signer, witnesses } = await signerFrom(values, io, signing);
     const target = await open(ref);
     const subject = await target.resolve(referenceSelector(ref) ?? 'latest');
     const attested = await signing.attestManifest(target, subject, {
-      signer: signing.keySigner(privateKey),
+      signer,
+      witnesses,
       subjectName: subjectName(ref),
       predicateType,
       predicate,
@@ -260,7 +306,7 @@ export const attestCommand: Command = {
 
 export const verifyAttestationCommand: Command = {
   path: ['verify-attestation'],
-  usage: 'sealpack verify-attestation REF --type T --key FILE [--insecure-ignore-tlog]',
+  usage: 'sealpack verify-attestation REF --type T (--key FILE | --certificate-identity[-regexp] X --certificate-oidc-issuer Y [--trusted-root F]) [--insecure-ignore-tlog]',
   operands: 1,
   summary: 'verify the attestations of one predicate type attached to an artifact (exit 1 unless one is valid)',
   options: { type: TYPE_OPTION, ...verifyingKeyOptions('attestation') },
@@ -268,12 +314,12 @@ export const verifyAttestationCommand: Command = {
     const ref = parseRef(positionals[0]);
     const signing = await loadSigning();
     const predicateType = predicateTypeOf(values.type, signing.PREDICATE_TYPES);
-    const publicKey = signing.loadPublicKey(await readKeyFile(io, values.key, '--key'));
+    const policy = await verifyPolicyFrom(values, io, signing, predicateType);
     const target = await open(ref);
     const subject = await target.resolve(referenceSelector(ref) ?? 'latest');
-    const verdicts = await signing.verifyAttached(target, subject, { publicKey, predicateType, ignoreTlog: values['insecure-ignore-tlog'] === true });
+    const verdicts = await signing.verifyAttached(target, subject, policy);
     const pinned = pinnedReference(ref, subject.digest);
-    for (const v of verdicts) out.detail(`${v.valid ? 'valid  ' : 'INVALID'}  ${v.referrer.digest}  ${v.valid ? `key ${v.keyId}` : v.reason}`);
+    for (const v of verdicts) out.detail(`${v.valid ? 'valid  ' : 'INVALID'}  ${v.referrer.digest}  ${v.valid ? signedBy(v) : v.reason}`);
     if (!verdicts.some((v) => v.valid)) {
       throw new signing.SigningError(
         'NO_SIGNATURES',
@@ -287,10 +333,19 @@ export const verifyAttestationCommand: Command = {
         reference: pinned,
         digest: subject.digest,
         predicateType,
-        attestations: verdicts.map((v) => ({ referrer: v.referrer.digest, valid: v.valid, ...(v.valid ? { keyId: v.keyId, predicate: v.predicate } : { reason: v.reason }) })),
+        attestations: verdicts.map((v) => ({
+          referrer: v.referrer.digest,
+          valid: v.valid,
+          ...(v.valid ? { keyId: v.keyId, identity: v.identity, issuer: v.issuer, predicate: v.predicate } : { reason: v.reason }),
+        })),
       });
       return;
     }
     out.result(`Verified ${predicateType} attestation of ${pinned}`, pinned);
   },
 };
+
+/** Who signed, as a verdict line says it: the key's id, or the certificate's identity and issuer. */
+function signedBy(verdict: { keyId?: string; identity?: string; issuer?: string }): string {
+  return verdict.keyId !== undefined ? `key ${verdict.keyId}` : `identity ${verdict.identity ?? '?'} (issuer ${verdict.issuer ?? '?'})`;
+}

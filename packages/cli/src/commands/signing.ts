@@ -1,11 +1,12 @@
 import { access, readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { formatReference, pinnedReference, referenceSelector, type Reference } from '@sealpack/oci-client';
-import type { Signer, VerifyPolicy, Witness } from '@sealpack/signing';
+import type { BundleVerdict, Signer, VerifyPolicy, Witness } from '@sealpack/signing';
 import type { Command, OptionSpecs } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { parseRef } from '../global-options.ts';
 import type { CliIo } from '../io.ts';
+import type { Output } from '../output.ts';
 import { readSecret } from '../read-secret.ts';
 
 // sigstore-js is loaded by these commands only (import() below), so `sealpack --version` and the
@@ -175,22 +176,16 @@ export const verifyCommand: Command = {
     const target = await open(ref);
     const subject = await target.resolve(referenceSelector(ref) ?? 'latest');
     const verdicts = await signing.verifyAttached(target, subject, policy);
-    const verified = verdicts.some((v) => v.valid);
     const pinned = pinnedReference(ref, subject.digest);
-    // Each bundle's verdict, for people; a failure then ends with one line saying why (exit 1).
-    for (const v of verdicts) out.detail(`${v.valid ? 'valid  ' : 'INVALID'}  ${v.referrer.digest}  ${v.valid ? signedBy(v) : v.reason}`);
-    if (!verified) {
-      const first = verdicts[0]?.reason;
-      throw new signing.SigningError(
-        'NO_SIGNATURES',
-        verdicts.length === 0 ? `no signatures attached to ${pinned}` : `none of the ${verdicts.length} signature(s) attached to ${pinned} verifies (${first ?? ''})`,
-      );
-    }
+    requireOneValid(out, signing, verdicts, {
+      none: `no signatures attached to ${pinned}`,
+      noneValid: (count, reason) => `none of the ${count} signature(s) attached to ${pinned} verifies (${reason})`,
+    });
     if (out.options.json) {
       out.json({
         reference: pinned,
         digest: subject.digest,
-        verified,
+        verified: true,
         signatures: verdicts.map((v) => ({
           referrer: v.referrer.digest,
           valid: v.valid,
@@ -319,15 +314,10 @@ export const verifyAttestationCommand: Command = {
     const subject = await target.resolve(referenceSelector(ref) ?? 'latest');
     const verdicts = await signing.verifyAttached(target, subject, policy);
     const pinned = pinnedReference(ref, subject.digest);
-    for (const v of verdicts) out.detail(`${v.valid ? 'valid  ' : 'INVALID'}  ${v.referrer.digest}  ${v.valid ? signedBy(v) : v.reason}`);
-    if (!verdicts.some((v) => v.valid)) {
-      throw new signing.SigningError(
-        'NO_SIGNATURES',
-        verdicts.length === 0
-          ? `no ${predicateType} attestation attached to ${pinned}`
-          : `none of the ${verdicts.length} ${predicateType} attestation(s) of ${pinned} verifies (${verdicts[0]?.reason ?? ''})`,
-      );
-    }
+    requireOneValid(out, signing, verdicts, {
+      none: `no ${predicateType} attestation attached to ${pinned}`,
+      noneValid: (count, reason) => `none of the ${count} ${predicateType} attestation(s) of ${pinned} verifies (${reason})`,
+    });
     if (out.options.json) {
       out.json({
         reference: pinned,
@@ -344,6 +334,16 @@ export const verifyAttestationCommand: Command = {
     out.result(`Verified ${predicateType} attestation of ${pinned}`, pinned);
   },
 };
+
+/**
+ * Each bundle's verdict as a line for people; when none is valid, the command ends with one line
+ * saying why (NO_SIGNATURES, exit 1). Shared by `verify` and `verify-attestation`.
+ */
+function requireOneValid(out: Output, signing: Signing, verdicts: readonly BundleVerdict[], messages: { none: string; noneValid: (count: number, firstReason: string) => string }): void {
+  for (const v of verdicts) out.detail(`${v.valid ? 'valid  ' : 'INVALID'}  ${v.referrer.digest}  ${v.valid ? signedBy(v) : v.reason}`);
+  if (verdicts.some((v) => v.valid)) return;
+  throw new signing.SigningError('NO_SIGNATURES', verdicts.length === 0 ? messages.none : messages.noneValid(verdicts.length, verdicts[0]?.reason ?? ''));
+}
 
 /** Who signed, as a verdict line says it: the key's id, or the certificate's identity and issuer. */
 function signedBy(verdict: { keyId?: string; identity?: string; issuer?: string }): string {

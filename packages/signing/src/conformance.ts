@@ -3,9 +3,9 @@ import { p256, p384 } from '@noble/curves/nist.js';
 import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
 import { toSignedEntity, Verifier, type SignedEntity } from '@sigstore/verify';
 import { SigningError } from './errors.ts';
-import { parseStatement, statementNames } from './statement.ts';
+import { exactly } from './identity.ts';
+import { IN_TOTO_PAYLOAD_TYPE, parseStatement, statementNames } from './statement.ts';
 import { publicGoodTrustMaterial, trustMaterialFromJSON } from './trust.ts';
-import { IN_TOTO_PAYLOAD_TYPE } from './statement.ts';
 import type { Digest } from '@sealpack/oci-client';
 
 /** One verification as the sigstore-conformance suite asks for it (its `verify-bundle` protocol). */
@@ -43,10 +43,6 @@ function digestSignatureContent(signature: Buffer, messageDigest: Buffer, digest
       return curve.verify(signature, given, point, { prehash: false, lowS: false, format: 'der' });
     },
   };
-}
-
-export function exactly(text: string): RegExp {
-  return new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
 }
 
 function artifactDigestHex(artifact: BundleCheck['artifact']): string {

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { DETACHED_PREDICATE_KEY } from './attest.ts';
 import { attachedBundles, fetchBytes } from './bundle-referrer.ts';
 import { SigningError } from './errors.ts';
-import { exactly } from './conformance.ts';
+import { exactly } from './identity.ts';
 import { keyId } from './keys/key-files.ts';
 import type { TrustMaterial } from './trust.ts';
 import { COSIGN_SIGN_PREDICATE_TYPE, IN_TOTO_PAYLOAD_TYPE, parseStatement, statementNames } from './statement.ts';

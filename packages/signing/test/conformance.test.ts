@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Digest } from '@sealpack/oci-client';
-import { checkBundle, exactly, type BundleCheck } from '../src/conformance.ts';
+import { checkBundle, type BundleCheck } from '../src/conformance.ts';
+import { exactly } from '../src/identity.ts';
 
 // sigstore-conformance's bundle-verify cases (../shared/vectors, read-only): a name ending in
 // `_fail` must fail. Every case runs twice, with the artifact's path and with its digest only.

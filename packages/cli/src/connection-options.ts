@@ -139,15 +139,17 @@ export class ConnectionOptions {
     return {
       credentials: firstOf(...providers),
       log: this.log,
-      ...(await this.tls(side)),
+      ...(await this.tlsOf(own, global, side)),
       ...(spec === undefined ? {} : { referrersMode: spec === 'v1.1-referrers-api' ? 'api' : 'tag-schema' }),
     };
   }
 
   /** TLS settings: a side's own flag wins over the global one (a CA is no secret, so it may serve both). */
-  async tls(side?: Side): Promise<TlsOptions> {
-    const global = globalFlags(this.values);
-    const own = side === undefined ? {} : sideFlags(this.values, side);
+  tls(side?: Side): Promise<TlsOptions> {
+    return this.tlsOf(side === undefined ? {} : sideFlags(this.values, side), globalFlags(this.values), side);
+  }
+
+  private async tlsOf(own: ConnectionFlags, global: ConnectionFlags, side: Side | undefined): Promise<TlsOptions> {
     const caFile = own.caFile ?? global.caFile;
     const insecure = own.insecure ?? global.insecure;
     const plainHttp = own.plainHttp ?? global.plainHttp;

@@ -2,6 +2,8 @@
 export type SigningErrorCode =
   | 'INVALID_KEY'
   | 'INVALID_TRUST_ROOT'
+  | 'INVALID_POLICY'
+  | 'INVALID_SIGNING_CONFIG'
   | 'IDENTITY_TOKEN'
   | 'SIGSTORE_SERVICE'
   | 'WRONG_PASSWORD'
@@ -18,6 +20,8 @@ export type SigningErrorKind = 'input' | 'verification' | 'transport' | 'interna
 const KIND_OF_CODE: Record<SigningErrorCode, SigningErrorKind> = {
   INVALID_KEY: 'input',
   INVALID_TRUST_ROOT: 'input',
+  INVALID_POLICY: 'input',
+  INVALID_SIGNING_CONFIG: 'input',
   IDENTITY_TOKEN: 'input',
   // Fulcio, Rekor or a timestamp authority did not answer as they should: a service failure.
   SIGSTORE_SERVICE: 'transport',

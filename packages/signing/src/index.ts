@@ -4,10 +4,12 @@ export { decryptCosignKey, encryptCosignKey, generateCosignKeyPair, type Generat
 export { keyId, loadPrivateKey, loadPublicKey } from './keys/key-files.ts';
 export { keySigner, type KeyMaterial, type Signer } from './signer.ts';
 export { keylessSigner, witnessesFor, type KeylessOptions, type Witness } from './keyless.ts';
+export { ciIdentityToken } from './ci-identity.ts';
+export { servicesFromSigningConfig, type SigningServices } from './signing-config.ts';
 export { buildStatement, COSIGN_SIGN_PREDICATE_TYPE, IN_TOTO_PAYLOAD_TYPE, parseStatement, type Statement } from './statement.ts';
 export { attachBundle, attachedBundles, MEDIA_TYPE_SIGSTORE_BUNDLE_V03, type AttachedBundle } from './bundle-referrer.ts';
 export { signManifest, type SignOptions, type SignResult } from './sign.ts';
 export { attestManifest, DEFAULT_DETACH_THRESHOLD, PREDICATE_TYPES, type AttestOptions } from './attest.ts';
-export { verifyAttached, verifyBundle, type BundleVerdict, type IdentityPolicy, type KeyPolicy, type VerifyPolicy } from './verify.ts';
+export { verifyAttached, verifyBundle, type BundleVerdict, type IdentityPolicy, type KeyPolicy, type Thresholds, type VerifiedBundle, type VerifyPolicy } from './verify.ts';
 export { checkBundle, type BundleCheck } from './conformance.ts';
 export { publicGoodTrustMaterial, trustMaterialFromJSON } from './trust.ts';

@@ -18,10 +18,13 @@ export function keylessSigner(options: KeylessOptions): Signer {
   return new FulcioSigner({ fulcioBaseURL: options.fulcioURL, identityProvider: { getToken: options.identityToken } });
 }
 
-/** The witnesses of a signature: a Rekor transparency log and/or an RFC 3161 timestamp authority. */
-export function witnessesFor(options: { rekorURL?: string; tsaURL?: string }): Witness[] {
+/**
+ * The witnesses of a signature: a Rekor transparency log (API v1, or v2 whose entries carry no
+ * time of their own, so pair it with a timestamp authority) and/or an RFC 3161 timestamp authority.
+ */
+export function witnessesFor(options: { rekorURL?: string; rekorVersion?: 1 | 2; tsaURL?: string }): Witness[] {
   return [
-    ...(options.rekorURL === undefined ? [] : [new RekorWitness({ rekorBaseURL: options.rekorURL, entryType: 'dsse' })]),
+    ...(options.rekorURL === undefined ? [] : [new RekorWitness({ rekorBaseURL: options.rekorURL, entryType: 'dsse', majorApiVersion: options.rekorVersion ?? 1 })]),
     ...(options.tsaURL === undefined ? [] : [new TSAWitness({ tsaBaseURL: options.tsaURL })]),
   ];
 }

@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { bundleFromJSON, isBundleWithDsseEnvelope } from '@sigstore/bundle';
+import { RFC3161Timestamp, X509Certificate } from '@sigstore/core';
 import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
 import type { Descriptor, ReadOnlyTarget } from '@sealpack/oci-client';
 import { z } from 'zod';
@@ -11,12 +12,25 @@ import { keyId } from './keys/key-files.ts';
 import type { TrustMaterial } from './trust.ts';
 import { COSIGN_SIGN_PREDICATE_TYPE, IN_TOTO_PAYLOAD_TYPE, parseStatement, statementNames } from './statement.ts';
 
+/**
+ * How many independent witnesses a signature needs: transparency-log entries, certificate
+ * transparency SCTs (keyless only) and verified timestamps (a log's integrated time or an RFC 3161
+ * timestamp). Unset ones default to what cosign requires in that mode (see `thresholdsFor`).
+ */
+export interface Thresholds {
+  tlog?: number;
+  sct?: number;
+  timestamp?: number;
+}
+
 interface PolicyCommon {
   /**
    * cosign requires a transparency-log entry unless told otherwise (`--insecure-ignore-tlog`);
-   * signatures made offline have none, so say so explicitly.
+   * signatures made offline have none, so say so explicitly. Shorthand for `thresholds.tlog: 0`
+   * (and, with a key, no timestamp either, as the log was the only source of one).
    */
   ignoreTlog?: boolean;
+  thresholds?: Thresholds;
   /** The statement's predicate type to accept; default cosign v3's signature predicate. */
   predicateType?: string;
 }
@@ -27,13 +41,14 @@ export interface KeyPolicy extends PolicyCommon {
 }
 
 /**
- * Verify a keyless signature: a Fulcio certificate for this identity (matched exactly, or by a
- * RegExp as cosign's `--certificate-identity-regexp`) from this OIDC issuer, chaining to the
- * trusted root, logged and timestamped as cosign requires (a tlog entry, an SCT, a timestamp).
+ * Verify a keyless signature: a Fulcio certificate for this identity from this OIDC issuer (each
+ * matched exactly, or by a RegExp as cosign's `--certificate-identity-regexp` and
+ * `--certificate-oidc-issuer-regexp`), chaining to the trusted root, logged and timestamped as
+ * cosign requires (a tlog entry, an SCT, a timestamp).
  */
 export interface IdentityPolicy extends PolicyCommon {
   identity: string | RegExp;
-  issuer: string;
+  issuer: string | RegExp;
   trustMaterial: TrustMaterial;
 }
 
@@ -49,6 +64,10 @@ export interface BundleVerdict {
   identity?: string;
   issuer?: string;
   predicateType?: string;
+  /** The index of the signature's entry in the transparency log, when it was logged. */
+  tlogIndex?: string;
+  /** The earliest verified time the signature existed at (log integration or RFC 3161), RFC 3339. */
+  signedAt?: string;
   /** The verified statement's predicate (a detached one fetched and checked against its digest). */
   predicate?: unknown;
 }
@@ -63,8 +82,41 @@ const EMPTY_TRUSTED_ROOT = {
   timestampAuthorities: [],
 } as unknown as Parameters<typeof toTrustMaterial>[0];
 
+export interface VerifiedBundle {
+  keyId?: string;
+  identity?: string;
+  issuer?: string;
+  tlogIndex?: string;
+  signedAt?: string;
+  predicateType: string;
+  predicate: unknown;
+}
+
+/**
+ * cosign's requirements by mode: a key signature needs a tlog entry, whose integrated time is its
+ * timestamp; a certificate also needs an SCT. A certificate is only valid at a time something
+ * witnessed, so a keyless policy never goes below one timestamp: with none, an expired
+ * certificate would say nothing about when it signed (sigstore-js would not check its chain).
+ */
+function thresholdsFor(policy: VerifyPolicy, keyed: boolean): { tlogThreshold: number; ctlogThreshold: number; timestampThreshold: number } {
+  const noTlog = policy.ignoreTlog === true;
+  const wanted = policy.thresholds ?? {};
+  const tlog = wanted.tlog ?? (noTlog ? 0 : 1);
+  const sct = wanted.sct ?? (keyed ? 0 : 1);
+  const timestamp = wanted.timestamp ?? (keyed && noTlog ? 0 : 1);
+  for (const [name, n] of [
+    ['tlog', tlog],
+    ['sct', sct],
+    ['timestamp', timestamp],
+  ] as const) {
+    if (!Number.isInteger(n) || n < 0) throw new SigningError('INVALID_POLICY', `the ${name} threshold must be a whole number >= 0, not ${n}`);
+  }
+  if (!keyed && timestamp < 1) throw new SigningError('INVALID_POLICY', 'a certificate identity needs at least one timestamp: nothing else says the certificate was valid when it signed');
+  return { tlogThreshold: tlog, ctlogThreshold: sct, timestampThreshold: timestamp };
+}
+
 /** Verifies one bundle against a key policy and the subject it must be about; throws with the reason. */
-export function verifyBundle(bytes: Uint8Array, subject: Descriptor, policy: VerifyPolicy): { keyId?: string; identity?: string; issuer?: string; predicateType: string; predicate: unknown } {
+export function verifyBundle(bytes: Uint8Array, subject: Descriptor, policy: VerifyPolicy): VerifiedBundle {
   let bundle: ReturnType<typeof bundleFromJSON>;
   try {
     bundle = bundleFromJSON(JSON.parse(new TextDecoder().decode(bytes)));
@@ -75,17 +127,22 @@ export function verifyBundle(bytes: Uint8Array, subject: Descriptor, policy: Ver
   if (bundle.mediaType !== 'application/vnd.dev.sigstore.bundle.v0.3+json') throw new SigningError('INVALID_BUNDLE', `bundle ${bundle.mediaType} where v0.3 is required`);
   const keyed = 'publicKey' in policy;
   const trust = keyed ? toTrustMaterial(EMPTY_TRUSTED_ROOT, () => ({ publicKey: policy.publicKey, validFor: () => true })) : policy.trustMaterial;
-  // What cosign requires by default: a key signature a tlog entry (its time); a certificate an SCT too.
-  const thresholds =
-    policy.ignoreTlog === true ? { tlogThreshold: 0, ctlogThreshold: keyed ? 0 : 1, timestampThreshold: keyed ? 0 : 1 } : { tlogThreshold: 1, ctlogThreshold: keyed ? 0 : 1, timestampThreshold: 1 };
+  const thresholds = thresholdsFor(policy, keyed);
+  const times = witnessedTimes(bundle);
+  if (!keyed && times.length === 0) throw new SigningError('SIGNATURE_INVALID', `no log entry or timestamp says when it was signed, so its certificate proves nothing${certificateWindow(bundle)}`);
   let signer: ReturnType<Verifier['verify']>;
   try {
     signer = new Verifier(trust, thresholds).verify(
       toSignedEntity(bundle),
-      keyed ? undefined : { subjectAlternativeName: typeof policy.identity === 'string' ? exactly(policy.identity) : policy.identity, extensions: { issuer: policy.issuer } },
+      // sigstore-js compares the issuer as a string only; a pattern is checked below.
+      keyed ? undefined : { subjectAlternativeName: asPattern(policy.identity), ...(typeof policy.issuer === 'string' ? { extensions: { issuer: policy.issuer } } : {}) },
     );
   } catch (cause) {
     throw new SigningError('SIGNATURE_INVALID', `the signature does not verify: ${(cause as Error).message}`, { cause });
+  }
+  const signedIssuer = signer.identity?.extensions?.issuer;
+  if (!keyed && typeof policy.issuer !== 'string' && (signedIssuer === undefined || !policy.issuer.test(signedIssuer))) {
+    throw new SigningError('SIGNATURE_INVALID', `the certificate's issuer ${signedIssuer ?? '(none)'} does not match ${String(policy.issuer)}`);
   }
   const envelope = bundle.content.dsseEnvelope;
   if (envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE) throw new SigningError('INVALID_BUNDLE', `the envelope carries ${envelope.payloadType}, not an in-toto statement`);
@@ -93,13 +150,49 @@ export function verifyBundle(bytes: Uint8Array, subject: Descriptor, policy: Ver
   if (!statementNames(statement, subject.digest)) throw new SigningError('SUBJECT_MISMATCH', `the signed statement is about another artifact, not ${subject.digest}`);
   const wanted = policy.predicateType ?? COSIGN_SIGN_PREDICATE_TYPE;
   if (statement.predicateType !== wanted) throw new SigningError('SUBJECT_MISMATCH', `the statement's predicate is ${statement.predicateType}, not ${wanted}`);
-  if (keyed) return { keyId: keyId(policy.publicKey), predicateType: statement.predicateType, predicate: statement.predicate };
-  return {
-    ...(signer.identity?.subjectAlternativeName === undefined ? {} : { identity: signer.identity.subjectAlternativeName }),
-    issuer: policy.issuer,
+  const logIndex = bundle.verificationMaterial.tlogEntries[0]?.logIndex;
+  const witnessed = {
+    ...(logIndex === undefined ? {} : { tlogIndex: logIndex }),
+    ...(times.length === 0 ? {} : { signedAt: new Date(Math.min(...times.map((t) => t.getTime()))).toISOString().replace('.000Z', 'Z') }),
     predicateType: statement.predicateType,
     predicate: statement.predicate,
   };
+  if (keyed) return { keyId: keyId(policy.publicKey), ...witnessed };
+  return {
+    ...(signer.identity?.subjectAlternativeName === undefined ? {} : { identity: signer.identity.subjectAlternativeName }),
+    ...(signer.identity?.extensions?.issuer === undefined ? {} : { issuer: signer.identity.extensions.issuer }),
+    ...witnessed,
+  };
+}
+
+const asPattern = (match: string | RegExp): RegExp => (typeof match === 'string' ? exactly(match) : match);
+
+/**
+ * The times the bundle claims witnesses for: each logged entry's integrated time (Rekor v1; v2
+ * entries have none) and each RFC 3161 timestamp's. Only read after, or to explain, verification:
+ * the Verifier checks every one of them against the trusted root.
+ */
+function witnessedTimes(bundle: ReturnType<typeof bundleFromJSON>): Date[] {
+  const material = bundle.verificationMaterial;
+  const logged = material.tlogEntries.filter((e) => e.integratedTime !== '0' && e.integratedTime !== '').map((e) => new Date(Number(e.integratedTime) * 1000));
+  const stamped = (material.timestampVerificationData?.rfc3161Timestamps ?? []).flatMap((t) => {
+    try {
+      return [RFC3161Timestamp.parse(Buffer.from(t.signedTimestamp)).signingTime];
+    } catch {
+      return []; // the Verifier reports a timestamp it cannot parse
+    }
+  });
+  return [...logged, ...stamped];
+}
+
+/** ", and it was valid from A to B only" for a bundle's certificate, to say why a date matters. */
+function certificateWindow(bundle: ReturnType<typeof bundleFromJSON>): string {
+  const content = bundle.verificationMaterial.content;
+  const raw = content.$case === 'certificate' ? content.certificate.rawBytes : content.$case === 'x509CertificateChain' ? content.x509CertificateChain.certificates[0]?.rawBytes : undefined;
+  if (raw === undefined) return '';
+  const cert = X509Certificate.parse(Buffer.from(raw));
+  const expired = cert.notAfter.getTime() < Date.now() ? ', and it has expired' : '';
+  return ` (valid ${cert.notBefore.toISOString()} to ${cert.notAfter.toISOString()} only${expired})`;
 }
 
 /**
@@ -107,6 +200,7 @@ export function verifyBundle(bytes: Uint8Array, subject: Descriptor, policy: Ver
  * ones it needs. A bundle that fails says exactly why.
  */
 export async function verifyAttached(target: ReadOnlyTarget, subject: Descriptor, policy: VerifyPolicy): Promise<BundleVerdict[]> {
+  thresholdsFor(policy, 'publicKey' in policy); // a policy mistake fails the call, not each bundle
   const verdicts: BundleVerdict[] = [];
   const wanted = policy.predicateType ?? COSIGN_SIGN_PREDICATE_TYPE;
   // The annotation is unsigned, so it only chooses which bundles to look at; the signed statement decides.

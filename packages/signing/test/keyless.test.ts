@@ -1,7 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { bytesSource, openTarget, packLayers, parseReference, pushPacked, sha256Of, type Descriptor, type Target } from '@sealpack/oci-client';
 import { attestManifest, keylessSigner, signManifest, trustMaterialFromJSON, verifyAttached, witnessesFor } from '../src/index.ts';
 import { oidcToken, startSigstoreStandIns, type SigstoreStandIns } from './fixtures/sigstore-stand-ins.ts';
@@ -71,3 +71,57 @@ async function startSigstoreStandInsOnce(): Promise<SigstoreStandIns> {
   await other.stop();
   return other;
 }
+
+describe('keyless with an RFC 3161 timestamp authority (stand-in), and certificates that expire', () => {
+  async function signedWith(witnesses: ReturnType<typeof witnessesFor>): Promise<{ target: Target; subject: Descriptor }> {
+    const target = openTarget(parseReference(`ocidir://${join(await mkdtemp(join(tmpdir(), 'sealpack-tsa-')), 'lay')}`));
+    const subject = await pushArtifact(target);
+    const signer = keylessSigner({ fulcioURL: services.fulcioURL, identityToken: async () => oidcToken({ iss: ISSUER, sub: IDENTITY }) });
+    await signManifest(target, subject, { signer, subjectName: 'data/parks', witnesses });
+    return { target, subject };
+  }
+
+  it('reports the tlog index and the earliest witnessed time, and matches the issuer by a pattern', async () => {
+    const { target, subject } = await signedWith(witnessesFor({ rekorURL: services.rekorURL, tsaURL: services.tsaURL }));
+    const trustMaterial = trustMaterialFromJSON(services.trustedRoot);
+    const [verdict] = await verifyAttached(target, subject, { identity: IDENTITY, issuer: /^https:\/\/issuer\.example$/, trustMaterial, thresholds: { timestamp: 2 } });
+    expect(verdict).toMatchObject({ valid: true, identity: IDENTITY, issuer: ISSUER, tlogIndex: expect.stringMatching(/^\d+$/) });
+    expect(verdict?.signedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(Math.abs(Date.parse(verdict?.signedAt ?? '') - Date.now())).toBeLessThan(10 * 60_000);
+    // Two witnesses were asked for and two are there; three are not.
+    expect(await verifyAttached(target, subject, { identity: IDENTITY, issuer: ISSUER, trustMaterial, thresholds: { timestamp: 3 } })).toMatchObject([
+      { valid: false, reason: expect.stringMatching(/expected 3 timestamps, got 2/) },
+    ]);
+    expect(await verifyAttached(target, subject, { identity: IDENTITY, issuer: /^https:\/\/other\./, trustMaterial })).toMatchObject([
+      { valid: false, reason: expect.stringMatching(/issuer https:\/\/issuer\.example does not match/) },
+    ]);
+  });
+
+  it('verifies a signature timestamped by the TSA alone once the tlog threshold is 0, and not before', async () => {
+    const { target, subject } = await signedWith(witnessesFor({ tsaURL: services.tsaURL }));
+    const trustMaterial = trustMaterialFromJSON(services.trustedRoot);
+    expect(await verifyAttached(target, subject, { identity: IDENTITY, issuer: ISSUER, trustMaterial, thresholds: { tlog: 0 } })).toMatchObject([{ valid: true, identity: IDENTITY }]);
+    expect(await verifyAttached(target, subject, { identity: IDENTITY, issuer: ISSUER, trustMaterial })).toMatchObject([
+      { valid: false, reason: expect.stringMatching(/expected 1 tlog entries, got 0/) },
+    ]);
+  });
+
+  it('an expired certificate verifies by the timestamp that proves it signed in time, and fails without one', async () => {
+    const stamped = await signedWith(witnessesFor({ tsaURL: services.tsaURL }));
+    const bare = await signedWith([]);
+    const trustMaterial = trustMaterialFromJSON(services.trustedRoot);
+    const policy = { identity: IDENTITY, issuer: ISSUER, trustMaterial, ignoreTlog: true };
+    // An hour on, the ten-minute certificates have expired (only Date is faked: I/O timers run).
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 3600_000 });
+    try {
+      expect(await verifyAttached(stamped.target, stamped.subject, policy)).toMatchObject([{ valid: true }]);
+      expect(await verifyAttached(bare.target, bare.subject, policy)).toMatchObject([
+        { valid: false, reason: expect.stringMatching(/no log entry or timestamp says when it was signed.*it has expired.*SIGNATURE_INVALID/) },
+      ]);
+    } finally {
+      vi.useRealTimers();
+    }
+    // Nor can a policy waive the timestamp of a certificate: that is refused as a mistake.
+    await expect(verifyAttached(bare.target, bare.subject, { ...policy, thresholds: { timestamp: 0 } })).rejects.toMatchObject({ code: 'INVALID_POLICY' });
+  });
+});

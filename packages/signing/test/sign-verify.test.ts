@@ -61,7 +61,7 @@ describe('sign and verify with a key, cosign v3 layout', async () => {
         expect(needsTlog).toMatchObject([{ valid: false, reason: expect.stringMatching(/SIGNATURE_INVALID/) }]);
       });
 
-      it('refuses a tampered bundle, a bundle made for another digest, and a message-signature bundle', async () => {
+      it('refuses a tampered bundle, a bundle made for another digest, a v0.2 message-signature bundle and a v0.2 DSSE bundle', async () => {
         const subject = await pushArtifact(target, `second deliverable in ${where}`);
         const elsewhere = await pushArtifact(target, `another artifact in ${where}`);
         // A valid bundle for `elsewhere`, attached to `subject`: the signature holds, the subject does not.
@@ -75,13 +75,22 @@ describe('sign and verify with a key, cosign v3 layout', async () => {
         await attachBundle(target, subject, new TextEncoder().encode(JSON.stringify(tampered)), { predicateType: 'https://sigstore.dev/cosign/sign/v1', created: now() });
         // A message-signature bundle (what sign-blob makes), where a DSSE statement is required.
         const message = await new MessageSignatureBundleBuilder({ signer: keySigner(privateKey), witnesses: [] }).create({ data: Buffer.from(subject.digest) });
+        const v02 = (bundle: unknown) => new TextEncoder().encode(JSON.stringify({ ...(bundle as object), mediaType: 'application/vnd.dev.sigstore.bundle+json;version=0.2' }));
         // Annotated as a signature, so it is looked at as one (the annotation only chooses; the bundle decides).
-        await attachBundle(target, subject, new TextEncoder().encode(JSON.stringify(bundleToJSON(message))), { predicateType: 'https://sigstore.dev/cosign/sign/v1', created: now() });
+        await attachBundle(target, subject, v02(bundleToJSON(message)), { predicateType: 'https://sigstore.dev/cosign/sign/v1', created: now() });
+        // A DSSE bundle for this very subject whose only fault is its version (made in a scratch
+        // layout, so that no valid v0.3 one is attached here).
+        const scratch = openTarget(parseReference(`ocidir://${join(await mkdtemp(join(tmpdir(), 'sealpack-scratch-')), 'lay')}`));
+        const sameSubject = await pushArtifact(scratch, `second deliverable in ${where}`);
+        expect(sameSubject.digest).toBe(subject.digest);
+        const forSubject = await signManifest(scratch, sameSubject, { signer: keySigner(privateKey), subjectName: 'data/parks', now });
+        await attachBundle(target, subject, v02(forSubject.bundle), { predicateType: 'https://sigstore.dev/cosign/sign/v1', created: now() });
 
         const verdicts = await verifyAttached(target, subject, { publicKey, ignoreTlog: true });
         const reasons = verdicts.map((v) => v.reason ?? 'valid').sort();
         expect(verdicts.every((v) => !v.valid)).toBe(true);
-        expect(reasons).toHaveLength(3);
+        expect(reasons).toHaveLength(4);
+        expect(reasons.some((r) => /version=0\.2 where v0\.3 is required.*INVALID_BUNDLE/.test(r))).toBe(true);
         expect(reasons.some((r) => /another artifact.*SUBJECT_MISMATCH/.test(r))).toBe(true);
         expect(reasons.some((r) => /does not verify.*SIGNATURE_INVALID/.test(r))).toBe(true);
         expect(reasons.some((r) => /message signature.*INVALID_BUNDLE/.test(r))).toBe(true);

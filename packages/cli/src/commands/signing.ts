@@ -1,110 +1,24 @@
 import { access, readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { formatReference, pinnedReference, referenceSelector, type Reference } from '@sealpack/oci-client';
-import type { BundleVerdict, Signer, VerifyPolicy, Witness } from '@sealpack/signing';
-import type { Command, OptionSpecs } from '../command.ts';
+import type { BundleVerdict } from '@sealpack/signing';
+import type { Command } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { parseRef } from '../global-options.ts';
-import type { CliIo } from '../io.ts';
 import type { Output } from '../output.ts';
-import { readSecret } from '../read-secret.ts';
-
-// sigstore-js is loaded by these commands only (import() below), so `sealpack --version` and the
-// transport commands start as fast as before it was a dependency.
-const loadSigning = () => import('@sealpack/signing');
-
-const KEY_PASSWORD_OPTION = {
-  'key-password-file': { type: 'string', valueName: 'FILE', description: "read the key's password from FILE (else COSIGN_PASSWORD, else a prompt on a terminal)" },
-} as const satisfies OptionSpecs;
-
-const DEFAULT_FULCIO_URL = 'https://fulcio.sigstore.dev';
-const DEFAULT_REKOR_URL = 'https://rekor.sigstore.dev';
-
-/** The key or keyless options of a command that signs (`sign`, `attest`); `what` names what it records. */
-function signingKeyOptions(what: string): OptionSpecs {
-  return {
-    key: { type: 'string', valueName: 'FILE', description: 'private key: a cosign.key (encrypted) or a PEM PKCS#8 ECDSA P-256 key' },
-    'identity-token': { type: 'string', valueName: 'TOKEN', description: 'sign keyless: an OIDC identity token for Fulcio (else SIGSTORE_ID_TOKEN)' },
-    'fulcio-url': { type: 'string', valueName: 'URL', defaultText: DEFAULT_FULCIO_URL, description: 'Fulcio to certify a keyless signing key' },
-    'rekor-url': { type: 'string', valueName: 'URL', defaultText: DEFAULT_REKOR_URL, description: `transparency log to record the ${what} in` },
-    'tsa-url': { type: 'string', valueName: 'URL', description: 'RFC 3161 timestamp authority to timestamp it (none by default)' },
-    'tlog-upload': { type: 'boolean', defaultText: 'true (as cosign)', description: `record the ${what} in the transparency log; =false signs with no network` },
-    ...KEY_PASSWORD_OPTION,
-  };
-}
-
-/** The key or identity options of a command that verifies (`verify`, `verify-attestation`). */
-function verifyingKeyOptions(what: string): OptionSpecs {
-  return {
-    key: { type: 'string', valueName: 'FILE', description: `public key the ${what} must verify with (cosign.pub, PEM)` },
-    'certificate-identity': { type: 'string', valueName: 'ID', description: "keyless: the signing certificate's identity (SAN), matched exactly" },
-    'certificate-identity-regexp': { type: 'string', valueName: 'RE', description: "keyless: a regular expression the certificate's identity must match" },
-    'certificate-oidc-issuer': { type: 'string', valueName: 'URL', description: "keyless: the certificate's OIDC issuer, matched exactly" },
-    'trusted-root': { type: 'string', valueName: 'FILE', defaultText: 'the Sigstore public-good root embedded in @sigstore/tuf', description: 'trusted_root.json for keyless verification' },
-    'insecure-ignore-tlog': { type: 'boolean', description: 'accept signatures without a transparency-log entry (as cosign spells it)' },
-  };
-}
-
-type Signing = Awaited<ReturnType<typeof loadSigning>>;
-
-/** `--key` signs with a key; otherwise an identity token (flag or SIGSTORE_ID_TOKEN) signs keyless. */
-async function signerFrom(values: Record<string, unknown>, io: CliIo, signing: Signing): Promise<{ signer: Signer; witnesses: Witness[]; keyId?: string }> {
-  const text = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
-  const witnesses = signing.witnessesFor({
-    ...(values['tlog-upload'] === false ? {} : { rekorURL: text('rekor-url') ?? DEFAULT_REKOR_URL }),
-    ...(text('tsa-url') === undefined ? {} : { tsaURL: text('tsa-url') as string }),
-  });
-  if (values.key !== undefined) {
-    const privateKey = await signing.loadPrivateKey(await readKeyFile(io, values.key, '--key'), () => keyPassword(io, values['key-password-file']));
-    return { signer: signing.keySigner(privateKey), witnesses, keyId: signing.keyId(privateKey) };
-  }
-  const token = text('identity-token') ?? io.env.SIGSTORE_ID_TOKEN;
-  if (token === undefined) throw new UsageError('sign with --key FILE, or keyless with --identity-token TOKEN (or SIGSTORE_ID_TOKEN)');
-  return { signer: signing.keylessSigner({ fulcioURL: text('fulcio-url') ?? DEFAULT_FULCIO_URL, identityToken: async () => token }), witnesses };
-}
-
-/** `--key`, or a certificate identity (exact or regexp) with its issuer against a trusted root. */
-async function verifyPolicyFrom(values: Record<string, unknown>, io: CliIo, signing: Signing, predicateType: string | undefined): Promise<VerifyPolicy> {
-  const common = { ignoreTlog: values['insecure-ignore-tlog'] === true, ...(predicateType === undefined ? {} : { predicateType }) };
-  if (values.key !== undefined) return { publicKey: signing.loadPublicKey(await readKeyFile(io, values.key, '--key')), ...common };
-  const exact = values['certificate-identity'];
-  const pattern = values['certificate-identity-regexp'];
-  const issuer = values['certificate-oidc-issuer'];
-  if ((typeof exact !== 'string' && typeof pattern !== 'string') || typeof issuer !== 'string') {
-    throw new UsageError('verify with --key FILE, or keyless with --certificate-identity (or -regexp) and --certificate-oidc-issuer');
-  }
-  let identity: string | RegExp;
-  try {
-    identity = typeof exact === 'string' ? exact : new RegExp(pattern as string);
-  } catch {
-    throw new UsageError(`--certificate-identity-regexp '${String(pattern)}' is not a regular expression`);
-  }
-  const rootFile = values['trusted-root'];
-  const trustMaterial = rootFile === undefined ? signing.publicGoodTrustMaterial() : signing.trustMaterialFromJSON(JSON.parse(await readKeyFile(io, rootFile, '--trusted-root')) as unknown);
-  return { identity, issuer, trustMaterial, ...common };
-}
-
-/** cosign's order: COSIGN_PASSWORD, then (here) a file a flag names, then a prompt on a terminal. */
-async function keyPassword(io: CliIo, file: unknown, confirm = false): Promise<string> {
-  if (typeof file === 'string') {
-    const text = await readFile(resolve(io.cwd, file), 'utf8').catch(() => {
-      throw new UsageError(`cannot read --key-password-file ${file}`);
-    });
-    return text.replace(/\r?\n$/, '');
-  }
-  if (io.env.COSIGN_PASSWORD !== undefined) return io.env.COSIGN_PASSWORD;
-  if (io.stdin.isTTY !== true) throw new UsageError('the key needs a password: set COSIGN_PASSWORD or use --key-password-file FILE (no terminal to ask on)');
-  const password = await readSecret(io, 'Enter password for private key: ');
-  if (confirm && (await readSecret(io, 'Enter password for private key again: ')) !== password) throw new UsageError('the two passwords differ');
-  return password;
-}
-
-async function readKeyFile(io: CliIo, path: unknown, flag: string): Promise<string> {
-  if (typeof path !== 'string') throw new UsageError(`${flag} FILE is required`);
-  return readFile(resolve(io.cwd, path), 'utf8').catch(() => {
-    throw new UsageError(`cannot read ${flag} ${path}: no such file or not readable`);
-  });
-}
+import {
+  KEY_PASSWORD_OPTION,
+  keyPassword,
+  loadSigning,
+  readJsonFile,
+  readKeyFile,
+  requireLocalWhenOffline,
+  type Signing,
+  signerFrom,
+  signingKeyOptions,
+  verifyingKeyOptions,
+  verifyPolicyFrom,
+} from './signing-options.ts';
 
 /** The name a statement gives its subject: the repository, as cosign names it. */
 function subjectName(ref: Reference): string {
@@ -146,7 +60,7 @@ export const generateKeyPairCommand: Command = {
 
 export const signCommand: Command = {
   path: ['sign'],
-  usage: 'sealpack sign REF (--key FILE | --identity-token TOKEN [--fulcio-url U]) [--rekor-url U] [--tsa-url U] [--tlog-upload=false]',
+  usage: 'sealpack sign REF (--key FILE | [--identity-token TOKEN] [--fulcio-url U]) [--signing-config F] [--rekor-url U] [--tsa-url U] [--tlog-upload=false]',
   operands: 1,
   summary: "sign an artifact's manifest digest, with a key or keyless, attached as a Sigstore bundle referrer (cosign v3 layout)",
   options: signingKeyOptions('signature'),
@@ -165,12 +79,13 @@ export const signCommand: Command = {
 
 export const verifyCommand: Command = {
   path: ['verify'],
-  usage: 'sealpack verify REF (--key FILE | --certificate-identity[-regexp] X --certificate-oidc-issuer Y [--trusted-root F]) [--insecure-ignore-tlog]',
+  usage: 'sealpack verify REF (--key FILE | --certificate-identity[-regexp] X --certificate-oidc-issuer[-regexp] Y [--trusted-root F]) [--insecure-ignore-tlog] [--offline]',
   operands: 1,
   summary: 'verify the signatures attached to an artifact (exit 1 unless at least one is valid)',
   options: verifyingKeyOptions('signature'),
   async run({ values, positionals, io, out, open }) {
     const ref = parseRef(positionals[0]);
+    requireLocalWhenOffline(values, ref);
     const signing = await loadSigning();
     const policy = await verifyPolicyFrom(values, io, signing, undefined);
     const target = await open(ref);
@@ -189,8 +104,7 @@ export const verifyCommand: Command = {
         signatures: verdicts.map((v) => ({
           referrer: v.referrer.digest,
           valid: v.valid,
-          ...(v.keyId === undefined ? {} : { keyId: v.keyId }),
-          ...(v.identity === undefined ? {} : { identity: v.identity, issuer: v.issuer }),
+          ...witnessFields(v),
           ...(v.reason === undefined ? {} : { reason: v.reason }),
         })),
       });
@@ -227,7 +141,7 @@ export const conformanceVerifyBundleCommand: Command = {
               throw new UsageError(`cannot read the artifact ${target}`);
             }),
           };
-    const trustedRoot = typeof values['trusted-root'] === 'string' ? (JSON.parse(await readKeyFile(io, values['trusted-root'], '--trusted-root')) as unknown) : undefined;
+    const trustedRoot = typeof values['trusted-root'] === 'string' ? await readJsonFile(io, values['trusted-root'], '--trusted-root') : undefined;
     const key = typeof values.key === 'string' ? await readKeyFile(io, values.key, '--key') : undefined;
     let bundle: unknown;
     try {
@@ -261,7 +175,7 @@ function predicateTypeOf(type: unknown, known: Readonly<Record<string, string>>)
 
 export const attestCommand: Command = {
   path: ['attest'],
-  usage: 'sealpack attest REF --predicate FILE --type T (--key FILE | --identity-token TOKEN) [--rekor-url U] [--tlog-upload=false]',
+  usage: 'sealpack attest REF --predicate FILE --type T (--key FILE | [--identity-token TOKEN]) [--signing-config F] [--rekor-url U] [--tsa-url U] [--tlog-upload=false]',
   operands: 1,
   summary: 'attest an artifact with a predicate (PROV, SPDX, CycloneDX, SLSA, custom), attached as a Sigstore bundle referrer',
   options: {
@@ -272,6 +186,7 @@ export const attestCommand: Command = {
   },
   async run({ values, positionals, io, out, open }) {
     const ref = parseRef(positionals[0]);
+    requireLocalWhenOffline(values, ref);
     const signing = await loadSigning();
     const predicateType = predicateTypeOf(values.type, signing.PREDICATE_TYPES);
     const predicate = Buffer.from(await readKeyFile(io, values.predicate, '--predicate'));
@@ -301,12 +216,13 @@ export const attestCommand: Command = {
 
 export const verifyAttestationCommand: Command = {
   path: ['verify-attestation'],
-  usage: 'sealpack verify-attestation REF --type T (--key FILE | --certificate-identity[-regexp] X --certificate-oidc-issuer Y [--trusted-root F]) [--insecure-ignore-tlog]',
+  usage: 'sealpack verify-attestation REF --type T (--key FILE | --certificate-identity[-regexp] X --certificate-oidc-issuer[-regexp] Y [--trusted-root F]) [--insecure-ignore-tlog] [--offline]',
   operands: 1,
   summary: 'verify the attestations of one predicate type attached to an artifact (exit 1 unless one is valid)',
   options: { type: TYPE_OPTION, ...verifyingKeyOptions('attestation') },
   async run({ values, positionals, io, out, open }) {
     const ref = parseRef(positionals[0]);
+    requireLocalWhenOffline(values, ref);
     const signing = await loadSigning();
     const predicateType = predicateTypeOf(values.type, signing.PREDICATE_TYPES);
     const policy = await verifyPolicyFrom(values, io, signing, predicateType);
@@ -326,7 +242,7 @@ export const verifyAttestationCommand: Command = {
         attestations: verdicts.map((v) => ({
           referrer: v.referrer.digest,
           valid: v.valid,
-          ...(v.valid ? { keyId: v.keyId, identity: v.identity, issuer: v.issuer, predicate: v.predicate } : { reason: v.reason }),
+          ...(v.valid ? { ...witnessFields(v), predicate: v.predicate } : { reason: v.reason }),
         })),
       });
       return;
@@ -345,7 +261,15 @@ function requireOneValid(out: Output, signing: Signing, verdicts: readonly Bundl
   throw new signing.SigningError('NO_SIGNATURES', verdicts.length === 0 ? messages.none : messages.noneValid(verdicts.length, verdicts[0]?.reason ?? ''));
 }
 
-/** Who signed, as a verdict line says it: the key's id, or the certificate's identity and issuer. */
-function signedBy(verdict: { keyId?: string; identity?: string; issuer?: string }): string {
-  return verdict.keyId !== undefined ? `key ${verdict.keyId}` : `identity ${verdict.identity ?? '?'} (issuer ${verdict.issuer ?? '?'})`;
+/** Who signed and what witnessed it, as a verdict line says it. */
+function signedBy(verdict: BundleVerdict): string {
+  const who = verdict.keyId !== undefined ? `key ${verdict.keyId}` : `identity ${verdict.identity ?? '?'} (issuer ${verdict.issuer ?? '?'})`;
+  const logged = verdict.tlogIndex === undefined ? '' : `, tlog index ${verdict.tlogIndex}`;
+  return `${who}${logged}${verdict.signedAt === undefined ? '' : `, signed by ${verdict.signedAt}`}`;
+}
+
+/** A verdict's who and when for --json: only the fields it has. */
+function witnessFields(v: BundleVerdict): Record<string, string> {
+  const fields: Record<string, string | undefined> = { keyId: v.keyId, identity: v.identity, issuer: v.issuer, tlogIndex: v.tlogIndex, signedAt: v.signedAt };
+  return Object.fromEntries(Object.entries(fields).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { bytesSource, openTarget, packLayers, parseReference, pushPacked, sha256Of, type Descriptor, type Target } from '@sealpack/oci-client';
-import { attestManifest, keylessSigner, signManifest, trustMaterialFromJSON, verifyAttached, witnessesFor } from '../src/index.ts';
+import { attestManifest, keylessSigner, signManifest, trustMaterialFromJSON, verifyAttached, verifyBundle, witnessesFor } from '../src/index.ts';
 import { oidcToken, startSigstoreStandIns, type SigstoreStandIns } from './fixtures/sigstore-stand-ins.ts';
 
 const ISSUER = 'https://issuer.example';
@@ -123,5 +123,37 @@ describe('keyless with an RFC 3161 timestamp authority (stand-in), and certifica
     }
     // Nor can a policy waive the timestamp of a certificate: that is refused as a mistake.
     await expect(verifyAttached(bare.target, bare.subject, { ...policy, thresholds: { timestamp: 0 } })).rejects.toMatchObject({ code: 'INVALID_POLICY' });
+  });
+});
+
+describe('Rekor v2 (stand-in): inclusion proofs and signed checkpoints instead of signed entry timestamps', () => {
+  it('logs keyless signatures in a v2 log, timestamped by the TSA, and each verifies by its Merkle proof', async () => {
+    const target = openTarget(parseReference(`ocidir://${join(await mkdtemp(join(tmpdir(), 'sealpack-rekor-v2-')), 'lay')}`));
+    const subject = await pushArtifact(target);
+    const signer = keylessSigner({ fulcioURL: services.fulcioURL, identityToken: async () => oidcToken({ iss: ISSUER, sub: IDENTITY }) });
+    const witnesses = witnessesFor({ rekorURL: services.rekorURL, rekorVersion: 2, tsaURL: services.tsaURL });
+    // Five entries: later ones are proven by paths of several hashes, not a tree of one.
+    const bundles: unknown[] = [];
+    for (let i = 0; i < 5; i++) bundles.push((await signManifest(target, subject, { signer, subjectName: 'data/parks', witnesses })).bundle);
+    const entry = (bundles[4] as { verificationMaterial: { tlogEntries: Array<{ kindVersion: unknown; inclusionPromise?: unknown; inclusionProof?: { hashes: unknown[] } }> } }).verificationMaterial
+      .tlogEntries[0];
+    expect(entry).toMatchObject({ kindVersion: { kind: 'dsse', version: '0.0.2' } });
+    expect(entry?.inclusionPromise).toBeUndefined();
+    expect(entry?.inclusionProof?.hashes.length).toBeGreaterThan(0);
+
+    const trustMaterial = trustMaterialFromJSON(services.trustedRoot);
+    const verdicts = await verifyAttached(target, subject, { identity: IDENTITY, issuer: ISSUER, trustMaterial });
+    expect(verdicts).toHaveLength(5);
+    expect(verdicts.every((v) => v.valid)).toBe(true);
+    expect(new Set(verdicts.map((v) => v.tlogIndex)).size).toBe(5);
+
+    // A proof whose checkpoint no longer matches, and a v2 entry without the TSA's time.
+    const forged = structuredClone(bundles[4]) as { verificationMaterial: { tlogEntries: Array<{ inclusionProof: { hashes: string[] } }> } };
+    const proof = forged.verificationMaterial.tlogEntries[0]?.inclusionProof;
+    if (proof !== undefined) proof.hashes[0] = Buffer.alloc(32, 7).toString('base64');
+    expect(() => verifyBundle(new TextEncoder().encode(JSON.stringify(forged)), subject, { identity: IDENTITY, issuer: ISSUER, trustMaterial })).toThrow(/does not verify/);
+    const untimed = structuredClone(bundles[4]) as { verificationMaterial: { timestampVerificationData?: unknown } };
+    delete untimed.verificationMaterial.timestampVerificationData;
+    expect(() => verifyBundle(new TextEncoder().encode(JSON.stringify(untimed)), subject, { identity: IDENTITY, issuer: ISSUER, trustMaterial })).toThrow(/no log entry or timestamp says when/);
   });
 });

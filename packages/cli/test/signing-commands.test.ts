@@ -104,4 +104,22 @@ describe('generate-key-pair, sign, verify (cosign spelling, key mode, offline)',
       stderr: expect.stringMatching(/is not JSON/),
     });
   });
+
+  it('--legacy-tags also writes the cosign v2 .sig and .att tags, and verify reports each verdict with its tag', async () => {
+    expect((await runCli(['generate-key-pair'], { cwd, env })).code).toBe(0);
+    await writeFile(join(cwd, 'prov.jsonld'), '{"@graph":[]}');
+    const pushed = JSON.parse((await runCli(['push', 'ocidir://lay:v1', 'parks.geojson', '--json'], { cwd, env })).stdout) as { digest: string };
+    const tag = (suffix: string) => `${pushed.digest.replace(':', '-')}.${suffix}`;
+    const signed = await runCli(['sign', 'ocidir://lay:v1', '--key', 'cosign.key', '--tlog-upload=false', '--legacy-tags', '--json'], { cwd, env });
+    expect(JSON.parse(signed.stdout)).toMatchObject({ signature: expect.stringMatching(/@sha256:/), legacySignature: expect.stringMatching(/@sha256:/) });
+    const attested = await runCli(['attest', 'ocidir://lay:v1', '--predicate', 'prov.jsonld', '--type', 'prov', '--key', 'cosign.key', '--tlog-upload=false', '--legacy-tags'], { cwd, env });
+    expect(attested.stdout).toMatch(/^cosign v2 tag ocidir:\/\/.*@sha256:/m);
+    expect((await runCli(['tags', 'ocidir://lay'], { cwd, env })).stdout.split('\n')).toEqual(expect.arrayContaining([tag('sig'), tag('att')]));
+
+    const verified = await runCli(['verify', 'ocidir://lay:v1', '--key', 'cosign.pub', '--insecure-ignore-tlog'], { cwd, env });
+    expect(verified.code).toBe(0);
+    expect(verified.stdout).toContain(`, under cosign v2 tag ${tag('sig')}`);
+    const json = await runCli(['verify-attestation', 'ocidir://lay:v1', '--type', 'prov', '--key', 'cosign.pub', '--insecure-ignore-tlog', '--json'], { cwd, env });
+    expect(JSON.parse(json.stdout)).toMatchObject({ attestations: [{ valid: true }, { valid: true, legacyTag: tag('att'), predicate: { '@graph': [] } }] });
+  });
 });

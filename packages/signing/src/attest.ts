@@ -3,7 +3,8 @@ import { DSSEBundleBuilder } from '@sigstore/sign';
 import type { Descriptor, Target } from '@sealpack/oci-client';
 import { sha256Of } from '@sealpack/oci-client';
 import { attachBundle } from './bundle-referrer.ts';
-import { fromSigstoreSigningError } from './errors.ts';
+import { appendLegacyLayer, bundleToLegacyLayer } from './legacy.ts';
+import { fromSigstoreSigningError, SigningError } from './errors.ts';
 import type { Witness } from './keyless.ts';
 import type { Signer } from './signer.ts';
 import { buildStatement, IN_TOTO_PAYLOAD_TYPE } from './statement.ts';
@@ -38,6 +39,8 @@ export interface AttestOptions {
   now?: () => Date;
   /** Transparency log and timestamp witnesses (`witnessesFor`); none by default. */
   witnesses?: Witness[];
+  /** Also add the attestation under the cosign v2 tag `sha256-<hex>.att`, for cosign v2 consumers. */
+  legacyTags?: boolean;
 }
 
 /**
@@ -45,8 +48,14 @@ export interface AttestOptions {
  * custom), signed into a DSSE Sigstore bundle v0.3 and attached as a cosign v3 referrer. A large
  * predicate is stored beside the bundle and named by digest in the statement: no peer does this.
  */
-export async function attestManifest(target: Target, subject: Descriptor, options: AttestOptions): Promise<{ referrer: Descriptor; detached: boolean }> {
+export async function attestManifest(target: Target, subject: Descriptor, options: AttestOptions): Promise<{ referrer: Descriptor; detached: boolean; legacy?: Descriptor }> {
   const detached = options.predicate.byteLength > (options.detachThreshold ?? DEFAULT_DETACH_THRESHOLD);
+  if (detached && options.legacyTags === true) {
+    throw new SigningError(
+      'LEGACY_UNSUPPORTED',
+      'a predicate over the detach threshold cannot go under a cosign v2 .att tag (cosign v2 would not find it): raise the threshold or drop the legacy tags',
+    );
+  }
   const predicate: unknown = detached
     ? { [DETACHED_PREDICATE_KEY]: { digest: { sha256: sha256Of(options.predicate).slice(7) }, size: options.predicate.byteLength, mediaType: 'application/json' } }
     : JSON.parse(new TextDecoder().decode(options.predicate));
@@ -56,10 +65,14 @@ export async function attestManifest(target: Target, subject: Descriptor, option
     .catch((error: unknown) => {
       throw fromSigstoreSigningError(error);
     });
-  const referrer = await attachBundle(target, subject, new TextEncoder().encode(JSON.stringify(bundleToJSON(bundle))), {
+  const json = bundleToJSON(bundle);
+  const referrer = await attachBundle(target, subject, new TextEncoder().encode(JSON.stringify(json)), {
     predicateType: options.predicateType,
     created: (options.now ?? (() => new Date()))(),
     ...(detached ? { detached: { bytes: options.predicate, mediaType: 'application/json' } } : {}),
   });
-  return { referrer, detached };
+  if (options.legacyTags !== true) return { referrer, detached };
+  // The same envelope and evidence, as the layer and annotations cosign v2 reads.
+  const legacy = await appendLegacyLayer(target, subject, 'att', bundleToLegacyLayer(json, 'att', Buffer.alloc(0), options.predicateType));
+  return { referrer, detached, legacy };
 }

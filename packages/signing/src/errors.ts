@@ -4,6 +4,7 @@ export type SigningErrorCode =
   | 'INVALID_TRUST_ROOT'
   | 'INVALID_POLICY'
   | 'INVALID_SIGNING_CONFIG'
+  | 'LEGACY_UNSUPPORTED'
   | 'IDENTITY_TOKEN'
   | 'SIGSTORE_SERVICE'
   | 'WRONG_PASSWORD'
@@ -22,6 +23,7 @@ const KIND_OF_CODE: Record<SigningErrorCode, SigningErrorKind> = {
   INVALID_TRUST_ROOT: 'input',
   INVALID_POLICY: 'input',
   INVALID_SIGNING_CONFIG: 'input',
+  LEGACY_UNSUPPORTED: 'input',
   IDENTITY_TOKEN: 'input',
   // Fulcio, Rekor or a timestamp authority did not answer as they should: a service failure.
   SIGSTORE_SERVICE: 'transport',

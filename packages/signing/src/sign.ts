@@ -1,8 +1,9 @@
-import { DSSEBundleBuilder } from '@sigstore/sign';
+import { DSSEBundleBuilder, MessageSignatureBundleBuilder } from '@sigstore/sign';
 import { bundleToJSON } from '@sigstore/bundle';
 import type { Descriptor, Target } from '@sealpack/oci-client';
 import { attachBundle } from './bundle-referrer.ts';
-import { fromSigstoreSigningError } from './errors.ts';
+import { fromSigstoreSigningError, SigningError } from './errors.ts';
+import { appendLegacyLayer, bundleToLegacyLayer, simpleSigningPayload } from './legacy.ts';
 import type { Witness } from './keyless.ts';
 import type { Signer } from './signer.ts';
 import { buildStatement, COSIGN_SIGN_PREDICATE_TYPE, IN_TOTO_PAYLOAD_TYPE } from './statement.ts';
@@ -18,6 +19,11 @@ export interface SignOptions {
   now?: () => Date;
   /** Transparency log and timestamp witnesses (`witnessesFor`); none by default: nothing leaves the machine. */
   witnesses?: Witness[];
+  /**
+   * Also sign cosign v2's way, for consumers still on it: a simple-signing payload (a second
+   * signature; keyless, a second certificate and log entry) added under `sha256-<hex>.sig`.
+   */
+  legacyTags?: boolean;
 }
 
 export interface SignResult {
@@ -25,6 +31,8 @@ export interface SignResult {
   referrer: Descriptor;
   /** The Sigstore bundle v0.3 as JSON. */
   bundle: unknown;
+  /** The manifest under the cosign v2 `.sig` tag, with `legacyTags`. */
+  legacy?: Descriptor;
 }
 
 /**
@@ -34,6 +42,7 @@ export interface SignResult {
  */
 export async function signManifest(target: Target, subject: Descriptor, options: SignOptions): Promise<SignResult> {
   const predicateType = options.predicateType ?? COSIGN_SIGN_PREDICATE_TYPE;
+  if (options.legacyTags === true && predicateType !== COSIGN_SIGN_PREDICATE_TYPE) throw new SigningError('LEGACY_UNSUPPORTED', 'cosign v2 .sig tags hold signatures only: attest for an .att tag');
   const statement = buildStatement(options.subjectName, subject.digest, predicateType, options.predicate ?? {});
   const builder = new DSSEBundleBuilder({ signer: options.signer, witnesses: options.witnesses ?? [] });
   const bundle = await builder.create({ data: Buffer.from(JSON.stringify(statement)), type: IN_TOTO_PAYLOAD_TYPE }).catch((error: unknown) => {
@@ -41,5 +50,11 @@ export async function signManifest(target: Target, subject: Descriptor, options:
   });
   const json = bundleToJSON(bundle);
   const referrer = await attachBundle(target, subject, new TextEncoder().encode(JSON.stringify(json)), { predicateType, created: (options.now ?? (() => new Date()))() });
-  return { referrer, bundle: json };
+  if (options.legacyTags !== true) return { referrer, bundle: json };
+  const payload = simpleSigningPayload(options.subjectName, subject);
+  const message = await new MessageSignatureBundleBuilder({ signer: options.signer, witnesses: options.witnesses ?? [] }).create({ data: payload }).catch((error: unknown) => {
+    throw fromSigstoreSigningError(error);
+  });
+  const legacy = await appendLegacyLayer(target, subject, 'sig', bundleToLegacyLayer(bundleToJSON(message), 'sig', payload));
+  return { referrer, bundle: json, legacy };
 }

@@ -9,6 +9,7 @@ import { attachedBundles, fetchBytes } from './bundle-referrer.ts';
 import { SigningError } from './errors.ts';
 import { exactly } from './identity.ts';
 import { keyId } from './keys/key-files.ts';
+import { legacySignatures, legacyToBundle, simpleSigningDigest, type LegacySignature } from './legacy.ts';
 import type { TrustMaterial } from './trust.ts';
 import { COSIGN_SIGN_PREDICATE_TYPE, IN_TOTO_PAYLOAD_TYPE, parseStatement, statementNames } from './statement.ts';
 
@@ -55,7 +56,10 @@ export interface IdentityPolicy extends PolicyCommon {
 export type VerifyPolicy = KeyPolicy | IdentityPolicy;
 
 export interface BundleVerdict {
+  /** The manifest that carries it: a bundle referrer, or the manifest under a cosign v2 tag. */
   referrer: Descriptor;
+  /** The cosign v2 tag (`sha256-<hex>.sig` or `.att`) it was found under, for the legacy layout. */
+  legacyTag?: string;
   valid: boolean;
   /** Why not, when not valid. */
   reason?: string;
@@ -115,16 +119,61 @@ function thresholdsFor(policy: VerifyPolicy, keyed: boolean): { tlogThreshold: n
   return { tlogThreshold: tlog, ctlogThreshold: sct, timestampThreshold: timestamp };
 }
 
+type Bundle = ReturnType<typeof bundleFromJSON>;
+
 /** Verifies one bundle against a key policy and the subject it must be about; throws with the reason. */
 export function verifyBundle(bytes: Uint8Array, subject: Descriptor, policy: VerifyPolicy): VerifiedBundle {
-  let bundle: ReturnType<typeof bundleFromJSON>;
+  let json: unknown;
   try {
-    bundle = bundleFromJSON(JSON.parse(new TextDecoder().decode(bytes)));
+    json = JSON.parse(new TextDecoder().decode(bytes));
   } catch (cause) {
     throw new SigningError('INVALID_BUNDLE', `not a Sigstore bundle: ${(cause as Error).message}`, { cause });
   }
+  const bundle = parseBundle(json);
   if (!isBundleWithDsseEnvelope(bundle)) throw new SigningError('INVALID_BUNDLE', 'the bundle holds a message signature, not the DSSE envelope a signed manifest needs');
   if (bundle.mediaType !== 'application/vnd.dev.sigstore.bundle.v0.3+json') throw new SigningError('INVALID_BUNDLE', `bundle ${bundle.mediaType} where v0.3 is required`);
+  return verifyStatementBundle(bundle, subject, policy);
+}
+
+/**
+ * Verifies a signature or attestation found under a cosign v2 `.sig`/`.att` tag: its layer and
+ * annotations become the bundle they amount to, verified as any other; a signature's
+ * simple-signing payload must name the subject's digest as a statement must.
+ */
+function verifyLegacySignature(legacy: LegacySignature, subject: Descriptor, policy: VerifyPolicy): VerifiedBundle {
+  const bundle = parseBundle(legacyToBundle(legacy));
+  if (legacy.kind === 'att') return verifyStatementBundle(bundle, subject, policy);
+  const verified = verifySignatureOf(bundle, policy, legacy.payload);
+  if (simpleSigningDigest(legacy.payload) !== subject.digest) throw new SigningError('SUBJECT_MISMATCH', `the signed payload is about another artifact, not ${subject.digest}`);
+  return { ...verified, predicateType: COSIGN_SIGN_PREDICATE_TYPE, predicate: {} };
+}
+
+function parseBundle(json: unknown): Bundle {
+  try {
+    return bundleFromJSON(json);
+  } catch (cause) {
+    throw new SigningError('INVALID_BUNDLE', `not a Sigstore bundle: ${(cause as Error).message}`, { cause });
+  }
+}
+
+/** A DSSE bundle whose in-toto statement must name the subject with the predicate the policy wants. */
+function verifyStatementBundle(bundle: Bundle, subject: Descriptor, policy: VerifyPolicy): VerifiedBundle {
+  if (!isBundleWithDsseEnvelope(bundle)) throw new SigningError('INVALID_BUNDLE', 'the bundle holds a message signature, not the DSSE envelope a statement needs');
+  const verified = verifySignatureOf(bundle, policy);
+  const envelope = bundle.content.dsseEnvelope;
+  if (envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE) throw new SigningError('INVALID_BUNDLE', `the envelope carries ${envelope.payloadType}, not an in-toto statement`);
+  const statement = parseStatement(envelope.payload);
+  if (!statementNames(statement, subject.digest)) throw new SigningError('SUBJECT_MISMATCH', `the signed statement is about another artifact, not ${subject.digest}`);
+  const wanted = policy.predicateType ?? COSIGN_SIGN_PREDICATE_TYPE;
+  if (statement.predicateType !== wanted) throw new SigningError('SUBJECT_MISMATCH', `the statement's predicate is ${statement.predicateType}, not ${wanted}`);
+  return { ...verified, predicateType: statement.predicateType, predicate: statement.predicate };
+}
+
+/**
+ * The signature and its witnesses, checked by sigstore-js against the policy's key or trusted
+ * root and thresholds (`artifact`: the bytes a message signature is over); who signed and when.
+ */
+function verifySignatureOf(bundle: Bundle, policy: VerifyPolicy, artifact?: Buffer): Omit<VerifiedBundle, 'predicateType' | 'predicate'> {
   const keyed = 'publicKey' in policy;
   const trust = keyed ? toTrustMaterial(EMPTY_TRUSTED_ROOT, () => ({ publicKey: policy.publicKey, validFor: () => true })) : policy.trustMaterial;
   const thresholds = thresholdsFor(policy, keyed);
@@ -133,7 +182,7 @@ export function verifyBundle(bytes: Uint8Array, subject: Descriptor, policy: Ver
   let signer: ReturnType<Verifier['verify']>;
   try {
     signer = new Verifier(trust, thresholds).verify(
-      toSignedEntity(bundle),
+      toSignedEntity(bundle, artifact),
       // sigstore-js compares the issuer as a string only; a pattern is checked below.
       keyed ? undefined : { subjectAlternativeName: asPattern(policy.identity), ...(typeof policy.issuer === 'string' ? { extensions: { issuer: policy.issuer } } : {}) },
     );
@@ -144,23 +193,15 @@ export function verifyBundle(bytes: Uint8Array, subject: Descriptor, policy: Ver
   if (!keyed && typeof policy.issuer !== 'string' && (signedIssuer === undefined || !policy.issuer.test(signedIssuer))) {
     throw new SigningError('SIGNATURE_INVALID', `the certificate's issuer ${signedIssuer ?? '(none)'} does not match ${String(policy.issuer)}`);
   }
-  const envelope = bundle.content.dsseEnvelope;
-  if (envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE) throw new SigningError('INVALID_BUNDLE', `the envelope carries ${envelope.payloadType}, not an in-toto statement`);
-  const statement = parseStatement(envelope.payload);
-  if (!statementNames(statement, subject.digest)) throw new SigningError('SUBJECT_MISMATCH', `the signed statement is about another artifact, not ${subject.digest}`);
-  const wanted = policy.predicateType ?? COSIGN_SIGN_PREDICATE_TYPE;
-  if (statement.predicateType !== wanted) throw new SigningError('SUBJECT_MISMATCH', `the statement's predicate is ${statement.predicateType}, not ${wanted}`);
   const logIndex = bundle.verificationMaterial.tlogEntries[0]?.logIndex;
   const witnessed = {
     ...(logIndex === undefined ? {} : { tlogIndex: logIndex }),
     ...(times.length === 0 ? {} : { signedAt: new Date(Math.min(...times.map((t) => t.getTime()))).toISOString().replace('.000Z', 'Z') }),
-    predicateType: statement.predicateType,
-    predicate: statement.predicate,
   };
   if (keyed) return { keyId: keyId(policy.publicKey), ...witnessed };
   return {
     ...(signer.identity?.subjectAlternativeName === undefined ? {} : { identity: signer.identity.subjectAlternativeName }),
-    ...(signer.identity?.extensions?.issuer === undefined ? {} : { issuer: signer.identity.extensions.issuer }),
+    ...(signedIssuer === undefined ? {} : { issuer: signedIssuer }),
     ...witnessed,
   };
 }
@@ -172,7 +213,7 @@ const asPattern = (match: string | RegExp): RegExp => (typeof match === 'string'
  * entries have none) and each RFC 3161 timestamp's. Only read after, or to explain, verification:
  * the Verifier checks every one of them against the trusted root.
  */
-function witnessedTimes(bundle: ReturnType<typeof bundleFromJSON>): Date[] {
+function witnessedTimes(bundle: Bundle): Date[] {
   const material = bundle.verificationMaterial;
   const logged = material.tlogEntries.filter((e) => e.integratedTime !== '0' && e.integratedTime !== '').map((e) => new Date(Number(e.integratedTime) * 1000));
   const stamped = (material.timestampVerificationData?.rfc3161Timestamps ?? []).flatMap((t) => {
@@ -186,7 +227,7 @@ function witnessedTimes(bundle: ReturnType<typeof bundleFromJSON>): Date[] {
 }
 
 /** ", and it was valid from A to B only" for a bundle's certificate, to say why a date matters. */
-function certificateWindow(bundle: ReturnType<typeof bundleFromJSON>): string {
+function certificateWindow(bundle: Bundle): string {
   const content = bundle.verificationMaterial.content;
   const raw = content.$case === 'certificate' ? content.certificate.rawBytes : content.$case === 'x509CertificateChain' ? content.x509CertificateChain.certificates[0]?.rawBytes : undefined;
   if (raw === undefined) return '';
@@ -206,20 +247,31 @@ export async function verifyAttached(target: ReadOnlyTarget, subject: Descriptor
   // The annotation is unsigned, so it only chooses which bundles to look at; the signed statement decides.
   const relevant = (await attachedBundles(target, subject)).filter((a) => a.predicateType === undefined || a.predicateType === wanted);
   for (const attached of relevant) {
-    try {
-      const { predicate, ...found } = verifyBundle(attached.bytes, subject, policy);
-      verdicts.push({ referrer: attached.referrer, valid: true, ...found, predicate: await resolveDetached(target, attached.others, predicate) });
-    } catch (error) {
-      if (!(error instanceof SigningError)) throw error;
-      verdicts.push({
-        referrer: attached.referrer,
-        valid: false,
-        reason: `${error.message} [${error.code}]`,
-        ...(attached.predicateType === undefined ? {} : { predicateType: attached.predicateType }),
-      });
-    }
+    const base = { referrer: attached.referrer, ...(attached.predicateType === undefined ? {} : { predicateType: attached.predicateType }) };
+    verdicts.push(
+      await judged(base, async () => {
+        const { predicate, ...found } = verifyBundle(attached.bytes, subject, policy);
+        return { ...found, predicate: await resolveDetached(target, attached.others, predicate) };
+      }),
+    );
+  }
+  // Signed by an older cosign: the v2 layout's tag, `.sig` for signatures, `.att` for the rest.
+  const legacy = await legacySignatures(target, subject, wanted === COSIGN_SIGN_PREDICATE_TYPE ? 'sig' : 'att');
+  for (const found of legacy.filter((l) => l.predicateType === undefined || l.kind === 'sig' || l.predicateType === wanted)) {
+    const base = { referrer: found.manifest, legacyTag: found.tag, ...(found.predicateType === undefined ? {} : { predicateType: found.predicateType }) };
+    verdicts.push(await judged(base, async () => verifyLegacySignature(found, subject, policy)));
   }
   return verdicts;
+}
+
+/** A verdict: valid with what verification found, or invalid with the exact reason. */
+async function judged(base: Pick<BundleVerdict, 'referrer' | 'legacyTag' | 'predicateType'>, verify: () => Promise<VerifiedBundle>): Promise<BundleVerdict> {
+  try {
+    return { ...base, valid: true, ...(await verify()) };
+  } catch (error) {
+    if (!(error instanceof SigningError)) throw error;
+    return { ...base, valid: false, reason: `${error.message} [${error.code}]` };
+  }
 }
 
 /**

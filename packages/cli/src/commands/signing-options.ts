@@ -30,6 +30,7 @@ export function signingKeyOptions(what: string): OptionSpecs {
     'rekor-url': { type: 'string', valueName: 'URL', defaultText: DEFAULT_REKOR_URL, description: `transparency log (Rekor v1) to record the ${what} in` },
     'tsa-url': { type: 'string', valueName: 'URL', description: 'RFC 3161 timestamp authority to timestamp it (none by default)' },
     'tlog-upload': { type: 'boolean', defaultText: 'true (as cosign)', description: `record the ${what} in the transparency log; =false signs with no network` },
+    'legacy-tags': { type: 'boolean', description: `also write the ${what} under cosign v2's sha256-<hex>.${what === 'signature' ? 'sig' : 'att'} tag, for consumers on cosign v2` },
     ...KEY_PASSWORD_OPTION,
   };
 }

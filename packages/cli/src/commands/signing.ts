@@ -70,10 +70,18 @@ export const signCommand: Command = {
     const { signer, witnesses, keyId } = await signerFrom(values, io, signing);
     const target = await open(ref);
     const subject = await target.resolve(referenceSelector(ref) ?? 'latest');
-    const signed = await signing.signManifest(target, subject, { signer, witnesses, subjectName: subjectName(ref) });
+    const signed = await signing.signManifest(target, subject, { signer, witnesses, subjectName: subjectName(ref), legacyTags: values['legacy-tags'] === true });
     const pinned = pinnedReference(ref, signed.referrer.digest);
-    if (out.options.json) out.json({ reference: pinnedReference(ref, subject.digest), digest: subject.digest, signature: pinned, ...(keyId === undefined ? {} : { keyId }) });
-    else out.result(`Signed ${pinnedReference(ref, subject.digest)}\nSignature ${pinned}`, pinned);
+    const legacy = signed.legacy === undefined ? undefined : pinnedReference(ref, signed.legacy.digest);
+    if (out.options.json)
+      out.json({
+        reference: pinnedReference(ref, subject.digest),
+        digest: subject.digest,
+        signature: pinned,
+        ...(legacy === undefined ? {} : { legacySignature: legacy }),
+        ...(keyId === undefined ? {} : { keyId }),
+      });
+    else out.result(`Signed ${pinnedReference(ref, subject.digest)}\nSignature ${pinned}${legacy === undefined ? '' : `\ncosign v2 tag ${legacy}`}`, pinned);
   },
 };
 
@@ -207,10 +215,23 @@ export const attestCommand: Command = {
       predicateType,
       predicate,
       ...(threshold === undefined ? {} : { detachThreshold: threshold }),
+      legacyTags: values['legacy-tags'] === true,
     });
     const pinned = pinnedReference(ref, attested.referrer.digest);
-    if (out.options.json) out.json({ reference: pinnedReference(ref, subject.digest), digest: subject.digest, attestation: pinned, predicateType, detached: attested.detached });
-    else out.result(`Attested ${pinnedReference(ref, subject.digest)} (${predicateType}${attested.detached ? ', predicate beside the statement' : ''})\nAttestation ${pinned}`, pinned);
+    const legacy = attested.legacy === undefined ? undefined : pinnedReference(ref, attested.legacy.digest);
+    if (out.options.json) {
+      out.json({
+        reference: pinnedReference(ref, subject.digest),
+        digest: subject.digest,
+        attestation: pinned,
+        predicateType,
+        detached: attested.detached,
+        ...(legacy === undefined ? {} : { legacyAttestation: legacy }),
+      });
+    } else {
+      const detachedNote = attested.detached ? ', predicate beside the statement' : '';
+      out.result(`Attested ${pinnedReference(ref, subject.digest)} (${predicateType}${detachedNote})\nAttestation ${pinned}${legacy === undefined ? '' : `\ncosign v2 tag ${legacy}`}`, pinned);
+    }
   },
 };
 
@@ -242,7 +263,8 @@ export const verifyAttestationCommand: Command = {
         attestations: verdicts.map((v) => ({
           referrer: v.referrer.digest,
           valid: v.valid,
-          ...(v.valid ? { ...witnessFields(v), predicate: v.predicate } : { reason: v.reason }),
+          ...witnessFields(v),
+          ...(v.valid ? { predicate: v.predicate } : { reason: v.reason }),
         })),
       });
       return;
@@ -256,7 +278,8 @@ export const verifyAttestationCommand: Command = {
  * saying why (NO_SIGNATURES, exit 1). Shared by `verify` and `verify-attestation`.
  */
 function requireOneValid(out: Output, signing: Signing, verdicts: readonly BundleVerdict[], messages: { none: string; noneValid: (count: number, firstReason: string) => string }): void {
-  for (const v of verdicts) out.detail(`${v.valid ? 'valid  ' : 'INVALID'}  ${v.referrer.digest}  ${v.valid ? signedBy(v) : v.reason}`);
+  for (const v of verdicts)
+    out.detail(`${v.valid ? 'valid  ' : 'INVALID'}  ${v.referrer.digest}  ${v.valid ? signedBy(v) : `${v.reason ?? ''}${v.legacyTag === undefined ? '' : ` (cosign v2 tag ${v.legacyTag})`}`}`);
   if (verdicts.some((v) => v.valid)) return;
   throw new signing.SigningError('NO_SIGNATURES', verdicts.length === 0 ? messages.none : messages.noneValid(verdicts.length, verdicts[0]?.reason ?? ''));
 }
@@ -265,11 +288,12 @@ function requireOneValid(out: Output, signing: Signing, verdicts: readonly Bundl
 function signedBy(verdict: BundleVerdict): string {
   const who = verdict.keyId !== undefined ? `key ${verdict.keyId}` : `identity ${verdict.identity ?? '?'} (issuer ${verdict.issuer ?? '?'})`;
   const logged = verdict.tlogIndex === undefined ? '' : `, tlog index ${verdict.tlogIndex}`;
-  return `${who}${logged}${verdict.signedAt === undefined ? '' : `, signed by ${verdict.signedAt}`}`;
+  const legacy = verdict.legacyTag === undefined ? '' : `, under cosign v2 tag ${verdict.legacyTag}`;
+  return `${who}${logged}${verdict.signedAt === undefined ? '' : `, signed by ${verdict.signedAt}`}${legacy}`;
 }
 
 /** A verdict's who and when for --json: only the fields it has. */
 function witnessFields(v: BundleVerdict): Record<string, string> {
-  const fields: Record<string, string | undefined> = { keyId: v.keyId, identity: v.identity, issuer: v.issuer, tlogIndex: v.tlogIndex, signedAt: v.signedAt };
+  const fields: Record<string, string | undefined> = { keyId: v.keyId, identity: v.identity, issuer: v.issuer, tlogIndex: v.tlogIndex, signedAt: v.signedAt, legacyTag: v.legacyTag };
   return Object.fromEntries(Object.entries(fields).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }

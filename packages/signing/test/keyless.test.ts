@@ -1,11 +1,13 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { uniqueRepository } from '@sealpack/test-registry';
 import { bytesSource, openTarget, packLayers, parseReference, pushPacked, sha256Of, type Descriptor, type Target } from '@sealpack/oci-client';
-import { attestManifest, keylessSigner, signManifest, trustMaterialFromJSON, verifyAttached, verifyBundle, witnessesFor } from '../src/index.ts';
+import { attestManifest, keylessSigner, PREDICATE_TYPES, signManifest, trustMaterialFromJSON, verifyAttached, verifyBundle, witnessesFor } from '../src/index.ts';
 import { oidcToken, startSigstoreStandIns, type SigstoreStandIns } from './fixtures/sigstore-stand-ins.ts';
 
+const registries = inject('registries');
 const ISSUER = 'https://issuer.example';
 const IDENTITY = 'builder@example.org';
 
@@ -25,8 +27,11 @@ async function pushArtifact(target: Target): Promise<Descriptor> {
 }
 
 describe('keyless signing against local Fulcio and Rekor stand-ins (offline)', () => {
-  it('signs and attests with a Fulcio certificate logged in Rekor, and verifies by identity and issuer only', async () => {
-    const target = openTarget(parseReference(`ocidir://${join(await mkdtemp(join(tmpdir(), 'sealpack-keyless-')), 'lay')}`));
+  it.each([
+    ['an OCI layout', async () => `ocidir://${join(await mkdtemp(join(tmpdir(), 'sealpack-keyless-')), 'lay')}`],
+    ['the real registry', async () => `${registries.anonymous.host}/${uniqueRepository()}`],
+  ])('signs and attests (SLSA, PROV, SPDX) in %s with a Fulcio certificate logged in Rekor, and verifies by identity and issuer only', async (_where, location) => {
+    const target = openTarget(parseReference(await location()));
     const subject = await pushArtifact(target);
     const signer = keylessSigner({ fulcioURL: services.fulcioURL, identityToken: async () => oidcToken({ iss: ISSUER, sub: IDENTITY }) });
     // Logged in Rekor, whose integrated time is the signature's time (see the stand-ins on the TSA).
@@ -42,6 +47,12 @@ describe('keyless signing against local Fulcio and Rekor stand-ins (offline)', (
       predicate: new TextEncoder().encode('{"buildDefinition":{}}'),
       witnesses,
     });
+    for (const [type, predicate] of [
+      [PREDICATE_TYPES.prov as string, '{"@graph":[{"@id":"urn:run:1"}]}'],
+      [PREDICATE_TYPES.spdx as string, '{"spdxVersion":"SPDX-2.3"}'],
+    ] as const) {
+      await attestManifest(target, subject, { signer, subjectName: 'data/parks', predicateType: type, predicate: new TextEncoder().encode(predicate), witnesses });
+    }
 
     const trustMaterial = trustMaterialFromJSON(services.trustedRoot);
     const good = await verifyAttached(target, subject, { identity: IDENTITY, issuer: ISSUER, trustMaterial });
@@ -51,6 +62,12 @@ describe('keyless signing against local Fulcio and Rekor stand-ins (offline)', (
     expect(byRegex).toMatchObject([{ valid: true }]);
     const attested = await verifyAttached(target, subject, { identity: IDENTITY, issuer: ISSUER, trustMaterial, predicateType: 'https://slsa.dev/provenance/v1' });
     expect(attested).toMatchObject([{ valid: true, predicate: { buildDefinition: {} } }]);
+    expect(await verifyAttached(target, subject, { identity: IDENTITY, issuer: ISSUER, trustMaterial, predicateType: PREDICATE_TYPES.prov as string })).toMatchObject([
+      { valid: true, predicate: { '@graph': [{ '@id': 'urn:run:1' }] } },
+    ]);
+    expect(await verifyAttached(target, subject, { identity: IDENTITY, issuer: ISSUER, trustMaterial, predicateType: PREDICATE_TYPES.spdx as string })).toMatchObject([
+      { valid: true, predicate: { spdxVersion: 'SPDX-2.3' } },
+    ]);
 
     // Another identity, another issuer, a prefix of the identity, or another trust root: all no.
     for (const policy of [

@@ -89,6 +89,8 @@ describe('--offline makes no network request at all', () => {
     const refused = await withoutNetwork(() => runCli(['verify', registryRef, '--key', 'cosign.pub', '--insecure-ignore-tlog', '--offline'], { cwd, env }));
     expect(refused.result).toMatchObject({ code: 2, stderr: expect.stringMatching(/--offline verifies a local OCI layout/) });
     expect(refused.attempts).toEqual([]);
+    const refusedAttestation = await withoutNetwork(() => runCli(['verify-attestation', registryRef, '--type', 'prov', '--key', 'cosign.pub', '--offline'], { cwd, env }));
+    expect(refusedAttestation).toMatchObject({ result: { code: 2 }, attempts: [] });
     const online = await withoutNetwork(() => runCli(['verify', registryRef, '--key', 'cosign.pub', '--insecure-ignore-tlog'], { cwd, env }));
     expect(online.result.code).not.toBe(0);
     expect(online.attempts.length).toBeGreaterThan(0);

@@ -7,22 +7,9 @@ import { appendLegacyLayer, bundleToLegacyLayer } from './legacy.ts';
 import { fromSigstoreSigningError, SigningError } from './errors.ts';
 import type { Witness } from './keyless.ts';
 import type { Signer } from './signer.ts';
+import { DETACHED_PREDICATE_KEY } from './predicate-types.ts';
 import { buildStatement, IN_TOTO_PAYLOAD_TYPE } from './statement.ts';
 
-/** cosign's `--type` names and the predicate types they stand for; anything else is a URI itself. */
-export const PREDICATE_TYPES: Readonly<Record<string, string>> = {
-  prov: 'https://sealpack.dev/attestation/prov/v1',
-  spdx: 'https://spdx.dev/Document',
-  spdxjson: 'https://spdx.dev/Document',
-  cyclonedx: 'https://cyclonedx.org/bom',
-  slsaprovenance: 'https://slsa.dev/provenance/v0.2',
-  slsaprovenance02: 'https://slsa.dev/provenance/v0.2',
-  slsaprovenance1: 'https://slsa.dev/provenance/v1',
-  custom: 'https://cosign.sigstore.dev/attestation/v1',
-};
-
-/** The statement's predicate when the real one travels beside it (a sealpack convention). */
-export const DETACHED_PREDICATE_KEY = 'dev.sealpack.detachedPredicate';
 export const DEFAULT_DETACH_THRESHOLD = 4 * 1024 * 1024;
 
 export interface AttestOptions {

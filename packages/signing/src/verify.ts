@@ -4,7 +4,7 @@ import { RFC3161Timestamp, X509Certificate } from '@sigstore/core';
 import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
 import type { Descriptor, ReadOnlyTarget } from '@sealpack/oci-client';
 import { z } from 'zod';
-import { DETACHED_PREDICATE_KEY } from './attest.ts';
+import { DETACHED_PREDICATE_KEY } from './predicate-types.ts';
 import { attachedBundles, fetchBytes } from './bundle-referrer.ts';
 import { SigningError } from './errors.ts';
 import { exactly } from './identity.ts';

@@ -1,7 +1,7 @@
 import { access, readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { formatReference, pinnedReference, referenceSelector, type Reference } from '@sealpack/oci-client';
-import type { BundleVerdict } from '@sealpack/signing';
+import type { BundleVerdict } from '@sealpack/signing/verify';
 import type { Command } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { parseRef } from '../global-options.ts';
@@ -13,7 +13,8 @@ import {
   readJsonFile,
   readKeyFile,
   requireLocalWhenOffline,
-  type Signing,
+  type Verifying,
+  loadVerifying,
   signerFrom,
   signingKeyOptions,
   verifyingKeyOptions,
@@ -94,7 +95,7 @@ export const verifyCommand: Command = {
   async run({ values, positionals, io, out, open }) {
     const ref = parseRef(positionals[0]);
     requireLocalWhenOffline(values, ref);
-    const signing = await loadSigning();
+    const signing = await loadVerifying();
     const policy = await verifyPolicyFrom(values, io, signing, undefined);
     const target = await open(ref);
     const subject = await target.resolve(referenceSelector(ref) ?? 'latest');
@@ -194,7 +195,6 @@ export const attestCommand: Command = {
   },
   async run({ values, positionals, io, out, open }) {
     const ref = parseRef(positionals[0]);
-    requireLocalWhenOffline(values, ref);
     const signing = await loadSigning();
     const predicateType = predicateTypeOf(values.type, signing.PREDICATE_TYPES);
     const predicate = Buffer.from(await readKeyFile(io, values.predicate, '--predicate'));
@@ -244,7 +244,7 @@ export const verifyAttestationCommand: Command = {
   async run({ values, positionals, io, out, open }) {
     const ref = parseRef(positionals[0]);
     requireLocalWhenOffline(values, ref);
-    const signing = await loadSigning();
+    const signing = await loadVerifying();
     const predicateType = predicateTypeOf(values.type, signing.PREDICATE_TYPES);
     const policy = await verifyPolicyFrom(values, io, signing, predicateType);
     const target = await open(ref);
@@ -277,7 +277,7 @@ export const verifyAttestationCommand: Command = {
  * Each bundle's verdict as a line for people; when none is valid, the command ends with one line
  * saying why (NO_SIGNATURES, exit 1). Shared by `verify` and `verify-attestation`.
  */
-function requireOneValid(out: Output, signing: Signing, verdicts: readonly BundleVerdict[], messages: { none: string; noneValid: (count: number, firstReason: string) => string }): void {
+function requireOneValid(out: Output, signing: Verifying, verdicts: readonly BundleVerdict[], messages: { none: string; noneValid: (count: number, firstReason: string) => string }): void {
   for (const v of verdicts)
     out.detail(`${v.valid ? 'valid  ' : 'INVALID'}  ${v.referrer.digest}  ${v.valid ? signedBy(v) : `${v.reason ?? ''}${v.legacyTag === undefined ? '' : ` (cosign v2 tag ${v.legacyTag})`}`}`);
   if (verdicts.some((v) => v.valid)) return;

@@ -94,6 +94,16 @@ describe('keyless from a SigningConfig file and a CI job token, verified by issu
       const signed = await runCli(['sign', 'ocidir://lay:v1', '--signing-config', 'signing_config.json'], { cwd, env });
       expect(signed).toMatchObject({ code: 0, stderr: '' });
       expect(asked).toEqual(['Bearer job-secret sigstore']);
+      // cosign's --oidc-provider picks one source: here the environment, which has no token.
+      expect(await runCli(['sign', 'ocidir://lay:v1', '--signing-config', 'signing_config.json', '--oidc-provider', 'env'], { cwd, env })).toMatchObject({
+        code: 2,
+        stderr: expect.stringMatching(/keyless with --identity-token/),
+      });
+      expect(await runCli(['sign', 'ocidir://lay:v1', '--oidc-provider', 'spiffe'], { cwd, env })).toMatchObject({
+        code: 2,
+        stderr: expect.stringMatching(/--oidc-provider 'spiffe': one of env, github-actions, filesystem/),
+      });
+      expect(asked).toHaveLength(1);
 
       const who = ['--certificate-identity-regexp', '^repo:org/data:', '--certificate-oidc-issuer-regexp', '^https://token\\.actions\\.', '--trusted-root', 'trusted_root.json'];
       const verified = await runCli(['verify', 'ocidir://lay:v1', ...who, '--timestamp-threshold', '2', '--json'], { cwd, env });

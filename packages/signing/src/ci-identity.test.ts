@@ -1,5 +1,8 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ciIdentityToken } from './ci-identity.ts';
 
@@ -42,5 +45,17 @@ describe('ciIdentityToken', () => {
       message: expect.stringMatching(/answered 403.*id-token: write/),
     });
     await expect(ciIdentityToken({ ACTIONS_ID_TOKEN_REQUEST_URL: 'http://127.0.0.1:1/token', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'x' })).rejects.toMatchObject({ code: 'SIGSTORE_SERVICE' });
+  });
+
+  it('an --oidc-provider reads its one source only: env, github-actions, or a mounted token file', async () => {
+    status = 200;
+    const both = { SIGSTORE_ID_TOKEN: 'from-env', ACTIONS_ID_TOKEN_REQUEST_URL: `${base}/token`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'x' };
+    expect(await ciIdentityToken(both, { provider: 'github-actions' })).toBe('gha-oidc-token');
+    expect(await ciIdentityToken(both, { provider: 'env' })).toBe('from-env');
+    expect(await ciIdentityToken({ ACTIONS_ID_TOKEN_REQUEST_URL: `${base}/token`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'x' }, { provider: 'env' })).toBeUndefined();
+    const dir = await mkdtemp(join(tmpdir(), 'sealpack-oidc-'));
+    await writeFile(join(dir, 'oidc-token'), 'mounted-token\n');
+    expect(await ciIdentityToken({}, { provider: 'filesystem', tokenFile: join(dir, 'oidc-token') })).toBe('mounted-token');
+    await expect(ciIdentityToken({}, { provider: 'filesystem', tokenFile: join(dir, 'absent') })).rejects.toMatchObject({ code: 'IDENTITY_TOKEN', message: expect.stringMatching(/no token at/) });
   });
 });

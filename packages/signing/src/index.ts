@@ -4,7 +4,7 @@ export { decryptCosignKey, encryptCosignKey, generateCosignKeyPair, type Generat
 export { keyId, loadPrivateKey, loadPublicKey } from './keys/key-files.ts';
 export { keySigner, type KeyMaterial, type Signer } from './signer.ts';
 export { keylessSigner, witnessesFor, type KeylessOptions, type Witness } from './keyless.ts';
-export { ciIdentityToken } from './ci-identity.ts';
+export { ciIdentityToken, OIDC_PROVIDERS, type OidcProvider } from './ci-identity.ts';
 export { servicesFromSigningConfig, type SigningServices } from './signing-config.ts';
 export { buildStatement, COSIGN_SIGN_PREDICATE_TYPE, IN_TOTO_PAYLOAD_TYPE, parseStatement, type Statement } from './statement.ts';
 export { attachBundle, attachedBundles, MEDIA_TYPE_SIGSTORE_BUNDLE_V03, type AttachedBundle } from './bundle-referrer.ts';

@@ -29,6 +29,7 @@ export function signingKeyOptions(what: string): OptionSpecs {
   return {
     key: { type: 'string', valueName: 'FILE', description: 'private key: a cosign.key (encrypted) or a PEM PKCS#8 ECDSA P-256 key' },
     'identity-token': { type: 'string', valueName: 'TOKEN', description: "sign keyless: an OIDC identity token for Fulcio (else SIGSTORE_ID_TOKEN, else the CI job's own token)" },
+    'oidc-provider': { type: 'string', valueName: 'P', description: 'keyless: take the token from env (SIGSTORE_ID_TOKEN), github-actions or filesystem only, as cosign' },
     'signing-config': { type: 'string', valueName: 'FILE', description: 'a Sigstore SigningConfig (v0.2): the Fulcio, Rekor (v1 or v2) and TSA to use; flags override it' },
     'fulcio-url': { type: 'string', valueName: 'URL', defaultText: DEFAULT_FULCIO_URL, description: 'Fulcio to certify a keyless signing key' },
     'rekor-url': { type: 'string', valueName: 'URL', defaultText: DEFAULT_REKOR_URL, description: `transparency log (Rekor v1) to record the ${what} in` },
@@ -76,7 +77,11 @@ export async function signerFrom(values: Record<string, unknown>, io: CliIo, sig
     const privateKey = await signing.loadPrivateKey(await readKeyFile(io, values.key, '--key'), () => keyPassword(io, values['key-password-file']));
     return { signer: signing.keySigner(privateKey), witnesses, keyId: signing.keyId(privateKey) };
   }
-  const token = text('identity-token') ?? (await signing.ciIdentityToken(io.env));
+  const provider = text('oidc-provider');
+  if (provider !== undefined && !(signing.OIDC_PROVIDERS as readonly string[]).includes(provider)) {
+    throw new UsageError(`--oidc-provider '${provider}': one of ${signing.OIDC_PROVIDERS.join(', ')}`);
+  }
+  const token = text('identity-token') ?? (await signing.ciIdentityToken(io.env, provider === undefined ? {} : { provider: provider as (typeof signing.OIDC_PROVIDERS)[number] }));
   if (token === undefined) throw new UsageError('sign with --key FILE, or keyless with --identity-token TOKEN (or SIGSTORE_ID_TOKEN, or in a CI job with an OIDC token)');
   return { signer: signing.keylessSigner({ fulcioURL: text('fulcio-url') ?? config.fulcioURL ?? DEFAULT_FULCIO_URL, identityToken: async () => token }), witnesses };
 }

@@ -2,14 +2,14 @@ import { fileURLToPath } from 'node:url';
 import type { ViteUserConfig } from 'vitest/config';
 
 /**
- * The test settings every package shares: the real-registry global setup, generous timeouts for
+ * The test settings every package shares: the real-registry global setup (unless `registries: false`), generous timeouts for
  * network tests, a JSON report for `./run test`'s summary, and the coverage floors (80% lines, 70% branches).
  */
-export function packageTestConfig(options: { coverageExclude?: string[] } = {}): ViteUserConfig {
+export function packageTestConfig(options: { coverageExclude?: string[]; registries?: boolean } = {}): ViteUserConfig {
   return {
     test: {
       include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-      globalSetup: [fileURLToPath(new URL('./global-setup.ts', import.meta.url))],
+      globalSetup: options.registries === false ? [] : [fileURLToPath(new URL('./global-setup.ts', import.meta.url))],
       testTimeout: 60_000,
       hookTimeout: 60_000,
       reporters: ['default', 'json'],

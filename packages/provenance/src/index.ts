@@ -1,0 +1,12 @@
+// The public surface of @sealpack/provenance: pure, deterministic builders and strict readers.
+export { ProvenanceError, type ProvenanceErrorCode, type ProvenanceErrorKind } from './errors.ts';
+export { DEFAULT_JSON_LIMITS, parseStrictJson, type JsonLimits } from './strict-json.ts';
+export { canonicalDigest, canonicalize } from './jcs.ts';
+export { buildRunManifest, currentEnvironment, parseRunManifest, RUN_MANIFEST_SCHEMA, runManifestDigest, serializeRunManifest, type RunItem, type RunManifest } from './run-manifest.ts';
+export { PROV_CONTEXT } from './prov/context.ts';
+export { buildProvDocument, type ProvDocument, type ProvRun } from './prov/build.ts';
+export { parseProvDocument, type ParsedProv, type ProvNode } from './prov/parse.ts';
+export { buildStatement, IN_TOTO_STATEMENT_V1, parseStatement, PREDICATE, type Statement } from './statement.ts';
+export { hashFile, type HashedFile } from './sbom/files.ts';
+export { spdxDocument, validateSpdxDocument, type SbomOptions, type SpdxDocument } from './sbom/spdx.ts';
+export { cyclonedxBom } from './sbom/cyclonedx.ts';

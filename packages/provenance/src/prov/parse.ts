@@ -1,0 +1,134 @@
+import { ProvenanceError } from '../errors.ts';
+import { Sha256Hex, UtcTimestamp } from '../fields.ts';
+import { type JsonLimits, parseStrictJson } from '../strict-json.ts';
+
+/** One node of a PROV graph, as written (unknown terms kept), with the facts read from it. */
+export interface ProvNode {
+  id: string;
+  types: string[];
+  /** Every node this one names through a PROV relation, by relation (`used`, `wasDerivedFrom`, …). */
+  relations: Readonly<Record<string, readonly string[]>>;
+  raw: Readonly<Record<string, unknown>>;
+}
+
+export interface ParsedProv {
+  nodes: ReadonlyMap<string, ProvNode>;
+  /** The entities an entity came from: what it was derived from, and what the activity that generated it used. */
+  sourcesOf(entityId: string): string[];
+}
+
+// Our compact terms, and the same PROV-O relations as others write them (prefixed or full IRI).
+const RELATIONS = ['used', 'wasGeneratedBy', 'wasAssociatedWith', 'wasDerivedFrom', 'wasAttributedTo', 'wasInformedBy', 'actedOnBehalfOf'] as const;
+const TIMES = ['startedAtTime', 'endedAtTime', 'generatedAtTime', 'invalidatedAtTime'] as const;
+const PROV_NS = 'http://www.w3.org/ns/prov#';
+const aliases = (term: string) => [term, `prov:${term}`, `${PROV_NS}${term}`];
+
+/**
+ * Reads a PROV-O JSON-LD document written by anyone, as far as the shape this package relies on:
+ * strict JSON (no duplicate keys, bounded size and depth), contexts inline only, a graph of
+ * nodes that each have an `@id`, PROV relations that point at nodes of the same graph, UTC
+ * timestamps and sha256 digests. Each fault is a typed error naming its place.
+ */
+export function parseProvDocument(input: string | unknown, limits?: JsonLimits): ParsedProv {
+  const document = typeof input === 'string' ? parseStrictJson(input, limits) : input;
+  if (!isObject(document)) throw new ProvenanceError('INVALID_DOCUMENT', 'a PROV document is a JSON object', { path: '$' });
+  refuseRemoteContexts(document, '$');
+  const graph = document['@graph'];
+  const rawNodes: Array<[string, unknown]> = graph === undefined ? [['$', document]] : Array.isArray(graph) ? graph.map((n, i) => [`$.@graph[${i}]`, n]) : [];
+  if (graph !== undefined && !Array.isArray(graph)) throw new ProvenanceError('INVALID_DOCUMENT', '@graph is not an array', { path: '$.@graph' });
+  const nodes = new Map<string, ProvNode>();
+  for (const [path, raw] of rawNodes) {
+    const node = readNode(raw, path);
+    if (nodes.has(node.id)) throw new ProvenanceError('INVALID_DOCUMENT', `two nodes have the @id ${node.id}`, { path: `${path}.@id` });
+    nodes.set(node.id, node);
+  }
+  for (const [path, raw] of rawNodes) {
+    const node = nodes.get((raw as Record<string, unknown>)['@id'] as string) as ProvNode;
+    for (const [relation, targets] of Object.entries(node.relations)) {
+      for (const target of targets) {
+        if (!nodes.has(target)) throw new ProvenanceError('DANGLING_REFERENCE', `${relation} names ${target}, which is not a node of this document`, { path: `${path}.${relation}` });
+      }
+    }
+  }
+  return {
+    nodes,
+    sourcesOf(entityId) {
+      const entity = nodes.get(entityId);
+      if (entity === undefined) return [];
+      const generators = entity.relations.wasGeneratedBy ?? [];
+      const used = generators.flatMap((activity) => nodes.get(activity)?.relations.used ?? []);
+      return [...new Set([...(entity.relations.wasDerivedFrom ?? []), ...used])].sort();
+    },
+  };
+}
+
+function readNode(raw: unknown, path: string): ProvNode {
+  if (!isObject(raw)) throw new ProvenanceError('INVALID_DOCUMENT', 'a graph node is not an object', { path });
+  const id = raw['@id'];
+  if (typeof id !== 'string' || id === '') throw new ProvenanceError('INVALID_DOCUMENT', 'a node has no @id', { path: `${path}.@id` });
+  checkDigestInId(id, `${path}.@id`);
+  const typeValue = raw['@type'];
+  const types =
+    typeValue === undefined ? [] : (Array.isArray(typeValue) ? typeValue : [typeValue]).map((t, i) => (typeof t === 'string' ? t : invalid(`${path}.@type[${i}]`, '@type is not a string')));
+  const relations: Record<string, string[]> = {};
+  for (const relation of RELATIONS) {
+    for (const key of aliases(relation)) {
+      if (raw[key] === undefined) continue;
+      relations[relation] = [...(relations[relation] ?? []), ...references(raw[key], `${path}.${key}`)];
+    }
+  }
+  for (const time of TIMES) {
+    for (const key of aliases(time)) if (raw[key] !== undefined) checkTime(raw[key], `${path}.${key}`);
+  }
+  for (const key of ['checksum', 'sealpack:sha256']) {
+    if (raw[key] !== undefined && !Sha256Hex.safeParse(raw[key]).success) throw new ProvenanceError('INVALID_DIGEST', `${key} is not a sha256 digest`, { path: `${path}.${key}` });
+  }
+  return { id, types, relations, raw };
+}
+
+/** A relation's value: an id, a `{"@id"}` object, or a list of them. */
+function references(value: unknown, path: string): string[] {
+  const items = Array.isArray(value) ? value : [value];
+  return items.map((item, i) => {
+    const id = typeof item === 'string' ? item : isObject(item) ? item['@id'] : undefined;
+    if (typeof id !== 'string' || id === '') return invalid(Array.isArray(value) ? `${path}[${i}]` : path, 'a relation names no @id');
+    return id;
+  });
+}
+
+function checkTime(value: unknown, path: string): void {
+  const text = isObject(value) ? value['@value'] : value;
+  if (!UtcTimestamp.safeParse(text).success) throw new ProvenanceError('INVALID_TIMESTAMP', `${JSON.stringify(text)} is not an RFC 3339 UTC timestamp`, { path });
+}
+
+/** An id that names content by digest must name it by sha256. */
+function checkDigestInId(id: string, path: string): void {
+  const urn = /^urn:([a-z0-9-]+):([0-9a-fA-F]+)$/.exec(id);
+  const oci = /^oci:\/\/[^@\s]+@([a-z0-9+._-]+):(.*)$/.exec(id);
+  const [algorithm, hex] = urn !== null && /^(sha|md|blake)/.test(urn[1] ?? '') ? [urn[1], urn[2]] : oci !== null ? [oci[1], oci[2]] : [undefined, undefined];
+  if (algorithm === undefined) return;
+  if (algorithm !== 'sha256' || !/^[a-f0-9]{64}$/.test(hex ?? '')) throw new ProvenanceError('INVALID_DIGEST', `${id} is not named by a sha256 digest`, { path });
+}
+
+/** JSON-LD 1.1 3.1 and 4.1.10: a string context, or an `@import`, is fetched: never here. */
+function refuseRemoteContexts(value: unknown, path: string): void {
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) refuseRemoteContexts(item, `${path}[${i}]`);
+    return;
+  }
+  if (!isObject(value)) return;
+  for (const [key, member] of Object.entries(value)) {
+    if (key === '@context' || key === '@import') {
+      const contexts = Array.isArray(member) ? member : [member];
+      if (key === '@import' || contexts.some((c) => typeof c === 'string'))
+        throw new ProvenanceError('REMOTE_CONTEXT', 'the document names a remote JSON-LD context; only inline contexts are read', { path: `${path}.${key}` });
+    }
+    refuseRemoteContexts(member, `${path}.${key}`);
+  }
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function invalid(path: string, message: string): never {
+  throw new ProvenanceError('INVALID_DOCUMENT', message, { path });
+}

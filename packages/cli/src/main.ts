@@ -11,8 +11,10 @@ import { discoverCommand } from './commands/discover.ts';
 import { loginCommand, logoutCommand } from './commands/login.ts';
 import { manifestDeleteCommand, manifestGetCommand } from './commands/manifest.ts';
 import { pullCommand } from './commands/pull.ts';
+import { provenanceBuildCommand } from './commands/provenance.ts';
 import { pushCommand } from './commands/push.ts';
 import { resolveCommand } from './commands/resolve.ts';
+import { sbomCommand } from './commands/sbom.ts';
 import { attestCommand, conformanceVerifyBundleCommand, generateKeyPairCommand, signCommand, verifyAttestationCommand, verifyCommand } from './commands/signing.ts';
 import { tagCommand } from './commands/tag.ts';
 import { tagsCommand } from './commands/tags.ts';
@@ -48,6 +50,8 @@ export const COMMANDS: readonly Command[] = [
   attestCommand,
   verifyAttestationCommand,
   conformanceVerifyBundleCommand,
+  provenanceBuildCommand,
+  sbomCommand,
   completionCommand,
 ];
 

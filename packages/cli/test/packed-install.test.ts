@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const workspace = fileURLToPath(new URL('../../..', import.meta.url));
-const published = ['packages/oci-client', 'packages/signing', 'packages/cli'];
+const published = ['packages/oci-client', 'packages/signing', 'packages/provenance', 'packages/cli'];
 
 // The packages as a user gets them: packed tarballs installed with plain npm into a project outside
 // the monorepo, so a missing file, a workspace-only import or a wrong `exports` map fails here.
@@ -46,17 +46,19 @@ describe('the packed packages, installed with npm outside the monorepo', () => {
         "import { generateKeyPairSync } from 'node:crypto';",
         "import { keySigner, signManifest } from '@sealpack/signing';",
         "import { verifyAttached } from '@sealpack/signing/verify';",
+        "import { buildRunManifest, runManifestDigest } from '@sealpack/provenance';",
         "const target = openTarget(parseReference('ocidir://lay'));",
         "const pushed = await pushFiles(target, [{ path: 'data.txt' }], { tag: 'v1', created: null });",
         "await pullArtifact(target, 'v1', 'out');",
         "const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });",
         "await signManifest(target, pushed.descriptor, { signer: keySigner(privateKey), subjectName: 'lay' });",
         'const verdicts = await verifyAttached(target, pushed.descriptor, { publicKey, ignoreTlog: true });',
-        'console.log(JSON.stringify({ digest: pushed.descriptor.digest, layout: target instanceof LayoutTarget, classes: [typeof RegistryTarget, typeof FileDigestCache], signed: verdicts.map((v) => v.valid) }));',
+        "const run = buildRunManifest({ runId: 'r', startedAt: '2026-12-04T00:00:00Z', endedAt: '2026-12-04T00:00:00Z', inputs: [], outputs: [{ name: 'data.txt', sha256: pushed.descriptor.digest.slice(7) }], parameters: {}, toolchain: [], environment: { os: 'x', arch: 'y', node: 'z' } });",
+        'console.log(JSON.stringify({ digest: pushed.descriptor.digest, layout: target instanceof LayoutTarget, classes: [typeof RegistryTarget, typeof FileDigestCache], signed: verdicts.map((v) => v.valid), run: runManifestDigest(run) }));',
       ].join('\n'),
     );
     const { stdout } = await run('node', ['use.mjs'], { cwd: project });
-    expect(JSON.parse(stdout)).toMatchObject({ digest: expect.stringMatching(/^sha256:[a-f0-9]{64}$/), layout: true, classes: ['function', 'function'], signed: [true] });
+    expect(JSON.parse(stdout)).toMatchObject({ digest: expect.stringMatching(/^sha256:[a-f0-9]{64}$/), layout: true, classes: ['function', 'function'], signed: [true], run: expect.stringMatching(/^sha256:[a-f0-9]{64}$/) });
     expect(await readFile(join(project, 'out', 'data.txt'), 'utf8')).toBe('packed\n');
   });
 

@@ -16,7 +16,10 @@ function sameCalendarDay(text: string): boolean {
 /** A SHA-256 as lowercase hex: the only digest algorithm taken here. */
 export const Sha256Hex = z.string().regex(/^[a-f0-9]{64}$/, 'not a sha256 digest (64 lowercase hex digits)');
 
-/** `oci://registry/repository@sha256:<hex>`: an immutable reference to an OCI artifact. */
-export const OciRef = z.string().regex(/^oci:\/\/[^\s@]+@sha256:[a-f0-9]{64}$/, 'not a digest-pinned oci://registry/repository@sha256:<hex> reference');
+/**
+ * `oci://registry/repository@sha256:<hex>` (or `ocidir://path@sha256:<hex>` for an artifact in a
+ * local OCI layout): an immutable reference to an OCI artifact.
+ */
+export const OciRef = z.string().regex(/^oci(dir)?:\/\/[^\s@]+@sha256:[a-f0-9]{64}$/, 'not a digest-pinned oci://registry/repository@sha256:<hex> reference');
 
 export const NonEmpty = z.string().min(1);

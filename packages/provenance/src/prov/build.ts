@@ -5,7 +5,10 @@ import { firstIssue } from '../zod-issues.ts';
 import { PROV_CONTEXT } from './context.ts';
 
 // What a run says about itself; the builder turns it into PROV-O terms.
-const Output = z.strictObject({ ref: OciRef, mediaType: NonEmpty, size: z.number().int().nonnegative(), title: NonEmpty.optional() });
+const Output = z.union([
+  z.strictObject({ ref: OciRef, mediaType: NonEmpty, size: z.number().int().nonnegative(), title: NonEmpty.optional() }),
+  z.strictObject({ file: NonEmpty, sha256: Sha256Hex, size: z.number().int().nonnegative(), mediaType: NonEmpty.optional() }),
+]);
 const Input = z.union([z.strictObject({ file: NonEmpty, sha256: Sha256Hex, size: z.number().int().nonnegative().optional() }), z.strictObject({ ref: OciRef }), z.strictObject({ url: z.url() })]);
 const SoftwareAgent = z.strictObject({ name: NonEmpty, version: NonEmpty });
 const Responsible = z.strictObject({ kind: z.enum(['person', 'organization']), name: NonEmpty, id: z.url().optional() });
@@ -32,7 +35,8 @@ export interface ProvDocument {
 
 /**
  * The provenance of one run as PROV-O JSON-LD: the activity (its id, times, command,
- * parameters), the entities it used and generated, the software agents it was associated with
+ * parameters), the entities it used and generated (artifacts by `oci://…@sha256:` ref, files by
+ * `urn:sha256:`), the software agents it was associated with
  * (every tool of the toolchain, by name and version) and the person or organisation responsible;
  * related by `used`, `wasGeneratedBy`, `wasAssociatedWith`, `wasDerivedFrom` and
  * `wasAttributedTo` (PROV-O 3.1, starting-point terms). Node order is fixed (activity, agents,
@@ -70,12 +74,16 @@ export function buildProvDocument(run: ProvRun): ProvDocument {
   });
   const inputIds = unique(inputs.map((i) => i['@id']));
   const outputs = r.outputs.map((output) => ({
-    '@id': output.ref,
-    '@type': 'Entity',
-    format: output.mediaType,
-    byteSize: output.size,
-    checksum: output.ref.slice(-64),
-    ...(output.title === undefined ? {} : { title: output.title }),
+    ...('ref' in output
+      ? { '@id': output.ref, '@type': 'Entity', format: output.mediaType, byteSize: output.size, checksum: output.ref.slice(-64), ...(output.title === undefined ? {} : { title: output.title }) }
+      : {
+          '@id': `urn:sha256:${output.sha256}`,
+          '@type': 'Entity',
+          title: output.file,
+          byteSize: output.size,
+          checksum: output.sha256,
+          ...(output.mediaType === undefined ? {} : { format: output.mediaType }),
+        }),
     wasGeneratedBy: activityId,
     wasDerivedFrom: inputIds,
     wasAttributedTo: unique(responsible.map((a) => a['@id'])),

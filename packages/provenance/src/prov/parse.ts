@@ -104,7 +104,7 @@ function checkTime(value: unknown, path: string): void {
 /** An id that names content by digest must name it by sha256. */
 function checkDigestInId(id: string, path: string): void {
   const urn = /^urn:([a-z0-9-]+):([0-9a-fA-F]+)$/.exec(id);
-  const oci = /^oci:\/\/[^@\s]+@([a-z0-9+._-]+):(.*)$/.exec(id);
+  const oci = /^oci(?:dir)?:\/\/[^@\s]+@([a-z0-9+._-]+):(.*)$/.exec(id);
   const [algorithm, hex] = urn !== null && /^(sha|md|blake)/.test(urn[1] ?? '') ? [urn[1], urn[2]] : oci !== null ? [oci[1], oci[2]] : [undefined, undefined];
   if (algorithm === undefined) return;
   if (algorithm !== 'sha256' || !/^[a-f0-9]{64}$/.test(hex ?? '')) throw new ProvenanceError('INVALID_DIGEST', `${id} is not named by a sha256 digest`, { path });

@@ -58,7 +58,13 @@ describe('the packed packages, installed with npm outside the monorepo', () => {
       ].join('\n'),
     );
     const { stdout } = await run('node', ['use.mjs'], { cwd: project });
-    expect(JSON.parse(stdout)).toMatchObject({ digest: expect.stringMatching(/^sha256:[a-f0-9]{64}$/), layout: true, classes: ['function', 'function'], signed: [true], run: expect.stringMatching(/^sha256:[a-f0-9]{64}$/) });
+    expect(JSON.parse(stdout)).toMatchObject({
+      digest: expect.stringMatching(/^sha256:[a-f0-9]{64}$/),
+      layout: true,
+      classes: ['function', 'function'],
+      signed: [true],
+      run: expect.stringMatching(/^sha256:[a-f0-9]{64}$/),
+    });
     expect(await readFile(join(project, 'out', 'data.txt'), 'utf8')).toBe('packed\n');
   });
 

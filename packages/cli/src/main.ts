@@ -8,6 +8,7 @@ import { blobGetCommand } from './commands/blob.ts';
 import { completionCommand } from './commands/completion.ts';
 import { copyCommand } from './commands/copy.ts';
 import { discoverCommand } from './commands/discover.ts';
+import { lineageCommand } from './commands/lineage.ts';
 import { loginCommand, logoutCommand } from './commands/login.ts';
 import { manifestDeleteCommand, manifestGetCommand } from './commands/manifest.ts';
 import { pullCommand } from './commands/pull.ts';
@@ -52,6 +53,7 @@ export const COMMANDS: readonly Command[] = [
   conformanceVerifyBundleCommand,
   provenanceBuildCommand,
   sbomCommand,
+  lineageCommand,
   completionCommand,
 ];
 

@@ -140,3 +140,58 @@ describe('sealpack provenance build', () => {
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
   });
 });
+
+describe('sealpack lineage', () => {
+  it('follows signed PROV from an artifact to its inputs and theirs; unsigned or foreign-signed PROV is marked and not followed', async () => {
+    const ok = async (args: string[]) => {
+      const result = await runCli(args, { cwd, env: { ...env, COSIGN_PASSWORD: 'lineage' } });
+      expect({ args, code: result.code }).toEqual({ args, code: 0 });
+      return result;
+    };
+    await ok(['generate-key-pair']);
+    await ok(['generate-key-pair', '--output-key-prefix', 'other']);
+    await ok(['push', 'ocidir://lay:base', 'roads.csv']);
+    await ok(['provenance', 'build', '--output', 'ocidir://lay:base', '--input', 'parks.geojson', '-o', 'base-run']);
+    await ok(['attest', 'ocidir://lay:base', '--predicate', 'base-run/prov.jsonld', '--type', 'prov', '--key', 'cosign.key', '--tlog-upload=false']);
+    await ok(['push', 'ocidir://lay:tiles', 'parks.geojson']);
+    await ok(['provenance', 'build', '--output', 'ocidir://lay:tiles', '--input', 'ocidir://lay:base', '--input', 'https://data.example/src.zip', '-o', 'tiles-run']);
+    await ok(['attest', 'ocidir://lay:tiles', '--predicate', 'tiles-run/prov.jsonld', '--type', 'prov', '--key', 'cosign.key', '--tlog-upload=false']);
+    const base = (await ok(['resolve', 'ocidir://lay:base'])).stdout.trim();
+    const tiles = (await ok(['resolve', 'ocidir://lay:tiles'])).stdout.trim();
+    const id = (digest: string) => `ocidir://${join(cwd, 'lay')}@${digest}`;
+    const geojson = `urn:sha256:${sha256('{"type":"FeatureCollection","features":[]}')}`;
+
+    const tree = await ok(['lineage', 'ocidir://lay:tiles', '--key', 'cosign.pub', '--insecure-ignore-tlog']);
+    expect(tree.stdout.trim().split('\n')).toEqual([
+      expect.stringMatching(new RegExp(`^${escapeRegExp(id(tiles))}  \\[PROV verified: key `)),
+      '├─ https://data.example/src.zip',
+      expect.stringMatching(new RegExp(`^└─ ${escapeRegExp(id(base))}  \\[PROV verified: key `)),
+      `   └─ ${geojson}`,
+    ]);
+    const graph = JSON.parse((await ok(['lineage', 'ocidir://lay:tiles', '--key', 'cosign.pub', '--insecure-ignore-tlog', '--format', 'json'])).stdout) as { edges: unknown[] };
+    expect(graph.edges).toEqual([
+      { from: id(tiles), to: 'https://data.example/src.zip', verified: true },
+      { from: id(tiles), to: id(base), verified: true },
+      { from: id(base), to: geojson, verified: true },
+    ]);
+    expect((await ok(['lineage', 'ocidir://lay:tiles', '--key', 'cosign.pub', '--insecure-ignore-tlog', '--format', 'dot', '--depth', '1'])).stdout).toMatch(/^digraph lineage \{/);
+
+    const foreign = await ok(['lineage', 'ocidir://lay:tiles', '--key', 'other.pub', '--insecure-ignore-tlog']);
+    expect(foreign.stdout).toMatch(/PROV NOT VERIFIED: .*SIGNATURE_INVALID/);
+    expect(foreign.stdout.trim().split('\n')).toHaveLength(1);
+    const allowed = JSON.parse((await ok(['lineage', 'ocidir://lay:tiles', '--key', 'other.pub', '--insecure-ignore-tlog', '--allow-unverified', '--json'])).stdout) as {
+      edges: Array<{ verified: boolean }>;
+    };
+    expect(allowed.edges.length).toBe(3);
+    expect(allowed.edges.every((e) => !e.verified)).toBe(true);
+    expect((await ok(['lineage', 'ocidir://lay:tiles', '--allow-unverified'])).stdout).toContain('PROV NOT VERIFIED: not verified: no key or identity given');
+
+    expect(await runCli(['lineage', 'ocidir://lay:tiles'], { cwd, env })).toMatchObject({ code: 2, stderr: expect.stringMatching(/verify with --key FILE/) });
+    expect(await runCli(['lineage', 'ocidir://lay:tiles', '--allow-unverified', '--depth', 'x'], { cwd, env })).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/--depth 'x': a whole number/),
+    });
+  });
+});
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

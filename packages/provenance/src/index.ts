@@ -10,3 +10,5 @@ export { buildStatement, IN_TOTO_STATEMENT_V1, parseStatement, PREDICATE, type S
 export { hashFile, type HashedFile } from './sbom/files.ts';
 export { spdxDocument, validateSpdxDocument, type SbomOptions, type SpdxDocument } from './sbom/spdx.ts';
 export { cyclonedxBom } from './sbom/cyclonedx.ts';
+export { walkLineage, type AttestedProv, type LineageEdge, type LineageGraph, type LineageNode, type LineageNodeKind, type LineageOptions, type ProvReader } from './lineage.ts';
+export { lineageDot, lineageTree } from './lineage-format.ts';

@@ -287,3 +287,25 @@ async function resolveDetached(target: ReadOnlyTarget, layers: Descriptor[], pre
   if (layer === undefined) throw new SigningError('INVALID_BUNDLE', 'the detached predicate the statement names is not in its referrer');
   return JSON.parse((await fetchBytes(target, layer)).toString('utf8')) as unknown;
 }
+
+/**
+ * The predicates of the attestations of one type attached to a subject, read WITHOUT verifying
+ * anything: for showing what an unverifiable attestation claims, marked as such (lineage
+ * `--allow-unverified`). Never a basis for trust; `verifyAttached` is.
+ */
+export async function unverifiedPredicates(target: ReadOnlyTarget, subject: Descriptor, predicateType: string): Promise<Array<{ referrer: Descriptor; predicate: unknown }>> {
+  const found: Array<{ referrer: Descriptor; predicate: unknown }> = [];
+  for (const attached of await attachedBundles(target, subject)) {
+    if (attached.predicateType !== undefined && attached.predicateType !== predicateType) continue;
+    try {
+      const bundle = parseBundle(JSON.parse(new TextDecoder().decode(attached.bytes)) as unknown);
+      if (!isBundleWithDsseEnvelope(bundle)) continue;
+      const statement = parseStatement(bundle.content.dsseEnvelope.payload);
+      if (statement.predicateType !== predicateType || !statementNames(statement, subject.digest)) continue;
+      found.push({ referrer: attached.referrer, predicate: await resolveDetached(target, attached.others, statement.predicate) });
+    } catch (error) {
+      if (!(error instanceof SigningError) && !(error instanceof SyntaxError)) throw error;
+    }
+  }
+  return found;
+}

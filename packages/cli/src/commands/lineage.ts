@@ -1,0 +1,93 @@
+import { resolve } from 'node:path';
+import { type Descriptor, isOciError, parseReference, pinnedReference, type Reference, referenceSelector } from '@sealpack/oci-client';
+import type { AttestedProv, ProvReader } from '@sealpack/provenance';
+import type { VerifyPolicy } from '@sealpack/signing/verify';
+import { z } from 'zod';
+import type { Command, CommandContext } from '../command.ts';
+import { parseOptions } from '../command-input.ts';
+import { parseRef } from '../global-options.ts';
+import { loadVerifying, type Verifying, verifyingKeyOptions, verifyPolicyFrom } from './signing-options.ts';
+
+const LineageValues = z.object({
+  depth: z.string().regex(/^\d+$/, 'a whole number').transform(Number).optional(),
+  format: z.enum(['tree', 'json', 'dot'], { message: 'tree, json or dot' }).default('tree'),
+});
+
+export const lineageCommand: Command = {
+  path: ['lineage'],
+  usage: 'sealpack lineage REF [--depth N] [--format tree|json|dot] (--key FILE | --certificate-identity[-regexp] X --certificate-oidc-issuer[-regexp] Y | --allow-unverified)',
+  operands: 1,
+  summary: "an artifact's lineage: its inputs and theirs, through PROV attestations that verify",
+  options: {
+    depth: { type: 'string', valueName: 'N', defaultText: '8', description: 'hops to follow from the artifact' },
+    format: { type: 'string', valueName: 'F', defaultText: 'tree', description: 'tree, json or dot (Graphviz)' },
+    'allow-unverified': { type: 'boolean', description: 'also follow PROV attestations that do not verify (they stay marked as such)' },
+    ...verifyingKeyOptions('PROV attestation'),
+  },
+  async run(context) {
+    const { values, positionals, io, out } = context;
+    const options = parseOptions(LineageValues, values);
+    const ref = located(parseRef(positionals[0]), io.cwd);
+    const allowUnverified = values['allow-unverified'] === true;
+    const verifying = await loadVerifying();
+    const { PREDICATE, lineageDot, lineageTree, walkLineage } = await import('@sealpack/provenance');
+    const policy = hasIdentityFlags(values) || !allowUnverified ? await verifyPolicyFrom(values, io, verifying, PREDICATE.prov) : undefined;
+    const target = await context.open(ref);
+    const root = await target.resolve(referenceSelector(ref) ?? 'latest');
+    const rootId = artifactId(ref, root.digest);
+    const reader = attestedProvReader(context, verifying, policy, PREDICATE.prov);
+    const graph = await walkLineage(rootId, reader, { ...(options.depth === undefined ? {} : { maxDepth: options.depth }), allowUnverified });
+    if (out.options.json || options.format === 'json') out.json(graph);
+    else out.raw(`${options.format === 'dot' ? lineageDot(graph) : lineageTree(graph)}\n`);
+  },
+};
+
+const hasIdentityFlags = (values: Record<string, unknown>) => ['key', 'certificate-identity', 'certificate-identity-regexp'].some((flag) => values[flag] !== undefined);
+
+/** A layout path taken from the working directory, so that node ids are absolute and unambiguous. */
+function located(ref: Reference, cwd: string): Reference {
+  return ref.kind === 'layout' ? { ...ref, path: resolve(cwd, ref.path) } : ref;
+}
+
+/** The id lineage and PROV use for an artifact: `oci://registry/repo@sha256:…`, or `ocidir://…` for a layout. */
+function artifactId(ref: Reference, digest: Descriptor['digest']): string {
+  const pinned = pinnedReference(ref, digest);
+  return ref.kind === 'registry' && !pinned.startsWith('oci://') ? `oci://${pinned}` : pinned;
+}
+
+/**
+ * PROV attestations of an artifact, read where its id says it lives: each verified under the
+ * policy (and then followed), or, with none given, read unverified and marked so.
+ */
+function attestedProvReader(context: CommandContext, verifying: Verifying, policy: VerifyPolicy | undefined, predicateType: string): ProvReader {
+  return {
+    async provenanceOf(id) {
+      let ref: Reference;
+      try {
+        ref = parseReference(id.replace(/^oci:\/\//, ''));
+      } catch {
+        return [];
+      }
+      try {
+        const target = await context.open(ref);
+        const subject = await target.resolve(referenceSelector(ref) ?? 'latest');
+        if (policy === undefined) {
+          return (await verifying.unverifiedPredicates(target, subject, predicateType)).map(
+            (p): AttestedProv => ({ document: p.predicate, verified: false, note: 'not verified: no key or identity given' }),
+          );
+        }
+        const verdicts = await verifying.verifyAttached(target, subject, { ...policy, predicateType });
+        const verified = verdicts
+          .filter((v) => v.valid)
+          .map((v): AttestedProv => ({ document: v.predicate, verified: true, note: v.keyId !== undefined ? `key ${v.keyId}` : `identity ${v.identity ?? '?'}` }));
+        if (verified.length > 0 || verdicts.length === 0) return verified;
+        const reason = verdicts[0]?.reason ?? 'does not verify';
+        return (await verifying.unverifiedPredicates(target, subject, predicateType)).map((p): AttestedProv => ({ document: p.predicate, verified: false, note: reason }));
+      } catch (error) {
+        // An input that is not (or no longer) there has no PROV to follow; the graph shows it bare.
+        if (isOciError(error, 'NOT_FOUND')) return [];
+        throw error;
+      }
+    },
+  };
+}

@@ -109,3 +109,11 @@ describe('PROV-O JSON-LD', () => {
     expect(() => buildProvDocument({ ...run, inputs: [{ file: 'x', sha256: 'not-hex' }] })).toThrow(expect.objectContaining({ code: 'INVALID_DIGEST' }));
   });
 });
+
+describe('PROV node shapes', () => {
+  it('refuses a @type that is not a string, and an output file is named by its content', () => {
+    expect(() => parseProvDocument({ '@graph': [{ '@id': 'a', '@type': [1] }] })).toThrow(expect.objectContaining({ code: 'INVALID_DOCUMENT', path: '$.@graph[0].@type' }));
+    const withFile = buildProvDocument({ ...run, outputs: [{ file: 'parks.pmtiles', sha256: hex('tiles'), size: 9 }] });
+    expect(parseProvDocument(withFile).sourcesOf(`urn:sha256:${hex('tiles')}`)).toContain(BASE);
+  });
+});

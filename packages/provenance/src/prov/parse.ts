@@ -1,6 +1,8 @@
+import { z } from 'zod';
 import { ProvenanceError } from '../errors.ts';
 import { Sha256Hex, UtcTimestamp } from '../fields.ts';
 import { type JsonLimits, parseStrictJson } from '../strict-json.ts';
+import { firstIssue } from '../zod-issues.ts';
 
 /** One node of a PROV graph, as written (unknown terms kept), with the facts read from it. */
 export interface ProvNode {
@@ -62,14 +64,23 @@ export function parseProvDocument(input: string | unknown, limits?: JsonLimits):
   };
 }
 
+// The shape of a node this reader relies on; every other member is kept as written.
+const NodeShape = z.looseObject({
+  '@id': z.string({ message: 'a node has no @id' }).min(1, 'a node has no @id'),
+  '@type': z.union([z.string(), z.array(z.string())], { message: '@type is not a string or a list of strings' }).optional(),
+});
+
 function readNode(raw: unknown, path: string): ProvNode {
   if (!isObject(raw)) throw new ProvenanceError('INVALID_DOCUMENT', 'a graph node is not an object', { path });
-  const id = raw['@id'];
-  if (typeof id !== 'string' || id === '') throw new ProvenanceError('INVALID_DOCUMENT', 'a node has no @id', { path: `${path}.@id` });
+  const shape = NodeShape.safeParse(raw);
+  if (!shape.success) {
+    const issue = firstIssue(shape.error);
+    throw new ProvenanceError('INVALID_DOCUMENT', issue.message, { path: `${path}${issue.path.slice(1)}` });
+  }
+  const id = shape.data['@id'];
   checkDigestInId(id, `${path}.@id`);
-  const typeValue = raw['@type'];
-  const types =
-    typeValue === undefined ? [] : (Array.isArray(typeValue) ? typeValue : [typeValue]).map((t, i) => (typeof t === 'string' ? t : invalid(`${path}.@type[${i}]`, '@type is not a string')));
+  const typeValue = shape.data['@type'];
+  const types = typeValue === undefined ? [] : Array.isArray(typeValue) ? typeValue : [typeValue];
   const relations: Record<string, string[]> = {};
   for (const relation of RELATIONS) {
     for (const key of aliases(relation)) {

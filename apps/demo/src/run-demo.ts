@@ -1,7 +1,8 @@
 // The README's main job: publish the sample deliverable into an OCI image layout directory (no
-// server needed), attach evidence to it as a referrer, then resolve, discover and pull it back,
-// back it up with its evidence as one tar and restore it, each step through the same `sealpack`
-// commands a user types.
+// server needed), sign it, attest its provenance (PROV-O and the run manifest) and its SBOM,
+// verify all of it offline, walk its lineage, then resolve, discover and pull it back, back it up
+// with its evidence as one tar and restore it, each step through the same `sealpack` commands a
+// user types. (Catalog patching and the policy gate join when those packages land.)
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
@@ -10,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { main } from '@sealpack/cli';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
+// The demo's throwaway signing key is encrypted with this (cosign reads COSIGN_PASSWORD the same way).
+const DEMO_KEY_PASSWORD = 'sealpack-demo';
 const dataDir = resolve(here, '../data');
 const workDir = resolve(process.argv[2] ?? resolve(here, '../../../.sealpack-demo'));
 // Commands run in workDir with paths relative to it, so each printed line can be pasted there as is.
@@ -30,7 +33,13 @@ async function sealpack(...args: string[]): Promise<string> {
   const stdout = sink();
   const stderr = sink();
   process.stdout.write(`\n$ sealpack ${args.join(' ')}\n`);
-  const code = await main(args, { stdout: stdout.stream, stderr: stderr.stream, stdin: new PassThrough(), env: { ...process.env, SOURCE_DATE_EPOCH: '1780272000' }, cwd: workDir });
+  const code = await main(args, {
+    stdout: stdout.stream,
+    stderr: stderr.stream,
+    stdin: new PassThrough(),
+    env: { ...process.env, SOURCE_DATE_EPOCH: '1780272000', COSIGN_PASSWORD: DEMO_KEY_PASSWORD },
+    cwd: workDir,
+  });
   process.stdout.write(stdout.text());
   if (code !== 0) {
     process.stderr.write(stderr.text());
@@ -67,7 +76,40 @@ const pushed = JSON.parse(
   ),
 ) as { digest: string };
 
-// Evidence travels as a referrer: here a SHA256SUMS file of the deliverable, attached by subject.
+// Signed and attested as cosign v3 does (bundle referrers), with a local key and no transparency
+// log: nothing leaves the machine. A real pipeline signs keyless or with its KMS key.
+const pinned = `${layout}@${pushed.digest}`;
+await sealpack('generate-key-pair');
+await sealpack('sign', pinned, '--key', 'cosign.key', '--tlog-upload=false');
+// Where it came from: the PROV-O document and canonical run manifest of the run that made it.
+await sealpack(
+  'provenance',
+  'build',
+  '--output',
+  pinned,
+  ...files.flatMap((f) => ['--input', data(f)]),
+  '--param',
+  'release=2026',
+  '--run-id',
+  'parks-2026',
+  '--started',
+  '2026-06-01T00:00:00Z',
+  '--ended',
+  '2026-06-01T00:00:00Z',
+  '-o',
+  'evidence',
+);
+await sealpack('attest', pinned, '--predicate', 'evidence/prov.jsonld', '--type', 'prov', '--key', 'cosign.key', '--tlog-upload=false');
+await sealpack('sbom', ...files.map(data), '--format', 'spdx', '--name', 'parks-2026', '--license', 'CC-BY-4.0', '-o', 'evidence/sbom.spdx.json');
+await sealpack('attest', pinned, '--predicate', 'evidence/sbom.spdx.json', '--type', 'spdx', '--key', 'cosign.key', '--tlog-upload=false');
+// A consumer's check, offline: the signature and each attestation, by the public key.
+const trust = ['--key', 'cosign.pub', '--insecure-ignore-tlog', '--offline'];
+await sealpack('verify', pinned, ...trust);
+await sealpack('verify-attestation', pinned, '--type', 'prov', ...trust);
+await sealpack('verify-attestation', pinned, '--type', 'spdx', ...trust);
+await sealpack('lineage', pinned, '--key', 'cosign.pub', '--insecure-ignore-tlog');
+
+// Other evidence travels as a referrer too: here a SHA256SUMS file of the deliverable.
 const sums = (await Promise.all(files.map(async (f) => `${(await sha256File(join(dataDir, f))).slice(7)}  ${f}`))).join('\n');
 await writeFile(join(workDir, 'SHA256SUMS'), `${sums}\n`);
 await sealpack('attach', `${layout}@${pushed.digest}`, 'SHA256SUMS', '--artifact-type', 'application/vnd.sealpack.checksums.v1');

@@ -5,6 +5,7 @@ import { commandHelp, groupHelp, parseArgsMessage, parseArgsOptions, usageText }
 import { attachCommand } from './commands/attach.ts';
 import { backupCommand, restoreCommand } from './commands/backup.ts';
 import { blobGetCommand } from './commands/blob.ts';
+import { catalogPatchCommand, catalogValidateCommand } from './commands/catalog.ts';
 import { completionCommand } from './commands/completion.ts';
 import { copyCommand } from './commands/copy.ts';
 import { discoverCommand } from './commands/discover.ts';
@@ -54,6 +55,8 @@ export const COMMANDS: readonly Command[] = [
   provenanceBuildCommand,
   sbomCommand,
   lineageCommand,
+  catalogPatchCommand,
+  catalogValidateCommand,
   completionCommand,
 ];
 

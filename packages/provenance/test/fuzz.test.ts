@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { withOneValueReplaced } from '@sealpack/test-registry';
 import { buildProvDocument, buildRunManifest, parseProvDocument, parseRunManifest, parseStatement, parseStrictJson, ProvenanceError, serializeRunManifest } from '../src/index.ts';
 
 // Every reader, fed hostile input: it returns or throws a ProvenanceError that names a code,
@@ -26,27 +27,7 @@ const jsonish = fc
 
 /** A valid document with one value somewhere replaced by anything. */
 function mutated(document: unknown): fc.Arbitrary<unknown> {
-  return fc.tuple(fc.nat(), fc.jsonValue({ maxDepth: 3 })).map(([seed, replacement]) => {
-    const copy = structuredClone(document) as Record<string, unknown>;
-    const slots: Array<[Record<string, unknown> | unknown[], string | number]> = [];
-    const walk = (value: unknown) => {
-      if (Array.isArray(value)) {
-        for (const [i, item] of value.entries()) {
-          slots.push([value, i]);
-          walk(item);
-        }
-      } else if (typeof value === 'object' && value !== null) {
-        for (const [k, v] of Object.entries(value)) {
-          slots.push([value as Record<string, unknown>, k]);
-          walk(v);
-        }
-      }
-    };
-    walk(copy);
-    const [holder, key] = slots[seed % slots.length] as [Record<string | number, unknown>, string | number];
-    holder[key] = replacement;
-    return copy;
-  });
+  return fc.tuple(fc.nat(), fc.jsonValue({ maxDepth: 3 })).map(([seed, replacement]) => withOneValueReplaced(document, seed, replacement));
 }
 
 const prov = buildProvDocument({

@@ -1,8 +1,9 @@
 // The README's main job: publish the sample deliverable into an OCI image layout directory (no
 // server needed), sign it, attest its provenance (PROV-O and the run manifest) and its SBOM,
-// verify all of it offline, walk its lineage, then resolve, discover and pull it back, back it up
-// with its evidence as one tar and restore it, each step through the same `sealpack` commands a
-// user types. (Catalog patching and the policy gate join when those packages land.)
+// verify all of it offline, walk its lineage, patch its STAC record to point at the published
+// bytes, then resolve, discover and pull it back, back it up with its evidence as one tar and
+// restore it, each step through the same `sealpack` commands a user types. The policy gate joins
+// when that package lands.
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
@@ -108,6 +109,12 @@ await sealpack('verify', pinned, ...trust);
 await sealpack('verify-attestation', pinned, '--type', 'prov', ...trust);
 await sealpack('verify-attestation', pinned, '--type', 'spdx', ...trust);
 await sealpack('lineage', pinned, '--key', 'cosign.pub', '--insecure-ignore-tlog');
+// The catalog points at the exact bytes and their evidence, never at a tag: the STAC record is
+// patched for where the layout will be served (a copy keeps every digest), then checked offline.
+await mkdir(join(workDir, 'catalog'), { recursive: true });
+await writeFile(join(workDir, 'catalog', 'parks.stac.json'), await readFile(join(dataDir, 'parks.stac.json')));
+await sealpack('catalog', 'patch', pinned, '--stac', 'catalog/parks.stac.json', '--publish-as', 'registry.example/data/parks', '--distribution-json', 'catalog/distribution.oci.json');
+await sealpack('catalog', 'validate', 'catalog/parks.stac.json');
 
 // Other evidence travels as a referrer too: here a SHA256SUMS file of the deliverable.
 const sums = (await Promise.all(files.map(async (f) => `${(await sha256File(join(dataDir, f))).slice(7)}  ${f}`))).join('\n');

@@ -13,6 +13,7 @@ import { lineageCommand } from './commands/lineage.ts';
 import { loginCommand, logoutCommand } from './commands/login.ts';
 import { manifestDeleteCommand, manifestGetCommand } from './commands/manifest.ts';
 import { pullCommand } from './commands/pull.ts';
+import { policyCheckCommand } from './commands/policy.ts';
 import { provenanceBuildCommand } from './commands/provenance.ts';
 import { pushCommand } from './commands/push.ts';
 import { resolveCommand } from './commands/resolve.ts';
@@ -57,6 +58,7 @@ export const COMMANDS: readonly Command[] = [
   lineageCommand,
   catalogPatchCommand,
   catalogValidateCommand,
+  policyCheckCommand,
   completionCommand,
 ];
 

@@ -1,0 +1,76 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseManifest, parseReference, type Reference, referenceSelector } from '@sealpack/oci-client';
+import { z } from 'zod';
+import type { Command, CommandContext } from '../command.ts';
+import { parseOptions } from '../command-input.ts';
+import { UsageError } from '../errors.ts';
+import { parseRef } from '../global-options.ts';
+import { loadVerifying, verifyingKeyOptions, verifyPolicyFrom } from './signing-options.ts';
+
+const PolicyCheckValues = z.object({
+  policy: z.string({ message: 'is required' }).min(1),
+  env: z.string().min(1).optional(),
+  format: z.enum(['table', 'json', 'junit'], { message: 'table, json or junit' }).default('table'),
+});
+
+export const policyCheckCommand: Command = {
+  path: ['policy', 'check'],
+  usage: 'sealpack policy check REF --policy FILE [--env ENV] [--format table|json|junit] (--key FILE | --certificate-identity[-regexp] X --certificate-oidc-issuer[-regexp] Y)',
+  operands: 1,
+  summary: 'gate an artifact on its evidence: every rule of a policy file, allow or deny (exit 1 on deny; a malformed policy is exit 2)',
+  options: {
+    policy: { type: 'string', valueName: 'FILE', description: 'the policy (YAML or JSON), e.g. packages/policy/examples/baseline.yaml' },
+    env: { type: 'string', valueName: 'ENV', description: 'apply this environment’s overrides (dev, staging, prod, …)' },
+    format: { type: 'string', valueName: 'F', defaultText: 'table', description: 'table, json (versioned decision) or junit (XML for CI)' },
+    ...verifyingKeyOptions('signature'),
+  },
+  async run(context) {
+    const { values, positionals, io, out } = context;
+    const options = parseOptions(PolicyCheckValues, values);
+    const policyPath = resolve(io.cwd, options.policy);
+    const text = await readFile(policyPath, 'utf8').catch(() => {
+      throw new UsageError(`cannot read --policy ${options.policy}`);
+    });
+    const gate = await import('@sealpack/policy');
+    // A malformed policy or an unknown environment stops here: exit 2, and never an allow.
+    const compiled = gate.compilePolicy(gate.parsePolicy(text, options.policy), options.env);
+    const verifying = await loadVerifying();
+    const verifyPolicy = await verifyPolicyFrom(values, io, verifying, undefined);
+    const ref = parseRef(positionals[0]);
+    const located = ref.kind === 'layout' ? { ...ref, path: resolve(io.cwd, ref.path) } : ref;
+    const target = await context.open(located);
+    const subject = await target.resolve(referenceSelector(located) ?? 'latest');
+    const evidence = await gate.collectEvidence(target, subject, {
+      reference: positionals[0] as string,
+      pinned: located.digest !== undefined,
+      verifyPolicy,
+      inputSensitivity: (id) => sensitivityOf(context, id),
+    });
+    const decision = compiled.evaluate(evidence);
+    if (out.options.json || options.format === 'json') out.json(decision);
+    else out.raw(`${options.format === 'junit' ? gate.decisionJUnit(decision) : gate.decisionTable(decision)}\n`);
+    if (!decision.allow) {
+      const denied = decision.violations.filter((v) => v.severity === 'deny').map((v) => v.id);
+      throw new gate.PolicyError('DENIED', `policy ${decision.policy} denies ${subject.digest}: ${denied.join(', ')}`);
+    }
+  },
+};
+
+/** The sensitivity label an input artifact carries, read from its manifest; unknown when it cannot be read. */
+async function sensitivityOf(context: CommandContext, id: string): Promise<string | undefined> {
+  let ref: Reference;
+  try {
+    ref = parseReference(id.replace(/^oci:\/\//, ''));
+  } catch {
+    return undefined;
+  }
+  try {
+    const target = await context.open(ref);
+    const descriptor = await target.resolve(referenceSelector(ref) ?? 'latest');
+    const parsed = parseManifest(await target.fetchManifest(descriptor), descriptor.mediaType);
+    return (parsed.manifest.annotations as Record<string, string> | undefined)?.['dev.sealpack.sensitivity'];
+  } catch {
+    return undefined; // unknown, which the inheritance rule counts against the subject
+  }
+}

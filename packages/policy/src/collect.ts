@@ -1,0 +1,127 @@
+import { ANNOTATION_CREATED, ANNOTATION_TITLE, type Descriptor, parseManifest, type ReadOnlyTarget } from '@sealpack/oci-client';
+import { canonicalDigest, parseProvDocument } from '@sealpack/provenance';
+import { type BundleVerdict, verifyAttached, type VerifyPolicy } from '@sealpack/signing/verify';
+import { type AttestationEvidence, type Evidence, EvidenceSchema, type SignatureEvidence } from './evidence.ts';
+
+const BUNDLE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
+const PREDICATE_ANNOTATION = 'dev.sigstore.bundle.predicateType';
+const SIGN_PREDICATE = 'https://sigstore.dev/cosign/sign/v1';
+const PROV_PREDICATE = 'https://sealpack.dev/attestation/prov/v1';
+
+export interface CollectOptions {
+  /** The reference as the user gave it, and whether it named the digest. */
+  reference: string;
+  pinned: boolean;
+  /** The key or identity signatures and attestations must verify under; without one, none counts as valid. */
+  verifyPolicy?: VerifyPolicy;
+  /** The sensitivity label of an input artifact named by a verified PROV attestation (`oci://…@sha256:`). */
+  inputSensitivity?: (id: string) => Promise<string | undefined>;
+}
+
+/**
+ * Gathers the evidence of one subject for policy evaluation: its manifest, files and labels,
+ * every signature and attestation judged under the caller's key or identity, and the sensitivity
+ * of the inputs its verified provenance names. Evaluation then needs no I/O.
+ */
+export async function collectEvidence(target: ReadOnlyTarget, subject: Descriptor, options: CollectOptions): Promise<Evidence> {
+  const parsed = parseManifest(await target.fetchManifest(subject), subject.mediaType);
+  const manifest = parsed.kind === 'manifest' ? parsed.manifest : undefined;
+  const annotations: Record<string, string> = (parsed.manifest.annotations as Record<string, string> | undefined) ?? {};
+  const files = (manifest?.layers ?? []).flatMap((layer) => {
+    const title = layer.annotations?.[ANNOTATION_TITLE];
+    return title === undefined ? [] : [{ name: title, mediaType: layer.mediaType, size: layer.size, digest: layer.digest }];
+  });
+  const bundles = (await target.referrers(subject, { artifactType: BUNDLE })).filter((r) => r.artifactType === BUNDLE);
+  const predicateTypes = [...new Set(bundles.map((b) => b.annotations?.[PREDICATE_ANNOTATION]).filter((t): t is string => t !== undefined && t !== SIGN_PREDICATE))].sort();
+
+  const signatures =
+    options.verifyPolicy === undefined
+      ? unverifiable(bundles.filter((b) => b.annotations?.[PREDICATE_ANNOTATION] === SIGN_PREDICATE)).map(toSignature)
+      : (await verifyAttached(target, subject, options.verifyPolicy)).map(toSignature);
+  const attestations: AttestationEvidence[] = [];
+  for (const predicateType of predicateTypes) {
+    const verdicts =
+      options.verifyPolicy === undefined
+        ? unverifiable(bundles.filter((b) => b.annotations?.[PREDICATE_ANNOTATION] === predicateType))
+        : await verifyAttached(target, subject, { ...options.verifyPolicy, predicateType });
+    for (const v of verdicts) attestations.push(toAttestation(v, predicateType));
+  }
+
+  const inputs: Array<{ id: string; sensitivity?: string }> = [];
+  for (const attestation of attestations.filter((a) => a.valid && a.predicateType === PROV_PREDICATE)) {
+    for (const id of provenanceInputs(attestation.predicate, subject.digest)) {
+      if (inputs.some((i) => i.id === id)) continue;
+      const sensitivity = await options.inputSensitivity?.(id);
+      inputs.push({ id, ...(sensitivity === undefined ? {} : { sensitivity }) });
+    }
+  }
+  const care = annotations['dev.sealpack.care'];
+  return EvidenceSchema.parse({
+    schemaVersion: 1,
+    subject: {
+      reference: options.reference,
+      pinned: options.pinned,
+      digest: subject.digest,
+      mediaType: subject.mediaType,
+      ...(manifest?.artifactType === undefined ? {} : { artifactType: manifest.artifactType }),
+      annotations,
+      ...(annotations[ANNOTATION_CREATED] === undefined ? {} : { created: annotations[ANNOTATION_CREATED] }),
+      files,
+    },
+    signatures,
+    attestations,
+    labels: {
+      ...(annotations['org.opencontainers.image.licenses'] === undefined ? {} : { license: annotations['org.opencontainers.image.licenses'] }),
+      ...(annotations['dev.sealpack.sensitivity'] === undefined ? {} : { sensitivity: annotations['dev.sealpack.sensitivity'] }),
+      ...(care === undefined
+        ? {}
+        : {
+            care: care
+              .split(',')
+              .map((c: string) => c.trim())
+              .filter((c: string) => c !== ''),
+          }),
+      ...(annotations['dev.sealpack.rights-holder'] === undefined ? {} : { rightsHolder: annotations['dev.sealpack.rights-holder'] }),
+    },
+    lineage: { inputs },
+  });
+}
+
+/** Bundles nobody asked to verify: present, and not valid, with the reason. */
+function unverifiable(referrers: Descriptor[]): BundleVerdict[] {
+  return referrers.map((referrer) => ({ referrer, valid: false, reason: 'not verified: no key or identity given' }));
+}
+
+function toSignature(v: BundleVerdict): SignatureEvidence {
+  return {
+    valid: v.valid,
+    ...(v.reason === undefined ? {} : { reason: v.reason }),
+    ...(v.keyId === undefined ? {} : { keyId: v.keyId }),
+    ...(v.identity === undefined ? {} : { identity: v.identity }),
+    ...(v.issuer === undefined ? {} : { issuer: v.issuer }),
+    tlog: v.tlogIndex !== undefined,
+    timestamp: v.signedAt !== undefined,
+  };
+}
+
+function toAttestation(v: BundleVerdict, predicateType: string): AttestationEvidence {
+  const keep = v.valid && predicateType === PROV_PREDICATE;
+  return {
+    predicateType: v.predicateType ?? predicateType,
+    valid: v.valid,
+    ...(v.reason === undefined ? {} : { reason: v.reason }),
+    ...(v.keyId === undefined ? {} : { keyId: v.keyId }),
+    ...(v.identity === undefined ? {} : { identity: v.identity }),
+    ...(v.issuer === undefined ? {} : { issuer: v.issuer }),
+    ...(v.valid && v.predicate !== undefined ? { predicateDigest: canonicalDigest(v.predicate) } : {}),
+    ...(keep ? { predicate: v.predicate } : {}),
+  };
+}
+
+/** The artifacts a verified PROV document says the subject came from. */
+function provenanceInputs(predicate: unknown, digest: string): string[] {
+  const prov = parseProvDocument(predicate);
+  const hex = digest.slice(7);
+  const entity = [...prov.nodes.keys()].find((id) => id.endsWith(`@sha256:${hex}`) || id === `urn:sha256:${hex}`);
+  return entity === undefined ? [] : prov.sourcesOf(entity).filter((id) => /^oci(dir)?:\/\//.test(id));
+}

@@ -2,7 +2,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, inject, it } from 'vitest';
+import { uniqueRepository } from '@sealpack/test-registry';
 import { runCli } from './run-cli.ts';
 
 const BASELINE = fileURLToPath(new URL('../../policy/examples/baseline.yaml', import.meta.url));
@@ -48,6 +49,10 @@ describe('sealpack policy check with the baseline example', () => {
     expect(denied.stdout).toContain('<testcase classname="sha256:');
     expect(denied.stdout).toMatch(/name="signed"><failure message="needs 1 valid signature\(s\): no signature attached"/);
     expect(denied.stderr).toMatch(/denies sha256:[a-f0-9]+: signed, provenance/);
+    // The same artifact with its evidence in the real registry (tag-schema referrers): the same verdict.
+    const remote = `${inject('registries').anonymous.host}/${uniqueRepository()}`;
+    await ok(['copy', '-r', 'ocidir://lay:v1', `${remote}:v1`]);
+    expect((await ok(['policy', 'check', `${remote}@${digest}`, '--policy', BASELINE, '--env', 'prod', ...key])).stdout).toMatch(/^ALLOW /m);
     // Another key: the signature exists but is not valid under it.
     await ok(['generate-key-pair', '--output-key-prefix', 'other']);
     expect((await runCli(['policy', 'check', 'ocidir://lay:v1', '--policy', BASELINE, '--key', 'other.pub', '--insecure-ignore-tlog'], { cwd, env })).stdout).toMatch(/^✘ signed .*SIGNATURE_INVALID/m);

@@ -1,9 +1,9 @@
 // The README's main job: publish the sample deliverable into an OCI image layout directory (no
 // server needed), sign it, attest its provenance (PROV-O and the run manifest) and its SBOM,
 // verify all of it offline, walk its lineage, patch its STAC record to point at the published
-// bytes, then resolve, discover and pull it back, back it up with its evidence as one tar and
-// restore it, each step through the same `sealpack` commands a user types. The policy gate joins
-// when that package lands.
+// bytes, gate it with the baseline policy, then resolve, discover and pull it back, back it up
+// with its evidence as one tar and restore it, each step through the same `sealpack` commands a
+// user types.
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
@@ -115,6 +115,8 @@ await mkdir(join(workDir, 'catalog'), { recursive: true });
 await writeFile(join(workDir, 'catalog', 'parks.stac.json'), await readFile(join(dataDir, 'parks.stac.json')));
 await sealpack('catalog', 'patch', pinned, '--stac', 'catalog/parks.stac.json', '--publish-as', 'registry.example/data/parks', '--distribution-json', 'catalog/distribution.oci.json');
 await sealpack('catalog', 'validate', 'catalog/parks.stac.json');
+// The gate: nothing is promoted or served unless the baseline policy allows it (prod rules).
+await sealpack('policy', 'check', pinned, '--policy', relative(workDir, join(repoRoot, 'packages/policy/examples/baseline.yaml')), '--env', 'prod', '--key', 'cosign.pub', '--insecure-ignore-tlog');
 
 // Other evidence travels as a referrer too: here a SHA256SUMS file of the deliverable.
 const sums = (await Promise.all(files.map(async (f) => `${(await sha256File(join(dataDir, f))).slice(7)}  ${f}`))).join('\n');

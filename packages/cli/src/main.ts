@@ -9,6 +9,7 @@ import { catalogPatchCommand, catalogValidateCommand } from './commands/catalog.
 import { completionCommand } from './commands/completion.ts';
 import { copyCommand } from './commands/copy.ts';
 import { discoverCommand } from './commands/discover.ts';
+import { historyCommand, promoteCommand, rollbackCommand } from './commands/lifecycle.ts';
 import { lineageCommand } from './commands/lineage.ts';
 import { loginCommand, logoutCommand } from './commands/login.ts';
 import { manifestDeleteCommand, manifestGetCommand } from './commands/manifest.ts';
@@ -59,6 +60,9 @@ export const COMMANDS: readonly Command[] = [
   catalogPatchCommand,
   catalogValidateCommand,
   policyCheckCommand,
+  promoteCommand,
+  historyCommand,
+  rollbackCommand,
   completionCommand,
 ];
 

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const workspace = fileURLToPath(new URL('../../..', import.meta.url));
-const published = ['packages/oci-client', 'packages/signing', 'packages/provenance', 'packages/catalog-stac-dcat', 'packages/policy', 'packages/cli'];
+const published = ['packages/oci-client', 'packages/signing', 'packages/provenance', 'packages/catalog-stac-dcat', 'packages/policy', 'packages/lifecycle', 'packages/cli'];
 
 // The packages as a user gets them: packed tarballs installed with plain npm into a project outside
 // the monorepo, so a missing file, a workspace-only import or a wrong `exports` map fails here.
@@ -49,6 +49,7 @@ describe('the packed packages, installed with npm outside the monorepo', () => {
         "import { buildRunManifest, runManifestDigest } from '@sealpack/provenance';",
         "import { StacValidator } from '@sealpack/catalog-stac-dcat';",
         "import { parsePolicy } from '@sealpack/policy';",
+        "import { parseLifecycleConfig } from '@sealpack/lifecycle';",
         "import { readFileSync } from 'node:fs';",
         "const target = openTarget(parseReference('ocidir://lay'));",
         "const pushed = await pushFiles(target, [{ path: 'data.txt' }], { tag: 'v1', created: null });",
@@ -57,7 +58,7 @@ describe('the packed packages, installed with npm outside the monorepo', () => {
         "await signManifest(target, pushed.descriptor, { signer: keySigner(privateKey), subjectName: 'lay' });",
         'const verdicts = await verifyAttached(target, pushed.descriptor, { publicKey, ignoreTlog: true });',
         "const run = buildRunManifest({ runId: 'r', startedAt: '2026-12-04T00:00:00Z', endedAt: '2026-12-04T00:00:00Z', inputs: [], outputs: [{ name: 'data.txt', sha256: pushed.descriptor.digest.slice(7) }], parameters: {}, toolchain: [], environment: { os: 'x', arch: 'y', node: 'z' } });",
-        'console.log(JSON.stringify({ digest: pushed.descriptor.digest, layout: target instanceof LayoutTarget, classes: [typeof RegistryTarget, typeof FileDigestCache], signed: verdicts.map((v) => v.valid), run: runManifestDigest(run), stac: new StacValidator().validate({ stac_version: "1.1.0", type: "Catalog", id: "c", description: "d", links: [] }).valid, policy: parsePolicy(readFileSync("node_modules/@sealpack/policy/examples/baseline.yaml", "utf8")).metadata.name }));',
+        'console.log(JSON.stringify({ digest: pushed.descriptor.digest, layout: target instanceof LayoutTarget, classes: [typeof RegistryTarget, typeof FileDigestCache], signed: verdicts.map((v) => v.valid), run: runManifestDigest(run), stac: new StacValidator().validate({ stac_version: "1.1.0", type: "Catalog", id: "c", description: "d", links: [] }).valid, policy: parsePolicy(readFileSync("node_modules/@sealpack/policy/examples/baseline.yaml", "utf8")).metadata.name, environments: Object.keys(parseLifecycleConfig(readFileSync("node_modules/@sealpack/lifecycle/examples/environments.yaml", "utf8")).environments) }));',
       ].join('\n'),
     );
     const { stdout } = await run('node', ['use.mjs'], { cwd: project });

@@ -1,0 +1,163 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { formatReference, parseReference, pinnedReference, type Reference, referenceSelector, sameRepository } from '@sealpack/oci-client';
+import type { Command, CommandContext, OptionSpecs } from '../command.ts';
+import { sideOptions } from '../connection-options.ts';
+import { UsageError } from '../errors.ts';
+import { parseRef } from '../global-options.ts';
+import { KEY_PASSWORD_OPTION, loadSigning, loadVerifying, signerFrom, verifyingKeyOptions, verifyPolicyFrom } from './signing-options.ts';
+
+const loadLifecycle = () => import('@sealpack/lifecycle');
+
+const CONFIG_OPTION = {
+  config: { type: 'string', valueName: 'FILE', description: 'the environments file (e.g. packages/lifecycle/examples/environments.yaml)' },
+} as const satisfies OptionSpecs;
+
+/** The key that signs a promotion record: `--signing-key`, or keyless as `sign` takes it. */
+const RECORD_SIGNING_OPTIONS = {
+  'signing-key': { type: 'string', valueName: 'FILE', description: 'the key that signs the promotion record (cosign.key or PEM); else keyless with --identity-token' },
+  'identity-token': { type: 'string', valueName: 'TOKEN', description: 'sign the record keyless with this OIDC token (else SIGSTORE_ID_TOKEN, else the CI job’s)' },
+  'fulcio-url': { type: 'string', valueName: 'URL', description: 'Fulcio for a keyless record' },
+  'rekor-url': { type: 'string', valueName: 'URL', description: 'transparency log to record the promotion record in' },
+  'tlog-upload': { type: 'boolean', defaultText: 'true (as cosign)', description: 'record the promotion record in the transparency log; =false signs with no network' },
+  ...KEY_PASSWORD_OPTION,
+} as const satisfies OptionSpecs;
+
+async function loadConfig(io: CommandContext['io'], file: unknown) {
+  if (typeof file !== 'string') throw new UsageError('--config FILE is required (the environments file)');
+  const path = resolve(io.cwd, file);
+  const text = await readFile(path, 'utf8').catch(() => {
+    throw new UsageError(`cannot read --config ${file}`);
+  });
+  const lifecycle = await loadLifecycle();
+  const config = lifecycle.parseLifecycleConfig(text, file);
+  return { config, dir: dirname(path), lifecycle };
+}
+
+const located = (ref: Reference, cwd: string): Reference => (ref.kind === 'layout' ? { ...ref, path: resolve(cwd, ref.path) } : ref);
+const repositoryName = (ref: Reference) => formatReference({ ...ref, tag: undefined, digest: undefined }).replace(/^oci:\/\//, '');
+
+export const promoteCommand: Command = {
+  path: ['promote'],
+  usage: 'sealpack promote REF --to ENV --config FILE (--key PUB | identity flags) (--signing-key KEY | keyless flags) [--version V]',
+  operands: 1,
+  summary: 'verify, then promote: gate the artifact with the environment’s policy, then tag it there with a signed promotion record (nothing written on deny)',
+  options: {
+    to: { type: 'string', valueName: 'ENV', description: 'the environment to promote into' },
+    ...CONFIG_OPTION,
+    version: { type: 'string', valueName: 'V', defaultText: 'org.opencontainers.image.version', description: 'the version the environment’s {version} tag uses' },
+    ...verifyingKeyOptions('signature'),
+    ...RECORD_SIGNING_OPTIONS,
+    ...sideOptions('from'),
+    ...sideOptions('to'),
+  },
+  async run(context) {
+    const { values, positionals, io, out } = context;
+    if (typeof values.to !== 'string') throw new UsageError('--to ENV is required');
+    const { config, dir, lifecycle } = await loadConfig(io, values.config);
+    const env = lifecycle.environment(config, values.to);
+    const gate = await import('@sealpack/policy');
+    const policy = gate.parsePolicy(
+      await readFile(resolve(dir, config.policy), 'utf8').catch(() => {
+        throw new UsageError(`cannot read the policy ${config.policy} the config names`);
+      }),
+      config.policy,
+    );
+    const verifyPolicy = await verifyPolicyFrom(values, io, await loadVerifying(), undefined);
+    const signing = await loadSigning();
+    const { signer, witnesses } = await signerFrom({ ...values, key: values['signing-key'] }, io, signing);
+    const ref = located(parseRef(positionals[0]), io.cwd);
+    const destinationRef = env.repository === undefined ? ref : located(parseReference(env.repository), io.cwd);
+    const same = sameRepository(ref, destinationRef);
+    const source = await context.open(ref, { side: 'from', peer: destinationRef });
+    const destination = same ? source : await context.open(destinationRef, { side: 'to', peer: ref });
+    const subject = await source.resolve(referenceSelector(ref) ?? 'latest');
+    try {
+      const result = await lifecycle.promote({
+        config,
+        policy,
+        environment: values.to,
+        source,
+        subject,
+        reference: positionals[0] as string,
+        pinned: ref.digest !== undefined,
+        destination,
+        destinationName: repositoryName(destinationRef),
+        sameRepository: same,
+        verifyPolicy,
+        signer,
+        witnesses,
+        ...(typeof values.version === 'string' ? { version: values.version } : {}),
+      });
+      const pinned = pinnedReference(destinationRef, subject.digest);
+      if (out.options.json) out.json({ reference: pinned, environment: values.to, tag: result.tag, record: result.record.digest, copied: result.copied, decision: result.decision });
+      else
+        out.result(
+          `Promoted ${pinned} to ${values.to} as ${result.tag}${result.copied ? ' (copied with its referrers)' : ''}\nRecord ${pinnedReference(destinationRef, result.record.digest)}`,
+          pinned,
+        );
+    } catch (error) {
+      // A deny prints every reason, as a policy check does, then fails with exit 1.
+      const decision = (error as { decision?: Parameters<typeof gate.decisionTable>[0] }).decision;
+      if (decision !== undefined) {
+        if (out.options.json) out.json(decision);
+        else out.raw(`${gate.decisionTable(decision)}\n`);
+      }
+      throw error;
+    }
+  },
+};
+
+export const historyCommand: Command = {
+  path: ['history'],
+  usage: 'sealpack history REPO [--env ENV] (--key PUB | identity flags)',
+  operands: 1,
+  summary: 'the promotions recorded in a repository, newest first: only records that verify',
+  options: {
+    env: { type: 'string', valueName: 'ENV', description: 'only the promotions into this environment' },
+    ...verifyingKeyOptions('promotion record'),
+  },
+  async run(context) {
+    const { values, positionals, io, out } = context;
+    const lifecycle = await loadLifecycle();
+    const verifyPolicy = await verifyPolicyFrom(values, io, await loadVerifying(), undefined);
+    const ref = located(parseRef(positionals[0], 'REPO'), io.cwd);
+    const target = await context.open(ref);
+    const entries = await lifecycle.promotionHistory(target, verifyPolicy, typeof values.env === 'string' ? { environment: values.env } : {});
+    if (out.options.json) {
+      out.json({ repository: repositoryName(ref), entries });
+      return;
+    }
+    if (entries.length === 0) out.note('no verified promotion records');
+    for (const e of entries) out.line(`${e.promotedAt}  ${e.environment.padEnd(8)}  ${e.tag.padEnd(14)}  ${e.digest}${e.rollback ? '  (rollback)' : ''}  signed by ${e.signer ?? '?'}`);
+  },
+};
+
+export const rollbackCommand: Command = {
+  path: ['rollback'],
+  usage: 'sealpack rollback REPO --env ENV --config FILE [--to DIGEST] (--key PUB | identity flags) (--signing-key KEY | keyless flags)',
+  operands: 1,
+  summary: 'move an environment’s tag back to the digest promoted there before (or --to one), if it still verifies; recorded as a promotion',
+  options: {
+    env: { type: 'string', valueName: 'ENV', description: 'the environment to roll back' },
+    ...CONFIG_OPTION,
+    to: { type: 'string', valueName: 'DIGEST', description: 'the digest to go back to (default: the one promoted before the current)' },
+    ...verifyingKeyOptions('signature'),
+    ...RECORD_SIGNING_OPTIONS,
+  },
+  async run(context) {
+    const { values, positionals, io, out } = context;
+    if (typeof values.env !== 'string') throw new UsageError('--env ENV is required');
+    const { config, lifecycle } = await loadConfig(io, values.config);
+    const verifyPolicy = await verifyPolicyFrom(values, io, await loadVerifying(), undefined);
+    const { signer, witnesses } = await signerFrom({ ...values, key: values['signing-key'] }, io, await loadSigning());
+    const ref = located(parseRef(positionals[0], 'REPO'), io.cwd);
+    const target = await context.open(ref);
+    const to = values.to;
+    if (to !== undefined && (typeof to !== 'string' || !/^sha256:[a-f0-9]{64}$/.test(to))) throw new UsageError(`--to '${String(to)}': want sha256:<64 hex>`);
+    const result = await lifecycle.rollback({ config, environment: values.env, target, repositoryName: repositoryName(ref), verifyPolicy, signer, witnesses, ...(to === undefined ? {} : { to }) });
+    const pinned = pinnedReference(ref, result.digest as `sha256:${string}`);
+    if (out.options.json) out.json({ reference: pinned, environment: values.env, tag: result.tag, record: result.record.digest });
+    else out.result(`Rolled ${values.env} (${result.tag}) back to ${pinned}`, pinned);
+  },
+};

@@ -1,0 +1,72 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { uniqueRepository } from '@sealpack/test-registry';
+import { runCli } from './run-cli.ts';
+
+const ENVIRONMENTS = fileURLToPath(new URL('../../lifecycle/examples/environments.yaml', import.meta.url));
+let cwd: string;
+let env: NodeJS.ProcessEnv;
+beforeAll(async () => {
+  cwd = await mkdtemp(join(tmpdir(), 'sealpack-lifecycle-cli-'));
+  env = { HOME: cwd, DOCKER_CONFIG: join(cwd, '.docker'), COSIGN_PASSWORD: 'lifecycle' };
+});
+
+async function ok(args: string[]) {
+  const result = await runCli(args, { cwd, env });
+  expect({ args, code: result.code, stderr: result.code === 0 ? '' : result.stderr }).toEqual({ args, code: 0, stderr: '' });
+  return result;
+}
+
+describe('sealpack promote / history / rollback with the example environments (real registry)', () => {
+  it('promotes a signed, attested release through dev, staging and prod; refuses the unsigned one with every reason; rolls back; history shows it', async () => {
+    const repo = `${inject('registries').anonymous.host}/${uniqueRepository()}`;
+    await ok(['generate-key-pair']);
+    const digests: Record<string, string> = {};
+    for (const version of ['1.0.0', '2.0.0', '3.0.0']) {
+      await writeFile(join(cwd, 'parks.geojson'), `{"version":"${version}"}`);
+      const labels = ['-a', `org.opencontainers.image.version=${version}`, '-a', 'org.opencontainers.image.licenses=CC-BY-4.0', '-a', 'dev.sealpack.sensitivity=public'];
+      digests[version] = (JSON.parse((await ok(['push', `${repo}:${version}`, 'parks.geojson', ...labels, '--json'])).stdout) as { digest: string }).digest;
+      if (version === '3.0.0') continue; // unsigned
+      await ok(['sign', `${repo}:${version}`, '--key', 'cosign.key', '--tlog-upload=false']);
+      await ok(['provenance', 'build', '--output', `${repo}:${version}`, '--input', 'parks.geojson', '-o', `run-${version}`]);
+      await ok(['attest', `${repo}:${version}`, '--predicate', `run-${version}/prov.jsonld`, '--type', 'prov', '--key', 'cosign.key', '--tlog-upload=false']);
+    }
+    const keys = ['--config', ENVIRONMENTS, '--key', 'cosign.pub', '--insecure-ignore-tlog', '--signing-key', 'cosign.key', '--tlog-upload=false'];
+    const pinned = (version: string) => `${repo}@${digests[version]}`;
+
+    expect(await runCli(['promote', pinned('1.0.0'), '--to', 'prod', ...keys], { cwd, env })).toMatchObject({ code: 1, stderr: expect.stringMatching(/never promoted to staging/) });
+    for (const to of ['dev', 'staging', 'prod']) await ok(['promote', pinned('1.0.0'), '--to', to, ...keys]);
+    const refused = await runCli(['promote', pinned('3.0.0'), '--to', 'dev', ...keys], { cwd, env });
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/^✘ signed /m);
+    expect(refused.stdout).toMatch(/^✘ provenance /m);
+    expect((await ok(['tags', repo])).stdout).not.toContain('3.0.0-dev');
+    for (const to of ['dev', 'staging', 'prod']) await ok(['promote', pinned('2.0.0'), '--to', to, ...keys]);
+    expect((await ok(['resolve', `${repo}:prod`])).stdout.trim()).toBe(digests['2.0.0']);
+
+    const back = await ok(['rollback', repo, '--env', 'prod', ...keys, '--json']);
+    expect(JSON.parse(back.stdout)).toMatchObject({ environment: 'prod', tag: 'prod', reference: `oci://${pinned('1.0.0')}` });
+    expect((await ok(['resolve', `${repo}:prod`])).stdout.trim()).toBe(digests['1.0.0']);
+
+    const history = await ok(['history', repo, '--env', 'prod', '--key', 'cosign.pub', '--insecure-ignore-tlog']);
+    const lines = history.stdout.trim().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(new RegExp(`prod +prod +${digests['1.0.0']}  \\(rollback\\)  signed by key `));
+    expect(lines[1]).toContain(digests['2.0.0']);
+    expect(lines[2]).toContain(digests['1.0.0']);
+    const all = JSON.parse((await ok(['history', repo, '--key', 'cosign.pub', '--insecure-ignore-tlog', '--json'])).stdout) as { entries: unknown[] };
+    expect(all.entries).toHaveLength(7);
+
+    for (const [args, code, message] of [
+      [['promote', pinned('1.0.0'), '--to', 'qa', ...keys], 2, /no environment qa; the config has dev, staging, prod/],
+      [['promote', pinned('1.0.0'), '--to', 'dev', '--key', 'cosign.pub'], 2, /--config FILE is required/],
+      [['rollback', repo, '--env', 'prod', '--to', 'sha256:nope', ...keys], 2, /--to 'sha256:nope': want sha256:<64 hex>/],
+      [['rollback', repo, '--env', 'dev', ...keys], 2, /only a moving tag can be rolled back/],
+    ] as const) {
+      expect(await runCli([...args], { cwd, env })).toMatchObject({ code, stderr: expect.stringMatching(message) });
+    }
+  });
+});

@@ -1,0 +1,29 @@
+/** Every failure the lifecycle package reports carries one of these codes; callers branch on the code. */
+export type LifecycleErrorCode = 'INVALID_CONFIG' | 'UNKNOWN_ENVIRONMENT' | 'NOT_PROMOTED_FROM' | 'DENIED' | 'IMMUTABLE_TAG' | 'LOST_RACE' | 'INTERNAL';
+
+/** A refusal is `verification` (exit 1); a bad config or environment name `input` (exit 2). */
+export type LifecycleErrorKind = 'input' | 'verification' | 'internal';
+
+const KIND: Record<LifecycleErrorCode, LifecycleErrorKind> = {
+  INVALID_CONFIG: 'input',
+  UNKNOWN_ENVIRONMENT: 'input',
+  NOT_PROMOTED_FROM: 'verification',
+  DENIED: 'verification',
+  IMMUTABLE_TAG: 'verification',
+  LOST_RACE: 'verification',
+  INTERNAL: 'internal',
+};
+
+export class LifecycleError extends Error {
+  override readonly name = 'LifecycleError';
+  readonly code: LifecycleErrorCode;
+
+  constructor(code: LifecycleErrorCode, message: string, options: { cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+  }
+
+  get kind(): LifecycleErrorKind {
+    return KIND[this.code];
+  }
+}

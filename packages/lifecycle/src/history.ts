@@ -1,0 +1,95 @@
+import type { Descriptor, Target } from '@sealpack/oci-client';
+import { attestManifest, type Signer, type Witness } from '@sealpack/signing';
+import { verifyAttached, type VerifyPolicy } from '@sealpack/signing/verify';
+import { environment, type LifecycleConfig } from './config.ts';
+import { LifecycleError } from './errors.ts';
+import { PROMOTION_PREDICATE, type PromotionRecord, promotionRecords } from './promote.ts';
+
+export interface HistoryEntry {
+  digest: string;
+  environment: string;
+  tag: string;
+  promotedAt: string;
+  rollback: boolean;
+  /** Who signed the record (key id or identity). */
+  signer?: string;
+  record: string;
+}
+
+/**
+ * The promotions recorded in a repository, newest first: every artifact a tag reaches, and the
+ * promotion records attached to it that verify under the given key or identity (a record that
+ * does not verify is not history). An artifact no tag reaches any more is not seen: keep its
+ * version tag (the environments' `{version}` tags do).
+ */
+export async function promotionHistory(target: Target, verifyPolicy: VerifyPolicy, options: { environment?: string } = {}): Promise<HistoryEntry[]> {
+  const subjects = new Map<string, Descriptor>();
+  for (const tag of await target.tags()) {
+    if (/^sha256-[a-f0-9]{64}/.test(tag)) continue; // referrers indexes and cosign v2 tags
+    const descriptor = await target.resolve(tag);
+    subjects.set(descriptor.digest, descriptor);
+  }
+  const entries: HistoryEntry[] = [];
+  for (const subject of subjects.values()) {
+    for (const verdict of await promotionRecords(target, subject, verifyPolicy)) {
+      const record = verdict.record;
+      if (!verdict.valid || record === undefined) continue;
+      if (options.environment !== undefined && record.environment !== options.environment) continue;
+      entries.push({
+        digest: subject.digest,
+        environment: record.environment,
+        tag: record.tag,
+        promotedAt: record.promotedAt,
+        rollback: record.rollback === true,
+        ...(verdict.signer === undefined ? {} : { signer: verdict.signer }),
+        record: verdict.referrer.digest,
+      });
+    }
+  }
+  return entries.sort((a, b) => (a.promotedAt < b.promotedAt ? 1 : a.promotedAt > b.promotedAt ? -1 : a.digest < b.digest ? 1 : -1));
+}
+
+export interface RollbackOptions {
+  config: LifecycleConfig;
+  environment: string;
+  target: Target;
+  repositoryName: string;
+  verifyPolicy: VerifyPolicy;
+  signer: Signer;
+  witnesses?: Witness[];
+  /** The digest to go back to; default: the one promoted there before the current one. */
+  to?: string;
+  now?: () => Date;
+}
+
+/**
+ * Moves an environment's tag back to a digest that was promoted there and whose signature still
+ * verifies, and records the rollback as a promotion record of its own. Only a moving tag (no
+ * `{version}`) can be rolled back: a versioned tag names one artifact for good.
+ */
+export async function rollback(options: RollbackOptions): Promise<{ digest: string; tag: string; record: Descriptor }> {
+  const env = environment(options.config, options.environment);
+  if (env.tag.includes('{version}')) throw new LifecycleError('INVALID_CONFIG', `environment ${options.environment} tags by version (${env.tag}); only a moving tag can be rolled back`);
+  const now = options.now ?? (() => new Date());
+  const history = await promotionHistory(options.target, options.verifyPolicy, { environment: options.environment });
+  const current = (await options.target.resolve(env.tag)).digest;
+  const candidates = options.to === undefined ? history.filter((h) => h.digest !== current) : history.filter((h) => h.digest === options.to);
+  const chosen = candidates[0];
+  if (chosen === undefined) {
+    throw new LifecycleError('NOT_PROMOTED_FROM', options.to === undefined ? `nothing else was ever promoted to ${options.environment}` : `${options.to} was never promoted to ${options.environment}`);
+  }
+  const subject = await options.target.resolve(chosen.digest);
+  const signatures = await verifyAttached(options.target, subject, options.verifyPolicy);
+  if (!signatures.some((s) => s.valid)) throw new LifecycleError('DENIED', `${chosen.digest} no longer verifies (${signatures[0]?.reason ?? 'no signature'}): not rolling back to it`);
+  const record: PromotionRecord = { environment: options.environment, tag: env.tag, repository: options.repositoryName, promotedAt: now().toISOString(), rollback: true };
+  const attested = await attestManifest(options.target, subject, {
+    signer: options.signer,
+    subjectName: options.repositoryName,
+    predicateType: PROMOTION_PREDICATE,
+    predicate: new TextEncoder().encode(JSON.stringify(record)),
+    ...(options.witnesses === undefined ? {} : { witnesses: options.witnesses }),
+    now,
+  });
+  await options.target.tag(subject, env.tag);
+  return { digest: subject.digest, tag: env.tag, record: attested.referrer };
+}

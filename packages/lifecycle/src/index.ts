@@ -1,0 +1,5 @@
+// The public surface of @sealpack/lifecycle: verify-then-promote, its records, history and rollback.
+export { LifecycleError, type LifecycleErrorCode, type LifecycleErrorKind } from './errors.ts';
+export { environment, parseLifecycleConfig, tagFor, type EnvironmentConfig, type LifecycleConfig } from './config.ts';
+export { promote, PROMOTION_PREDICATE, promotionRecords, type PromoteOptions, type PromotionRecord, type PromotionResult, type RecordVerdict } from './promote.ts';
+export { promotionHistory, rollback, type HistoryEntry, type RollbackOptions } from './history.ts';

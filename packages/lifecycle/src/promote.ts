@@ -1,0 +1,164 @@
+import { copyGraph, type Descriptor, isOciError, type ReadOnlyTarget, type Target } from '@sealpack/oci-client';
+import { checkDestination, collectEvidence, compilePolicy, type Decision, type Policy } from '@sealpack/policy';
+import { canonicalDigest } from '@sealpack/provenance';
+import { attestManifest, type Signer, type Witness } from '@sealpack/signing';
+import { verifyAttached, type VerifyPolicy } from '@sealpack/signing/verify';
+import { z } from 'zod';
+import { environment, type LifecycleConfig, tagFor } from './config.ts';
+import { LifecycleError } from './errors.ts';
+
+/** The predicate type of a promotion record: a signed in-toto statement attached to the promoted artifact. */
+export const PROMOTION_PREDICATE = 'https://sealpack.dev/promotion/v1';
+
+const RecordSchema = z.object({
+  environment: z.string(),
+  from: z.string().optional(),
+  tag: z.string(),
+  repository: z.string(),
+  promotedAt: z.string(),
+  rollback: z.boolean().optional(),
+  decision: z.object({ policy: z.string(), environment: z.string().optional(), allow: z.literal(true), digest: z.string() }).optional(),
+});
+
+export type PromotionRecord = z.infer<typeof RecordSchema>;
+
+export interface PromoteOptions {
+  config: LifecycleConfig;
+  policy: Policy;
+  /** The environment to promote into. */
+  environment: string;
+  /** Where the artifact is now, and how the user named it. */
+  source: ReadOnlyTarget;
+  subject: Descriptor;
+  reference: string;
+  pinned: boolean;
+  /** The environment's repository, and its name (`registry/repository`) for the destination rule and the record. */
+  destination: Target;
+  destinationName: string;
+  /** Whether destination and source are the same repository (then nothing is copied). */
+  sameRepository: boolean;
+  /** The key or identity the gate verifies signatures and attestations, and earlier records, under. */
+  verifyPolicy: VerifyPolicy;
+  /** Signs the promotion record. */
+  signer: Signer;
+  witnesses?: Witness[];
+  version?: string;
+  inputSensitivity?: (id: string) => Promise<string | undefined>;
+  now?: () => Date;
+}
+
+export interface PromotionResult {
+  tag: string;
+  decision: Decision;
+  record: Descriptor;
+  copied: boolean;
+}
+
+/**
+ * Verify, then promote: the environment's policy is evaluated on the artifact's evidence, its
+ * sensitivity must be allowed at the destination, it must come from the environment the config
+ * names, and a release tag already pointing elsewhere is never moved. Only then is it copied
+ * (with every referrer) when the environment lives elsewhere, a signed promotion record attached,
+ * and the environment's tag written. A refusal writes nothing.
+ */
+export async function promote(options: PromoteOptions): Promise<PromotionResult> {
+  const { config, subject } = options;
+  const env = environment(config, options.environment);
+  const now = options.now ?? (() => new Date());
+  if (env.from !== undefined) {
+    const records = await promotionRecords(options.source, subject, options.verifyPolicy);
+    if (!records.some((r) => r.valid && r.record?.environment === env.from)) {
+      throw new LifecycleError(
+        'NOT_PROMOTED_FROM',
+        `${subject.digest} was never promoted to ${env.from} (a verified promotion record), and ${options.environment} takes only what comes from ${env.from}`,
+      );
+    }
+  }
+  const evidence = await collectEvidence(options.source, subject, {
+    reference: options.reference,
+    pinned: options.pinned,
+    verifyPolicy: options.verifyPolicy,
+    ...(options.inputSensitivity === undefined ? {} : { inputSensitivity: options.inputSensitivity }),
+  });
+  const policyEnvironment = env.policyEnvironment ?? (options.policy.environments[options.environment] === undefined ? undefined : options.environment);
+  const decision = compilePolicy(options.policy, policyEnvironment).evaluate(evidence, now());
+  if (!decision.allow) {
+    const reasons = decision.violations.filter((v) => v.severity === 'deny').map((v) => `${v.id}: ${v.message}`);
+    throw Object.assign(new LifecycleError('DENIED', `policy ${decision.policy} denies promoting ${subject.digest} to ${options.environment}: ${reasons.join('; ')}`), { decision });
+  }
+  checkDestination(options.policy, evidence.labels.sensitivity, options.destinationName);
+  const tag = tagFor(env, options.version ?? evidence.subject.annotations['org.opencontainers.image.version'], options.environment);
+  await refuseMovingReleaseTag(options.destination, tag, subject, config);
+
+  let copied = false;
+  if (!options.sameRepository) {
+    await copyGraph(options.source, options.destination, subject.digest, { recursive: true });
+    copied = true;
+  }
+  const record: PromotionRecord = {
+    environment: options.environment,
+    ...(env.from === undefined ? {} : { from: env.from }),
+    tag,
+    repository: options.destinationName,
+    promotedAt: now().toISOString(),
+    decision: { policy: decision.policy, ...(decision.environment === undefined ? {} : { environment: decision.environment }), allow: true, digest: canonicalDigest(decision) },
+  };
+  const attested = await attestManifest(options.destination, subject, {
+    signer: options.signer,
+    subjectName: options.destinationName,
+    predicateType: PROMOTION_PREDICATE,
+    predicate: new TextEncoder().encode(JSON.stringify(record)),
+    ...(options.witnesses === undefined ? {} : { witnesses: options.witnesses }),
+    now,
+  });
+  await writeTag(options.destination, subject, tag);
+  return { tag, decision, record: attested.referrer, copied };
+}
+
+/** Release tags (the config's pattern) never move once they point at a digest. */
+async function refuseMovingReleaseTag(target: ReadOnlyTarget, tag: string, subject: Descriptor, config: LifecycleConfig): Promise<void> {
+  if (!new RegExp(config.immutableTags).test(tag)) return;
+  const current = await resolveOrUndefined(target, tag);
+  if (current !== undefined && current.digest !== subject.digest) {
+    throw new LifecycleError('IMMUTABLE_TAG', `${tag} is a release tag and already points at ${current.digest}: it is never moved (promote a new version instead)`);
+  }
+}
+
+/**
+ * Writes the tag and reads it back: a registry has no compare-and-swap on tags, so two promotions
+ * racing for one environment each see whose write landed last, and the other says it lost.
+ */
+async function writeTag(target: Target, subject: Descriptor, tag: string): Promise<void> {
+  await target.tag(subject, tag);
+  const now = await resolveOrUndefined(target, tag);
+  if (now?.digest !== subject.digest) throw new LifecycleError('LOST_RACE', `another promotion moved ${tag} to ${now?.digest ?? 'nothing'} at the same time; this one did not take effect`);
+}
+
+async function resolveOrUndefined(target: ReadOnlyTarget, reference: string): Promise<Descriptor | undefined> {
+  try {
+    return await target.resolve(reference);
+  } catch (error) {
+    if (isOciError(error, 'NOT_FOUND')) return undefined;
+    throw error;
+  }
+}
+
+export interface RecordVerdict {
+  referrer: Descriptor;
+  valid: boolean;
+  reason?: string;
+  record?: PromotionRecord;
+  signer?: string;
+}
+
+/** The promotion records attached to an artifact, each verified under the given key or identity. */
+export async function promotionRecords(target: ReadOnlyTarget, subject: Descriptor, verifyPolicy: VerifyPolicy): Promise<RecordVerdict[]> {
+  const verdicts = await verifyAttached(target, subject, { ...verifyPolicy, predicateType: PROMOTION_PREDICATE });
+  return verdicts.map((v) => {
+    const signer = v.keyId !== undefined ? `key ${v.keyId}` : v.identity;
+    if (!v.valid) return { referrer: v.referrer, valid: false, reason: v.reason ?? 'does not verify' };
+    const parsed = RecordSchema.safeParse(v.predicate);
+    if (!parsed.success) return { referrer: v.referrer, valid: false, reason: 'a verified statement that is not a promotion record' };
+    return { referrer: v.referrer, valid: true, record: parsed.data, ...(signer === undefined ? {} : { signer }) };
+  });
+}

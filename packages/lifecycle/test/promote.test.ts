@@ -1,0 +1,123 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { describe, expect, inject, it } from 'vitest';
+import { uniqueRepository } from '@sealpack/test-registry';
+import { bytesSource, type Descriptor, openTarget, packLayers, parseReference, pushPacked, sha256Of, type Target } from '@sealpack/oci-client';
+import { parsePolicy } from '@sealpack/policy';
+import { buildProvDocument } from '@sealpack/provenance';
+import { attestManifest, keySigner, signManifest } from '@sealpack/signing';
+import { parseLifecycleConfig, promote, promotionHistory, rollback } from '../src/index.ts';
+
+const registries = inject('registries');
+const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const signer = keySigner(privateKey);
+const verifyPolicy = { publicKey, ignoreTlog: true };
+const policy = parsePolicy(readFileSync(new URL('../../policy/examples/baseline.yaml', import.meta.url), 'utf8'), 'baseline.yaml');
+const config = parseLifecycleConfig(readFileSync(new URL('../examples/environments.yaml', import.meta.url), 'utf8'));
+let clock = Date.parse('2026-12-04T10:00:00Z');
+const now = () => {
+  clock += 60_000;
+  return new Date(clock);
+};
+
+/** Publishes a version: signed and PROV-attested unless `unsigned`, licensed and labelled. */
+async function publish(target: Target, name: string, version: string, options: { unsigned?: boolean } = {}): Promise<Descriptor> {
+  const bytes = new TextEncoder().encode(`${version} of the parks`);
+  const artifact = packLayers(
+    [
+      {
+        descriptor: { mediaType: 'application/geo+json', digest: sha256Of(bytes), size: bytes.byteLength, annotations: { 'org.opencontainers.image.title': 'parks.geojson' } },
+        source: bytesSource(bytes),
+      },
+    ],
+    {
+      created: null,
+      annotations: { 'org.opencontainers.image.version': version, 'org.opencontainers.image.licenses': 'CC-BY-4.0', 'dev.sealpack.sensitivity': 'public' },
+    },
+  );
+  await pushPacked(target, artifact, { tag: version });
+  const subject = artifact.descriptor;
+  if (options.unsigned === true) return subject;
+  await signManifest(target, subject, { signer, subjectName: name });
+  const prov = buildProvDocument({
+    runId: version,
+    startedAt: '2026-12-04T09:00:00Z',
+    endedAt: '2026-12-04T09:00:00Z',
+    outputs: [{ ref: `oci://${name}@${subject.digest}`, mediaType: subject.mediaType, size: subject.size }],
+    toolchain: [{ name: 'sealpack', version: '0.1.0' }],
+  });
+  await attestManifest(target, subject, { signer, subjectName: name, predicateType: 'https://sealpack.dev/attestation/prov/v1', predicate: new TextEncoder().encode(JSON.stringify(prov)) });
+  return subject;
+}
+
+describe('verify-then-promote on the real registry', () => {
+  it('promotes v1 dev→staging→prod, refuses an unsigned v3 writing nothing, promotes v2, rolls prod back to v1; history shows all of it', async () => {
+    const name = `${registries.anonymous.host}/${uniqueRepository()}`;
+    const target = openTarget(parseReference(name));
+    const v1 = await publish(target, name, '1.0.0');
+    const v2 = await publish(target, name, '2.0.0');
+    const v3 = await publish(target, name, '3.0.0', { unsigned: true });
+    const base = { config, policy, source: target, destination: target, destinationName: name, sameRepository: true, verifyPolicy, signer, pinned: true, now };
+    const go = (subject: Descriptor, env: string) => promote({ ...base, subject, reference: `${name}@${subject.digest}`, environment: env });
+
+    // prod takes only what staging had.
+    await expect(go(v1, 'prod')).rejects.toMatchObject({ code: 'NOT_PROMOTED_FROM', kind: 'verification' });
+    for (const env of ['dev', 'staging', 'prod']) expect(await go(v1, env)).toMatchObject({ tag: env === 'prod' ? 'prod' : env === 'dev' ? '1.0.0-dev' : '1.0.0-rc', decision: { allow: true } });
+    expect((await target.resolve('prod')).digest).toBe(v1.digest);
+
+    const tagsBefore = (await target.tags()).sort();
+    const refused = await go(v3, 'dev').catch((error: unknown) => error as { code: string; message: string; decision?: { violations: Array<{ id: string }> } });
+    expect(refused).toMatchObject({ code: 'DENIED', message: expect.stringMatching(/signed: needs 1 valid signature/) });
+    expect(refused.decision?.violations.map((v) => v.id)).toEqual(['signed', 'provenance']);
+    expect((await target.tags()).sort()).toEqual(tagsBefore);
+
+    for (const env of ['dev', 'staging', 'prod']) await go(v2, env);
+    expect((await target.resolve('prod')).digest).toBe(v2.digest);
+    const back = await rollback({ config, environment: 'prod', target, repositoryName: name, verifyPolicy, signer, now });
+    expect(back.digest).toBe(v1.digest);
+    expect((await target.resolve('prod')).digest).toBe(v1.digest);
+
+    const prod = await promotionHistory(target, verifyPolicy, { environment: 'prod' });
+    expect(prod.map((h) => [h.digest, h.rollback])).toEqual([
+      [v1.digest, true],
+      [v2.digest, false],
+      [v1.digest, false],
+    ]);
+    const all = await promotionHistory(target, verifyPolicy);
+    expect(all).toHaveLength(7);
+    expect(all.every((h) => h.signer?.startsWith('key '))).toBe(true);
+    // Under another key the records are not history.
+    expect(await promotionHistory(target, { publicKey: generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey, ignoreTlog: true })).toEqual([]);
+    await expect(rollback({ config, environment: 'prod', target, repositoryName: name, verifyPolicy, signer, to: v3.digest })).rejects.toMatchObject({ code: 'NOT_PROMOTED_FROM' });
+    await expect(rollback({ config, environment: 'dev', target, repositoryName: name, verifyPolicy, signer })).rejects.toMatchObject({ code: 'INVALID_CONFIG' });
+  });
+
+  it('never moves a release tag, and copies with every referrer when the environment lives elsewhere', async () => {
+    const name = `${registries.anonymous.host}/${uniqueRepository()}`;
+    const prodName = `${registries.anonymous.host}/${uniqueRepository('prod')}`;
+    const source = openTarget(parseReference(name));
+    const prodTarget = openTarget(parseReference(prodName));
+    const releases = parseLifecycleConfig(`apiVersion: sealpack.dev/lifecycle/v1\nkind: Environments\npolicy: x\nenvironments:\n  release:\n    tag: 'v{version}'\n    repository: ${prodName}\n`);
+    const v1 = await publish(source, name, '1.0.0');
+    const again = await publish(source, name, '1.0.0-other');
+    const base = { config: releases, policy, source, destination: prodTarget, destinationName: prodName, sameRepository: false, verifyPolicy, signer, pinned: true, now, environment: 'release' };
+    expect(await promote({ ...base, subject: v1, reference: `${name}@${v1.digest}` })).toMatchObject({ tag: 'v1.0.0', copied: true });
+    // The copy keeps the signature and PROV (gate passes there too) and gains the record.
+    expect((await prodTarget.referrers(v1)).length).toBe(3);
+    await expect(promote({ ...base, subject: again, reference: `${name}@${again.digest}`, version: '1.0.0' })).rejects.toMatchObject({
+      code: 'IMMUTABLE_TAG',
+      message: expect.stringMatching(/v1\.0\.0 is a release tag and already points at/),
+    });
+    expect((await prodTarget.resolve('v1.0.0')).digest).toBe(v1.digest);
+    // The same digest again is no move: allowed.
+    expect(await promote({ ...base, subject: v1, reference: `${name}@${v1.digest}` })).toMatchObject({ tag: 'v1.0.0' });
+  });
+
+  it('reads a config strictly and says where it is wrong', () => {
+    expect(() => parseLifecycleConfig('apiVersion: sealpack.dev/lifecycle/v1\nkind: Environments\npolicy: p\nenvironments:\n  prod:\n    tag: prod\n    from: staging\n', 'envs.yaml')).toThrow(
+      expect.objectContaining({ code: 'INVALID_CONFIG', message: expect.stringMatching(/^envs\.yaml:7:11: environments\.prod\.from: no environment staging/) }),
+    );
+    expect(() => parseLifecycleConfig('apiVersion: v0\n', 'envs.yaml')).toThrow(/envs\.yaml:1:13: apiVersion/);
+    expect(() => parseLifecycleConfig('a: [', 'envs.yaml')).toThrow(/envs\.yaml:1:\d+: /);
+  });
+});

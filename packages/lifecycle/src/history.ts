@@ -1,9 +1,9 @@
 import type { Descriptor, Target } from '@sealpack/oci-client';
-import { attestManifest, type Signer, type Witness } from '@sealpack/signing';
+import type { Signer, Witness } from '@sealpack/signing';
 import { verifyAttached, type VerifyPolicy } from '@sealpack/signing/verify';
 import { environment, type LifecycleConfig } from './config.ts';
 import { LifecycleError } from './errors.ts';
-import { PROMOTION_PREDICATE, type PromotionRecord, promotionRecords } from './promote.ts';
+import { attachRecord, type PromotionRecord, promotionRecords } from './promote.ts';
 
 export interface HistoryEntry {
   digest: string;
@@ -82,14 +82,12 @@ export async function rollback(options: RollbackOptions): Promise<{ digest: stri
   const signatures = await verifyAttached(options.target, subject, options.verifyPolicy);
   if (!signatures.some((s) => s.valid)) throw new LifecycleError('DENIED', `${chosen.digest} no longer verifies (${signatures[0]?.reason ?? 'no signature'}): not rolling back to it`);
   const record: PromotionRecord = { environment: options.environment, tag: env.tag, repository: options.repositoryName, promotedAt: now().toISOString(), rollback: true };
-  const attested = await attestManifest(options.target, subject, {
+  const attested = await attachRecord(options.target, subject, record, {
     signer: options.signer,
     subjectName: options.repositoryName,
-    predicateType: PROMOTION_PREDICATE,
-    predicate: new TextEncoder().encode(JSON.stringify(record)),
-    ...(options.witnesses === undefined ? {} : { witnesses: options.witnesses }),
     now,
+    ...(options.witnesses === undefined ? {} : { witnesses: options.witnesses }),
   });
   await options.target.tag(subject, env.tag);
-  return { digest: subject.digest, tag: env.tag, record: attested.referrer };
+  return { digest: subject.digest, tag: env.tag, record: attested };
 }

@@ -103,16 +103,32 @@ export async function promote(options: PromoteOptions): Promise<PromotionResult>
     promotedAt: now().toISOString(),
     decision: { policy: decision.policy, ...(decision.environment === undefined ? {} : { environment: decision.environment }), allow: true, digest: canonicalDigest(decision) },
   };
-  const attested = await attestManifest(options.destination, subject, {
+  const attested = await attachRecord(options.destination, subject, record, {
     signer: options.signer,
     subjectName: options.destinationName,
+    now,
+    ...(options.witnesses === undefined ? {} : { witnesses: options.witnesses }),
+  });
+  await writeTag(options.destination, subject, tag);
+  return { tag, decision, record: attested, copied };
+}
+
+/** A promotion record, signed and attached to the promoted artifact as an attestation referrer. */
+export async function attachRecord(
+  target: Target,
+  subject: Descriptor,
+  record: PromotionRecord,
+  options: { signer: Signer; subjectName: string; witnesses?: Witness[]; now: () => Date },
+): Promise<Descriptor> {
+  const attested = await attestManifest(target, subject, {
+    signer: options.signer,
+    subjectName: options.subjectName,
     predicateType: PROMOTION_PREDICATE,
     predicate: new TextEncoder().encode(JSON.stringify(record)),
     ...(options.witnesses === undefined ? {} : { witnesses: options.witnesses }),
-    now,
+    now: options.now,
   });
-  await writeTag(options.destination, subject, tag);
-  return { tag, decision, record: attested.referrer, copied };
+  return attested.referrer;
 }
 
 /** Release tags (the config's pattern) never move once they point at a digest. */

@@ -19,7 +19,7 @@ import { provenanceBuildCommand } from './commands/provenance.ts';
 import { pushCommand } from './commands/push.ts';
 import { resolveCommand } from './commands/resolve.ts';
 import { sbomCommand } from './commands/sbom.ts';
-import { attestCommand, conformanceVerifyBundleCommand, generateKeyPairCommand, signCommand, verifyAttestationCommand, verifyCommand } from './commands/signing.ts';
+import { attestCommand, conformanceVerifyBundleCommand, generateKeyPairCommand, revokeCommand, signCommand, verifyAttestationCommand, verifyCommand } from './commands/signing.ts';
 import { tagCommand } from './commands/tag.ts';
 import { tagsCommand } from './commands/tags.ts';
 import { Interrupted, UsageError } from './errors.ts';
@@ -63,6 +63,7 @@ export const COMMANDS: readonly Command[] = [
   promoteCommand,
   historyCommand,
   rollbackCommand,
+  revokeCommand,
   completionCommand,
 ];
 

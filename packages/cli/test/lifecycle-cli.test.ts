@@ -70,3 +70,18 @@ describe('sealpack promote / history / rollback with the example environments (r
     }
   });
 });
+
+describe('schema versions on pull', () => {
+  it('pulls a compatible schema, refuses another major before writing a file', async () => {
+    await writeFile(join(cwd, 'roads.json'), '{"roads":[]}');
+    await ok(['push', 'ocidir://schema:v2', 'roads.json', '-a', 'dev.sealpack.schema-version=2.3.1']);
+    await ok(['pull', 'ocidir://schema:v2', '-o', 'ok', '--accept-schema', '2.1']);
+    const refused = await runCli(['pull', 'ocidir://schema:v2', '-o', 'refused', '--accept-schema', '3'], { cwd, env });
+    expect(refused).toMatchObject({ code: 1, stderr: expect.stringMatching(/schema 2\.3\.1, a major version this consumer does not accept \(it accepts 3\.x\)/) });
+    await expect(import('node:fs/promises').then((fs) => fs.access(join(cwd, 'refused')))).rejects.toThrow();
+    expect(await runCli(['pull', 'ocidir://schema:v2', '--accept-schema', 'latest'], { cwd, env })).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/--accept-schema 'latest': MAJOR or MAJOR\.MINOR/),
+    });
+  });
+});

@@ -123,3 +123,28 @@ describe('generate-key-pair, sign, verify (cosign spelling, key mode, offline)',
     expect(JSON.parse(json.stdout)).toMatchObject({ attestations: [{ valid: true }, { valid: true, legacyTag: tag('att'), predicate: { '@graph': [] } }] });
   });
 });
+
+describe('revoke', () => {
+  it('a revocation signed by the trusted key withdraws the artifact for verify and the policy gate, travels with copy -r; a stranger’s does nothing', async () => {
+    expect((await runCli(['generate-key-pair'], { cwd, env })).code).toBe(0);
+    expect((await runCli(['generate-key-pair', '--output-key-prefix', 'stranger'], { cwd, env })).code).toBe(0);
+    expect((await runCli(['push', 'ocidir://lay:v1', 'parks.geojson', '-a', 'org.opencontainers.image.licenses=CC-BY-4.0', '-a', 'dev.sealpack.sensitivity=public'], { cwd, env })).code).toBe(0);
+    expect((await runCli(['sign', 'ocidir://lay:v1', '--key', 'cosign.key', '--tlog-upload=false'], { cwd, env })).code).toBe(0);
+    const verify = (ref: string) => runCli(['verify', ref, '--key', 'cosign.pub', '--insecure-ignore-tlog'], { cwd, env });
+    expect(await runCli(['revoke', 'ocidir://lay:v1', '--key', 'cosign.key', '--tlog-upload=false'], { cwd, env })).toMatchObject({ code: 2, stderr: expect.stringMatching(/needs --reason TEXT/) });
+    expect((await runCli(['revoke', 'ocidir://lay:v1', '--reason', 'not mine to revoke', '--key', 'stranger.key', '--tlog-upload=false'], { cwd, env })).code).toBe(0);
+    expect((await verify('ocidir://lay:v1')).code).toBe(0);
+
+    const revoked = await runCli(['revoke', 'ocidir://lay:v1', '--reason', 'nesting sites exposed', '--key', 'cosign.key', '--tlog-upload=false', '--json'], { cwd, env });
+    expect(JSON.parse(revoked.stdout)).toMatchObject({ reason: 'nesting sites exposed', revocation: expect.stringMatching(/@sha256:/) });
+    expect(await verify('ocidir://lay:v1')).toMatchObject({ code: 1, stderr: expect.stringMatching(/is revoked by key .*: nesting sites exposed \[REVOKED\]/) });
+    const baseline = new URL('../../policy/examples/baseline.yaml', import.meta.url).pathname;
+    const gate = await runCli(['policy', 'check', 'ocidir://lay:v1', '--policy', baseline, '--key', 'cosign.pub', '--insecure-ignore-tlog'], { cwd, env });
+    expect(gate.code).toBe(1);
+    expect(gate.stdout).toMatch(/^✘ not-revoked +revoked by key .*: nesting sites exposed$/m);
+
+    const remote = `${registries.anonymous.host}/${uniqueRepository()}:v1`;
+    expect((await runCli(['copy', '-r', 'ocidir://lay:v1', remote], { cwd, env })).code).toBe(0);
+    expect(await verify(remote)).toMatchObject({ code: 1, stderr: expect.stringMatching(/nesting sites exposed/) });
+  });
+});

@@ -11,6 +11,11 @@ const Environment = z.strictObject({
   repository: z.string().min(1).optional(),
   /** The policy environment to evaluate (default: this environment's name, when the policy has it). */
   policyEnvironment: z.string().min(1).optional(),
+  /** The schema versions this environment accepts (`MAJOR` or `MAJOR.MINOR`, see checkSchemaVersion). */
+  acceptSchema: z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, 'MAJOR or MAJOR.MINOR')
+    .optional(),
 });
 
 const ConfigSchema = z

@@ -1,5 +1,5 @@
 /** Every failure the lifecycle package reports carries one of these codes; callers branch on the code. */
-export type LifecycleErrorCode = 'INVALID_CONFIG' | 'UNKNOWN_ENVIRONMENT' | 'NOT_PROMOTED_FROM' | 'DENIED' | 'IMMUTABLE_TAG' | 'LOST_RACE' | 'INTERNAL';
+export type LifecycleErrorCode = 'INVALID_CONFIG' | 'UNKNOWN_ENVIRONMENT' | 'NOT_PROMOTED_FROM' | 'DENIED' | 'IMMUTABLE_TAG' | 'LOST_RACE' | 'SCHEMA_INCOMPATIBLE' | 'INTERNAL';
 
 /** A refusal is `verification` (exit 1); a bad config or environment name `input` (exit 2). */
 export type LifecycleErrorKind = 'input' | 'verification' | 'internal';
@@ -11,6 +11,7 @@ const KIND: Record<LifecycleErrorCode, LifecycleErrorKind> = {
   DENIED: 'verification',
   IMMUTABLE_TAG: 'verification',
   LOST_RACE: 'verification',
+  SCHEMA_INCOMPATIBLE: 'verification',
   INTERNAL: 'internal',
 };
 

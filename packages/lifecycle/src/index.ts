@@ -3,3 +3,4 @@ export { LifecycleError, type LifecycleErrorCode, type LifecycleErrorKind } from
 export { environment, parseLifecycleConfig, tagFor, type EnvironmentConfig, type LifecycleConfig } from './config.ts';
 export { promote, PROMOTION_PREDICATE, promotionRecords, type PromoteOptions, type PromotionRecord, type PromotionResult, type RecordVerdict } from './promote.ts';
 export { promotionHistory, rollback, type HistoryEntry, type RollbackOptions } from './history.ts';
+export { checkSchemaVersion, SCHEMA_VERSION_ANNOTATION } from './schema-version.ts';

@@ -6,6 +6,7 @@ import { verifyAttached, type VerifyPolicy } from '@sealpack/signing/verify';
 import { z } from 'zod';
 import { environment, type LifecycleConfig, tagFor } from './config.ts';
 import { LifecycleError } from './errors.ts';
+import { checkSchemaVersion, SCHEMA_VERSION_ANNOTATION } from './schema-version.ts';
 
 /** The predicate type of a promotion record: a signed in-toto statement attached to the promoted artifact. */
 export const PROMOTION_PREDICATE = 'https://sealpack.dev/promotion/v1';
@@ -87,6 +88,7 @@ export async function promote(options: PromoteOptions): Promise<PromotionResult>
     throw Object.assign(new LifecycleError('DENIED', `policy ${decision.policy} denies promoting ${subject.digest} to ${options.environment}: ${reasons.join('; ')}`), { decision });
   }
   checkDestination(options.policy, evidence.labels.sensitivity, options.destinationName);
+  if (env.acceptSchema !== undefined) checkSchemaVersion(evidence.subject.annotations[SCHEMA_VERSION_ANNOTATION], env.acceptSchema, subject.digest);
   const tag = tagFor(env, options.version ?? evidence.subject.annotations['org.opencontainers.image.version'], options.environment);
   await refuseMovingReleaseTag(options.destination, tag, subject, config);
 

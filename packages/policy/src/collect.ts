@@ -1,6 +1,6 @@
 import { ANNOTATION_CREATED, ANNOTATION_TITLE, type Descriptor, parseManifest, type ReadOnlyTarget } from '@sealpack/oci-client';
 import { canonicalDigest, parseProvDocument } from '@sealpack/provenance';
-import { type BundleVerdict, verifyAttached, type VerifyPolicy } from '@sealpack/signing/verify';
+import { type BundleVerdict, REVOCATION_PREDICATE_TYPE, verifyAttached, type VerifyPolicy } from '@sealpack/signing/verify';
 import { type AttestationEvidence, type Evidence, EvidenceSchema, type SignatureEvidence } from './evidence.ts';
 
 const BUNDLE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
@@ -32,7 +32,9 @@ export async function collectEvidence(target: ReadOnlyTarget, subject: Descripto
     return title === undefined ? [] : [{ name: title, mediaType: layer.mediaType, size: layer.size, digest: layer.digest }];
   });
   const bundles = (await target.referrers(subject, { artifactType: BUNDLE })).filter((r) => r.artifactType === BUNDLE);
-  const predicateTypes = [...new Set(bundles.map((b) => b.annotations?.[PREDICATE_ANNOTATION]).filter((t): t is string => t !== undefined && t !== SIGN_PREDICATE))].sort();
+  const predicateTypes = [
+    ...new Set(bundles.map((b) => b.annotations?.[PREDICATE_ANNOTATION]).filter((t): t is string => t !== undefined && t !== SIGN_PREDICATE && t !== REVOCATION_PREDICATE_TYPE)),
+  ].sort();
 
   const signatures =
     options.verifyPolicy === undefined
@@ -46,6 +48,12 @@ export async function collectEvidence(target: ReadOnlyTarget, subject: Descripto
         : await verifyAttached(target, subject, { ...options.verifyPolicy, predicateType });
     for (const v of verdicts) attestations.push(toAttestation(v, predicateType));
   }
+
+  // Only a revocation that verifies counts (anyone can attach one); one that does is always a deny.
+  const revocations =
+    options.verifyPolicy === undefined || !bundles.some((b) => b.annotations?.[PREDICATE_ANNOTATION] === REVOCATION_PREDICATE_TYPE)
+      ? []
+      : (await verifyAttached(target, subject, { ...options.verifyPolicy, predicateType: REVOCATION_PREDICATE_TYPE })).filter((v) => v.valid).map(toRevocation);
 
   const inputs: Array<{ id: string; sensitivity?: string }> = [];
   for (const attestation of attestations.filter((a) => a.valid && a.predicateType === PROV_PREDICATE)) {
@@ -83,8 +91,19 @@ export async function collectEvidence(target: ReadOnlyTarget, subject: Descripto
           }),
       ...(annotations['dev.sealpack.rights-holder'] === undefined ? {} : { rightsHolder: annotations['dev.sealpack.rights-holder'] }),
     },
+    revocations,
     lineage: { inputs },
   });
+}
+
+function toRevocation(v: BundleVerdict): { reason: string; revokedAt?: string; signer?: string } {
+  const predicate = (v.predicate ?? {}) as { reason?: unknown; revokedAt?: unknown };
+  const signer = v.keyId !== undefined ? `key ${v.keyId}` : v.identity;
+  return {
+    reason: typeof predicate.reason === 'string' ? predicate.reason : '(no reason given)',
+    ...(typeof predicate.revokedAt === 'string' ? { revokedAt: predicate.revokedAt } : {}),
+    ...(signer === undefined ? {} : { signer }),
+  };
 }
 
 /** Bundles nobody asked to verify: present, and not valid, with the reason. */

@@ -11,7 +11,8 @@ const SBOM_PREDICATES = ['https://spdx.dev/Document', 'https://cyclonedx.org/bom
 
 export interface RuleResult {
   id: string;
-  type: Rule['type'];
+  /** The rule's type; `revocation` is the built-in check no policy can leave out. */
+  type: Rule['type'] | 'revocation';
   severity: 'deny' | 'warn';
   passed: boolean;
   message: string;
@@ -66,16 +67,32 @@ export function compilePolicy(policy: Policy, environment?: string): CompiledPol
     environment,
     evaluate(evidence, now = new Date()) {
       const at = now.getTime();
-      const results = rules.map(({ rule, path, check }) => {
-        let outcome: { passed: boolean; message: string };
-        try {
-          outcome = check(evidence, at);
-        } catch (error) {
-          // Fail closed: a rule that cannot decide denies, whatever its severity.
-          return { id: rule.id, type: rule.type, severity: 'deny' as const, passed: false, message: `evaluation error: ${(error as Error).message}`, path };
-        }
-        return { id: rule.id, type: rule.type, severity: rule.severity, passed: outcome.passed, message: outcome.message, path };
-      });
+      const revoked = evidence.revocations[0];
+      // Built in, and first: a revocation that verifies denies whatever the policy says.
+      const revocation: RuleResult =
+        revoked === undefined
+          ? { id: 'not-revoked', type: 'revocation', severity: 'deny', passed: true, message: 'no verified revocation', path: 'revocations' }
+          : {
+              id: 'not-revoked',
+              type: 'revocation',
+              severity: 'deny',
+              passed: false,
+              message: `revoked${revoked.signer === undefined ? '' : ` by ${revoked.signer}`}: ${revoked.reason}`,
+              path: 'revocations',
+            };
+      const results = [
+        revocation,
+        ...rules.map(({ rule, path, check }) => {
+          let outcome: { passed: boolean; message: string };
+          try {
+            outcome = check(evidence, at);
+          } catch (error) {
+            // Fail closed: a rule that cannot decide denies, whatever its severity.
+            return { id: rule.id, type: rule.type, severity: 'deny' as const, passed: false, message: `evaluation error: ${(error as Error).message}`, path };
+          }
+          return { id: rule.id, type: rule.type, severity: rule.severity, passed: outcome.passed, message: outcome.message, path };
+        }),
+      ];
       const failed = results.filter((r) => !r.passed);
       const violations = [...failed.filter((r) => r.severity === 'deny'), ...failed.filter((r) => r.severity === 'warn')];
       return { schema: DECISION_SCHEMA, policy: policy.metadata.name, environment, subject: evidence.subject.digest, allow: failed.every((r) => r.severity === 'warn'), results, violations };

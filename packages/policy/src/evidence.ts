@@ -53,6 +53,8 @@ export const EvidenceSchema = z.strictObject({
     care: z.array(z.string()).optional(),
     rightsHolder: z.string().optional(),
   }),
+  /** Revocations attached to the subject that verify under the caller's key or identity: each is a deny. */
+  revocations: z.array(z.strictObject({ reason: z.string(), revokedAt: z.string().optional(), signer: z.string().optional() })).default([]),
   /** The sensitivity labels of the subject's inputs, read through its signed lineage. */
   lineage: z.strictObject({ inputs: z.array(z.strictObject({ id: z.string(), sensitivity: z.string().optional() })) }).default({ inputs: [] }),
 });

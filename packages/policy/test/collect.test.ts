@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bytesSource, openTarget, packLayers, parseReference, pushPacked, sha256Of, type Target } from '@sealpack/oci-client';
 import { buildProvDocument } from '@sealpack/provenance';
-import { attestManifest, keySigner, signManifest } from '@sealpack/signing';
+import { attestManifest, keySigner, REVOCATION_PREDICATE_TYPE, signManifest } from '@sealpack/signing';
 import { collectEvidence, compilePolicy, parsePolicy } from '../src/index.ts';
 
 const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });

@@ -73,7 +73,21 @@ describe('evaluation: the good artifact passes, each fault is denied by its rule
     const decision = decide(evidence());
     expect(decision.violations).toEqual([]);
     expect(decision.allow).toBe(true);
-    expect(decision.results.map((r) => r.id)).toEqual(['pinned', 'signed', 'provenance', 'sbom', 'license', 'sensitivity', 'care', 'media-types', 'fresh', 'owner', 'inherit', 'custom']);
+    expect(decision.results.map((r) => r.id)).toEqual([
+      'not-revoked',
+      'pinned',
+      'signed',
+      'provenance',
+      'sbom',
+      'license',
+      'sensitivity',
+      'care',
+      'media-types',
+      'fresh',
+      'owner',
+      'inherit',
+      'custom',
+    ]);
   });
 
   const declassifying = { '@graph': [{ '@id': 'urn:sealpack:run:r', '@type': 'Activity', parameter: [{ '@type': 'Parameter', key: 'declassification', value: 'coordinates generalised to 1 km' }] }] };
@@ -126,6 +140,7 @@ describe('evaluation: the good artifact passes, each fault is denied by its rule
     ['a required annotation empty', (e) => (e.subject.annotations['dev.sealpack.owner'] = ''), 'owner'],
     ['a CEL rule that is false', (e) => (e.subject.files = []), 'custom'],
     ['a CEL rule on a proprietary license', (e) => (e.labels.license = 'proprietary'), 'custom'],
+    ['revoked by a signer the caller trusts', (e) => (e.revocations = [{ reason: 'coordinates of nesting sites leaked', signer: 'key abc' }]), 'not-revoked'],
   ];
 
   it.each(NEGATIVES)('denies %s, by rule %s', (_what, change, rule) => {
@@ -188,12 +203,12 @@ describe('evaluation: the good artifact passes, each fault is denied by its rule
 
   it('reports as a table, as versioned JSON, and as JUnit XML', () => {
     const decision = decide(evidence((e) => (e.labels.license = 'GPL-3.0-only & <more>')));
-    expect(decisionTable(decision)).toMatch(/^✔ pinned {7}pinned to sha256:a+\n/);
+    expect(decisionTable(decision)).toMatch(/^✔ not-revoked {2}no verified revocation\n✔ pinned {7}pinned to sha256:a+\n/);
     expect(decisionTable(decision)).toMatch(/\n✘ license {6}GPL-3\.0-only & <more> is not within/);
     expect(decisionTable(decision)).toMatch(/\nDENY {2}sha256:a+ under policy full$/);
     expect(JSON.parse(JSON.stringify(decision))).toMatchObject({ schema: 'https://sealpack.dev/policy/decision/v1', allow: false, violations: [{ id: 'license', path: 'labels.license' }] });
     const junit = decisionJUnit(decision);
-    expect(junit).toContain('<testsuites name="sealpack policy full" tests="12" failures="1">');
+    expect(junit).toContain('<testsuites name="sealpack policy full" tests="13" failures="1">');
     expect(junit).toContain('<failure message="GPL-3.0-only &amp; &lt;more&gt; is not within');
   });
 

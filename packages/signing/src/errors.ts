@@ -13,6 +13,7 @@ export type SigningErrorCode =
   | 'SIGNATURE_INVALID'
   | 'SUBJECT_MISMATCH'
   | 'NO_SIGNATURES'
+  | 'REVOKED'
   | 'INTERNAL';
 
 /** The convention of every `@sealpack/*` package (see `OciErrorKind`): the CLI maps it to an exit status. */
@@ -33,6 +34,7 @@ const KIND_OF_CODE: Record<SigningErrorCode, SigningErrorKind> = {
   SIGNATURE_INVALID: 'verification',
   SUBJECT_MISMATCH: 'verification',
   NO_SIGNATURES: 'verification',
+  REVOKED: 'verification',
   INTERNAL: 'internal',
 };
 

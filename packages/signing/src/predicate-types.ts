@@ -14,3 +14,10 @@ export const PREDICATE_TYPES: Readonly<Record<string, string>> = {
 
 /** The statement's predicate when the real one travels beside it (a sealpack convention). */
 export const DETACHED_PREDICATE_KEY = 'dev.sealpack.detachedPredicate';
+
+/**
+ * A revocation: a signed statement (`{ reason, revokedAt }`) attached to an artifact that its
+ * signer no longer vouches for it. `sealpack verify`, policy evaluation and promotion treat a
+ * revocation that verifies under the caller's key or identity as a deny.
+ */
+export const REVOCATION_PREDICATE_TYPE = 'https://sealpack.dev/revocation/v1';

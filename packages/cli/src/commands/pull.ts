@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { pinnedReference, pullArtifact, referenceSelector } from '@sealpack/oci-client';
+import { parseManifest, pinnedReference, pullArtifact, referenceSelector } from '@sealpack/oci-client';
 import { z } from 'zod';
 import type { Command } from '../command.ts';
 import { signalOption } from '../io.ts';
@@ -12,11 +12,15 @@ const PullValues = z.object({
   overwrite: z.boolean().optional(),
   'no-digest-cache': z.boolean().optional(),
   concurrency: z.coerce.number().int().min(1).max(64).optional(),
+  'accept-schema': z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, 'MAJOR or MAJOR.MINOR')
+    .optional(),
 });
 
 export const pullCommand: Command = {
   path: ['pull'],
-  usage: 'sealpack pull REF [-o DIR] [--overwrite] [--concurrency N] [--no-digest-cache]',
+  usage: 'sealpack pull REF [-o DIR] [--overwrite] [--concurrency N] [--no-digest-cache] [--accept-schema MAJOR[.MINOR]]',
   operands: 1,
   summary: "write an artifact's files into a directory, each verified before it appears; files already there with the same bytes are kept",
   options: {
@@ -25,12 +29,21 @@ export const pullCommand: Command = {
     'no-digest-cache': { type: 'boolean', description: 'hash existing files again instead of trusting digests remembered for unchanged files' },
     // oras pull spells it so; the library's default is 4.
     concurrency: { type: 'string', valueName: 'N', defaultText: '4', description: 'files fetched at once' },
+    'accept-schema': { type: 'string', valueName: 'RANGE', description: 'refuse an artifact whose dev.sealpack.schema-version is another major (MAJOR, or MAJOR.MINOR for that minor or later)' },
   },
   async run({ values, positionals, out, io, open }) {
     const options = parseOptions(PullValues, values);
     const ref = parseRef(positionals[0]);
     const outDir = resolve(io.cwd, options.output ?? '.');
     const target = await open(ref);
+    const accept = options['accept-schema'];
+    if (accept !== undefined) {
+      // Checked on the manifest, before any file is written.
+      const descriptor = await target.resolve(referenceSelector(ref) ?? 'latest');
+      const parsed = parseManifest(await target.fetchManifest(descriptor), descriptor.mediaType);
+      const { checkSchemaVersion, SCHEMA_VERSION_ANNOTATION } = await import('@sealpack/lifecycle');
+      checkSchemaVersion((parsed.manifest.annotations as Record<string, string> | undefined)?.[SCHEMA_VERSION_ANNOTATION], accept, pinnedReference(ref, descriptor.digest));
+    }
     const progress = out.progress('pull');
     const result = await withDigestCache(io, out, options['no-digest-cache'] === true, (digestCache) =>
       pullArtifact(target, referenceSelector(ref) ?? 'latest', outDir, {

@@ -1,7 +1,7 @@
 import { access, readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { formatReference, pinnedReference, referenceSelector, type Reference } from '@sealpack/oci-client';
-import type { BundleVerdict } from '@sealpack/signing/verify';
+import { type Descriptor, formatReference, pinnedReference, type ReadOnlyTarget, referenceSelector, type Reference } from '@sealpack/oci-client';
+import type { BundleVerdict, VerifyPolicy } from '@sealpack/signing/verify';
 import type { Command } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { parseRef } from '../global-options.ts';
@@ -105,6 +105,7 @@ export const verifyCommand: Command = {
       none: `no signatures attached to ${pinned}`,
       noneValid: (count, reason) => `none of the ${count} signature(s) attached to ${pinned} verifies (${reason})`,
     });
+    await refuseRevoked(signing, target, subject, policy, pinned);
     if (out.options.json) {
       out.json({
         reference: pinned,
@@ -284,6 +285,14 @@ function requireOneValid(out: Output, signing: Verifying, verdicts: readonly Bun
   throw new signing.SigningError('NO_SIGNATURES', verdicts.length === 0 ? messages.none : messages.noneValid(verdicts.length, verdicts[0]?.reason ?? ''));
 }
 
+/** A revocation that verifies under the same key or identity as the signatures: the artifact is withdrawn. */
+async function refuseRevoked(signing: Verifying, target: ReadOnlyTarget, subject: Descriptor, policy: VerifyPolicy, pinned: string): Promise<void> {
+  const revocations = (await signing.verifyAttached(target, subject, { ...policy, predicateType: signing.REVOCATION_PREDICATE_TYPE })).filter((v) => v.valid);
+  if (revocations.length === 0) return;
+  const reason = (revocations[0]?.predicate as { reason?: unknown } | undefined)?.reason;
+  throw new signing.SigningError('REVOKED', `${pinned} is revoked by ${signedBy(revocations[0] as BundleVerdict)}: ${typeof reason === 'string' ? reason : '(no reason given)'}`);
+}
+
 /** Who signed and what witnessed it, as a verdict line says it. */
 function signedBy(verdict: BundleVerdict): string {
   const who = verdict.keyId !== undefined ? `key ${verdict.keyId}` : `identity ${verdict.identity ?? '?'} (issuer ${verdict.issuer ?? '?'})`;
@@ -297,3 +306,33 @@ function witnessFields(v: BundleVerdict): Record<string, string> {
   const fields: Record<string, string | undefined> = { keyId: v.keyId, identity: v.identity, issuer: v.issuer, tlogIndex: v.tlogIndex, signedAt: v.signedAt, legacyTag: v.legacyTag };
   return Object.fromEntries(Object.entries(fields).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
+
+export const revokeCommand: Command = {
+  path: ['revoke'],
+  usage: 'sealpack revoke REF --reason TEXT (--key FILE | keyless flags)',
+  operands: 1,
+  summary: 'withdraw an artifact: a signed revocation attached as a referrer; verify, policy check and promote then refuse it',
+  options: {
+    reason: { type: 'string', valueName: 'TEXT', description: 'why it is withdrawn (shown to everyone who verifies it)' },
+    ...signingKeyOptions('revocation'),
+  },
+  async run({ values, positionals, io, out, open }) {
+    const ref = parseRef(positionals[0]);
+    if (typeof values.reason !== 'string' || values.reason.trim() === '') throw new UsageError('revoke needs --reason TEXT: a revocation says why');
+    const signing = await loadSigning();
+    const { signer, witnesses } = await signerFrom(values, io, signing);
+    const target = await open(ref);
+    const subject = await target.resolve(referenceSelector(ref) ?? 'latest');
+    const revokedAt = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const attested = await signing.attestManifest(target, subject, {
+      signer,
+      witnesses,
+      subjectName: subjectName(ref),
+      predicateType: signing.REVOCATION_PREDICATE_TYPE,
+      predicate: new TextEncoder().encode(JSON.stringify({ reason: values.reason, revokedAt })),
+    });
+    const pinned = pinnedReference(ref, attested.referrer.digest);
+    if (out.options.json) out.json({ reference: pinnedReference(ref, subject.digest), revocation: pinned, reason: values.reason, revokedAt });
+    else out.result(`Revoked ${pinnedReference(ref, subject.digest)}: ${values.reason}\nRevocation ${pinned}`, pinned);
+  },
+};

@@ -84,5 +84,22 @@ describe('collecting evidence from a target with the signing package', () => {
         .evaluate(none)
         .violations.map((v) => v.id),
     ).toEqual(['signed', 'prov']);
+
+    // A revocation counts only when it verifies under the caller's key: a stranger's does nothing.
+    const revoke = (by: typeof privateKey, reason: string) =>
+      attestManifest(target, subject, {
+        signer: keySigner(by),
+        subjectName: 'lay',
+        predicateType: REVOCATION_PREDICATE_TYPE,
+        predicate: new TextEncoder().encode(JSON.stringify({ reason, revokedAt: '2026-12-04T12:00:00Z' })),
+      });
+    await revoke(other.privateKey, 'a stranger says so');
+    const stranger = await collectEvidence(target, subject, { reference: 'x', pinned: true, verifyPolicy: { publicKey, ignoreTlog: true } });
+    expect(stranger.revocations).toEqual([]);
+    expect(stranger.attestations.map((a) => a.predicateType)).toEqual([PROV]);
+    await revoke(privateKey, 'nesting sites exposed');
+    const revoked = await collectEvidence(target, subject, { reference: 'x', pinned: true, verifyPolicy: { publicKey, ignoreTlog: true } });
+    expect(revoked.revocations).toEqual([{ reason: 'nesting sites exposed', revokedAt: '2026-12-04T12:00:00Z', signer: expect.stringMatching(/^key /) }]);
+    expect(compilePolicy(policy).evaluate(revoked).violations[0]).toMatchObject({ id: 'not-revoked', message: expect.stringMatching(/revoked by key .*: nesting sites exposed/) });
   });
 });

@@ -46,8 +46,10 @@ export function patchStac(text: string, distribution: Distribution, options: Sta
   if (distribution.referrers.provenance !== undefined) fields['distribution:provenance_ref'] = artifactRef(distribution, distribution.referrers.provenance);
   setEvidenceLinks(full, distribution);
   addExtensions(full, [FILE_EXTENSION, DISTRIBUTION_EXTENSION, ...(alternates ? [ALTERNATE_EXTENSION] : [])]);
-  const sensitivity = recordSensitivity(record) ?? distribution.sensitivity;
-  if (!isRestricted(sensitivity) && !isRestricted(distribution.sensitivity)) return { text: writeJson(full, layout), matched, unmatched };
+  // The stricter of the record's own label and the artifact's decides.
+  const own = recordSensitivity(record);
+  const sensitivity = own !== undefined && isRestricted(own) ? own : distribution.sensitivity;
+  if (!isRestricted(sensitivity)) return { text: writeJson(full, layout), matched, unmatched };
   return { text: writeJson(redacted(record, sensitivity), layout), restricted: writeJson(full, layout), matched, unmatched };
 }
 

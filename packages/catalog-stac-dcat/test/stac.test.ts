@@ -65,6 +65,11 @@ describe('patching a STAC Item', () => {
     // The record's own label counts too.
     const labelled = ITEM.replace('"title": "Parks"', '"title": "Parks", "dev.sealpack.sensitivity": "confidential"');
     expect(patchStac(labelled, distribution(), { record: 'parks.json' }).restricted).toBeDefined();
+    // A record that claims less than its artifact is still redacted, under the artifact's label.
+    const claimsPublic = ITEM.replace('"title": "Parks"', '"title": "Parks", "dev.sealpack.sensitivity": "public"');
+    const stricter = JSON.parse(patchStac(claimsPublic, distribution({ sensitivity: 'confidential' }), { record: 'parks.json' }).text);
+    expect(stricter.properties['distribution:oci']).toEqual({ redacted: true, sensitivity: 'confidential' });
+    expect(validator.validate(stricter).valid).toBe(true);
   });
 
   it.each([

@@ -9,7 +9,7 @@ import { catalogPatchCommand, catalogValidateCommand } from './commands/catalog.
 import { completionCommand } from './commands/completion.ts';
 import { copyCommand } from './commands/copy.ts';
 import { discoverCommand } from './commands/discover.ts';
-import { historyCommand, promoteCommand, rollbackCommand } from './commands/lifecycle.ts';
+import { gcCommand, historyCommand, promoteCommand, rollbackCommand } from './commands/lifecycle.ts';
 import { lineageCommand } from './commands/lineage.ts';
 import { loginCommand, logoutCommand } from './commands/login.ts';
 import { manifestDeleteCommand, manifestGetCommand } from './commands/manifest.ts';
@@ -64,6 +64,7 @@ export const COMMANDS: readonly Command[] = [
   historyCommand,
   rollbackCommand,
   revokeCommand,
+  gcCommand,
   completionCommand,
 ];
 

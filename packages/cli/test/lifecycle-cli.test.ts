@@ -60,7 +60,20 @@ describe('sealpack promote / history / rollback with the example environments (r
     const all = JSON.parse((await ok(['history', repo, '--key', 'cosign.pub', '--insecure-ignore-tlog', '--json'])).stdout) as { entries: unknown[] };
     expect(all.entries).toHaveLength(7);
 
+    // Retention: keep what reached prod; gc plans first, deletes only with --apply, and what stays still verifies.
+    await writeFile(join(cwd, 'retention.yaml'), 'apiVersion: sealpack.dev/retention/v1\nkind: Retention\nkeep:\n  environments: [prod]\n');
+    const gcArgs = ['gc', repo, '--policy', 'retention.yaml', '--key', 'cosign.pub', '--insecure-ignore-tlog'];
+    const planned = await ok(gcArgs);
+    expect(planned.stdout).toMatch(new RegExp(`^remove {2}${digests['3.0.0']}  3\\.0\\.0  with 0 referrer\\(s\\)$`, 'm'));
+    expect(planned.stderr).toMatch(/dry run: 1 artifact\(s\) would go/);
+    expect((await ok(['tags', repo])).stdout).toContain('3.0.0');
+    const applied = JSON.parse((await ok([...gcArgs, '--apply', '--json'])).stdout) as { deleted: { manifests: number }; keep: unknown[] };
+    expect(applied).toMatchObject({ deleted: { manifests: 1 }, keep: [expect.anything(), expect.anything()] });
+    expect((await ok(['tags', repo])).stdout).not.toMatch(/^3\.0\.0$/m);
+    for (const version of ['1.0.0', '2.0.0']) await ok(['verify', pinned(version), '--key', 'cosign.pub', '--insecure-ignore-tlog']);
+
     for (const [args, code, message] of [
+      [['gc', repo, '--key', 'cosign.pub'], 2, /--policy FILE is required/],
       [['promote', pinned('1.0.0'), '--to', 'qa', ...keys], 2, /no environment qa; the config has dev, staging, prod/],
       [['promote', pinned('1.0.0'), '--to', 'dev', '--key', 'cosign.pub'], 2, /--config FILE is required/],
       [['rollback', repo, '--env', 'prod', '--to', 'sha256:nope', ...keys], 2, /--to 'sha256:nope': want sha256:<64 hex>/],

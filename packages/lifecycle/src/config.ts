@@ -1,6 +1,6 @@
-import { isMap, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { LifecycleError } from './errors.ts';
+import { parseYamlFile } from './yaml-file.ts';
 
 const Environment = z.strictObject({
   /** The tag an artifact gets here: `{version}` is its version (`v1.2.3-dev`, `{version}`), or a fixed moving tag (`prod`). */
@@ -44,27 +44,7 @@ export type EnvironmentConfig = z.infer<typeof Environment>;
 
 /** Reads an environments file (YAML or JSON); a fault names `file:line:column`. */
 export function parseLifecycleConfig(text: string, file = 'environments.yaml'): LifecycleConfig {
-  const lines = new LineCounter();
-  const document = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
-  const yamlError = document.errors[0];
-  if (yamlError !== undefined) {
-    const at = lines.linePos(yamlError.pos[0]);
-    throw new LifecycleError('INVALID_CONFIG', `${file}:${at.line}:${at.col}: ${yamlError.message.split('\n')[0]}`);
-  }
-  const parsed = ConfigSchema.safeParse(document.toJS());
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const path = (issue?.path ?? []).map((p) => (typeof p === 'number' ? p : String(p)));
-  let node: Node | null | undefined = document.contents;
-  let found = node;
-  for (const key of path) {
-    if (!isMap(node) && !isSeq(node)) break;
-    node = node.get(key, true) as Node | undefined;
-    if (node === undefined || node === null) break;
-    found = node;
-  }
-  const at = lines.linePos(found?.range?.[0] ?? 0);
-  throw new LifecycleError('INVALID_CONFIG', `${file}:${at.line}:${at.col}: ${path.join('.') || '(top)'}: ${issue?.message ?? 'invalid'}`);
+  return parseYamlFile(ConfigSchema, text, file);
 }
 
 export function environment(config: LifecycleConfig, name: string): EnvironmentConfig {

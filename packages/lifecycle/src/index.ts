@@ -4,3 +4,4 @@ export { environment, parseLifecycleConfig, tagFor, type EnvironmentConfig, type
 export { promote, PROMOTION_PREDICATE, promotionRecords, type PromoteOptions, type PromotionRecord, type PromotionResult, type RecordVerdict } from './promote.ts';
 export { promotionHistory, rollback, type HistoryEntry, type RollbackOptions } from './history.ts';
 export { checkSchemaVersion, SCHEMA_VERSION_ANNOTATION } from './schema-version.ts';
+export { applyGc, type GcPlan, type GcPlanEntry, parseRetention, planGc, type Retention } from './gc.ts';

@@ -6,7 +6,11 @@ import { bytesSource, type Descriptor, openTarget, packLayers, parseReference, p
 import { parsePolicy } from '@sealpack/policy';
 import { buildProvDocument } from '@sealpack/provenance';
 import { attestManifest, keySigner, signManifest } from '@sealpack/signing';
-import { parseLifecycleConfig, promote, promotionHistory, rollback } from '../src/index.ts';
+import { applyGc, parseLifecycleConfig, parseRetention, planGc, promote, promotionHistory, rollback } from '../src/index.ts';
+import { verifyAttached } from '@sealpack/signing/verify';
+import { mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const registries = inject('registries');
 const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -90,6 +94,42 @@ describe('verify-then-promote on the real registry', () => {
     expect(await promotionHistory(target, { publicKey: generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey, ignoreTlog: true })).toEqual([]);
     await expect(rollback({ config, environment: 'prod', target, repositoryName: name, verifyPolicy, signer, to: v3.digest })).rejects.toMatchObject({ code: 'NOT_PROMOTED_FROM' });
     await expect(rollback({ config, environment: 'dev', target, repositoryName: name, verifyPolicy, signer })).rejects.toMatchObject({ code: 'INVALID_CONFIG' });
+
+    // Retention: keep what reached prod; the never-promoted v3 goes, with nothing left dangling.
+    const retention = parseRetention('apiVersion: sealpack.dev/retention/v1\nkind: Retention\nkeep:\n  environments: [prod]\n');
+    const plan = await planGc(target, retention, { verifyPolicy });
+    expect(plan.remove.map((e) => e.digest)).toEqual([v3.digest]);
+    expect(plan.keep.map((e) => e.keptBecause[0])).toEqual(['promoted to prod', 'promoted to prod']);
+    const removed = await applyGc(target, plan);
+    expect(removed.manifests).toBe(1);
+    await expect(target.resolve('3.0.0')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    for (const kept of [v1, v2]) {
+      expect((await verifyAttached(target, kept, verifyPolicy)).some((v) => v.valid)).toBe(true);
+      expect((await promotionHistory(target, verifyPolicy)).some((h) => h.digest === kept.digest)).toBe(true);
+    }
+    expect((await planGc(target, retention, { verifyPolicy })).remove).toEqual([]);
+    const lastOne = await planGc(target, parseRetention('apiVersion: sealpack.dev/retention/v1\nkind: Retention\nkeep:\n  lastPerEnvironment: 1\n'), { verifyPolicy });
+    expect(lastOne.keep.find((e) => e.digest === v1.digest)?.keptBecause).toEqual(['one of the last 1 in prod']);
+    expect(lastOne.keep.find((e) => e.digest === v2.digest)?.keptBecause).toEqual(expect.arrayContaining(['one of the last 1 in staging', 'one of the last 1 in dev']));
+  });
+
+  it('garbage-collects an OCI layout: the artifact, its referrers, and the blobs nothing references any more', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sealpack-gc-'));
+    const layout = join(dir, 'lay');
+    const target = openTarget(parseReference(`ocidir://${layout}`));
+    const old = await publish(target, 'lay', '0.9.0');
+    const kept = await publish(target, 'lay', '1.0.0');
+    const retention = parseRetention('apiVersion: sealpack.dev/retention/v1\nkind: Retention\nkeep:\n  tags: ["1.*"]\n');
+    const plan = await planGc(target, retention, { verifyPolicy });
+    expect(plan.remove).toEqual([expect.objectContaining({ digest: old.digest, tags: ['0.9.0'], referrers: expect.arrayContaining([expect.any(String), expect.any(String)]) })]);
+    const blobsBefore = (await readdir(join(layout, 'blobs', 'sha256'))).length;
+    const result = await applyGc(target, plan, { layoutPath: layout });
+    expect(result.manifests).toBe(3);
+    expect(result.blobs).toBeGreaterThan(0);
+    expect((await readdir(join(layout, 'blobs', 'sha256'))).length).toBe(blobsBefore - result.manifests - result.blobs);
+    expect((await verifyAttached(target, kept, verifyPolicy)).some((v) => v.valid)).toBe(true);
+    expect(await target.tags()).toEqual(['1.0.0']);
+    expect(() => parseRetention('apiVersion: sealpack.dev/retention/v1\nkind: Retention\nkeep:\n  youngerThanDays: -1\n', 'r.yaml')).toThrow(/r\.yaml:4:20: keep\.youngerThanDays/);
   });
 
   it('never moves a release tag, and copies with every referrer when the environment lives elsewhere', async () => {

@@ -161,3 +161,37 @@ export const rollbackCommand: Command = {
     else out.result(`Rolled ${values.env} (${result.tag}) back to ${pinned}`, pinned);
   },
 };
+
+export const gcCommand: Command = {
+  path: ['gc'],
+  usage: 'sealpack gc REPO --policy FILE [--apply] (--key PUB | identity flags)',
+  operands: 1,
+  summary: 'plan (by default) or apply the removal of what a retention policy lets go, each artifact with all its referrers',
+  options: {
+    policy: { type: 'string', valueName: 'FILE', description: 'the retention policy (keep: lastPerEnvironment, environments, youngerThanDays, tags)' },
+    apply: { type: 'boolean', description: 'delete what the plan removes (without it, only the plan is shown)' },
+    ...verifyingKeyOptions('promotion record'),
+  },
+  async run(context) {
+    const { values, positionals, io, out } = context;
+    if (typeof values.policy !== 'string') throw new UsageError('--policy FILE is required (the retention policy)');
+    const text = await readFile(resolve(io.cwd, values.policy), 'utf8').catch(() => {
+      throw new UsageError(`cannot read --policy ${String(values.policy)}`);
+    });
+    const lifecycle = await loadLifecycle();
+    const retention = lifecycle.parseRetention(text, values.policy);
+    const verifyPolicy = await verifyPolicyFrom(values, io, await loadVerifying(), undefined);
+    const ref = located(parseRef(positionals[0], 'REPO'), io.cwd);
+    const target = await context.open(ref);
+    const plan = await lifecycle.planGc(target, retention, { verifyPolicy });
+    const applied = values.apply === true ? await lifecycle.applyGc(target, plan, ref.kind === 'layout' ? { layoutPath: ref.path } : {}) : undefined;
+    if (out.options.json) {
+      out.json({ repository: repositoryName(ref), applied: applied !== undefined, ...plan, ...(applied === undefined ? {} : { deleted: applied }) });
+      return;
+    }
+    for (const e of plan.keep) out.line(`keep    ${e.digest}  ${e.tags.join(', ')}  (${e.keptBecause.join('; ')})`);
+    for (const e of plan.remove) out.line(`${applied === undefined ? 'remove' : 'removed'}  ${e.digest}  ${e.tags.join(', ')}  with ${e.referrers.length} referrer(s)`);
+    if (applied === undefined) out.note(`dry run: ${plan.remove.length} artifact(s) would go; --apply deletes them`);
+    else out.note(`deleted ${applied.manifests} manifest(s)${applied.blobs > 0 ? ` and ${applied.blobs} unreferenced blob(s)` : ''}`);
+  },
+};

@@ -26,6 +26,8 @@ const ConfigSchema = z
     policy: z.string().min(1),
     /** Tags matching this are release tags: once they point at a digest, never moved (default: semver without pre-release). */
     immutableTags: z.string().default('^v?\\d+\\.\\d+\\.\\d+$'),
+    /** How long a promotion waits after claiming an environment for racing claims to land (see claimEnvironment). */
+    lockSettleMs: z.number().int().min(0).max(60_000).default(500),
     environments: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/), Environment).refine((envs) => Object.keys(envs).length > 0, 'at least one environment'),
   })
   .superRefine((config, ctx) => {

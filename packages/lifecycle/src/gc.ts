@@ -52,7 +52,7 @@ export async function planGc(target: Target, retention: Retention, options: { ve
   const now = (options.now ?? new Date()).getTime();
   const subjects = new Map<string, { descriptor: Descriptor; tags: string[] }>();
   for (const tag of await target.tags()) {
-    if (/^sha256-[a-f0-9]{64}/.test(tag)) continue;
+    if (/^sha256-[a-f0-9]{64}/.test(tag) || tag.startsWith('sealpack-lock.')) continue; // referrers indexes, cosign tags, claims
     const descriptor = await target.resolve(tag);
     const entry = subjects.get(descriptor.digest) ?? { descriptor, tags: [] };
     entry.tags.push(tag);

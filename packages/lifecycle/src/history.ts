@@ -3,6 +3,7 @@ import type { Signer, Witness } from '@sealpack/signing';
 import { verifyAttached, type VerifyPolicy } from '@sealpack/signing/verify';
 import { environment, type LifecycleConfig } from './config.ts';
 import { LifecycleError } from './errors.ts';
+import { claimEnvironment } from './environment-lock.ts';
 import { attachRecord, type PromotionRecord, promotionRecords } from './promote.ts';
 
 export interface HistoryEntry {
@@ -25,7 +26,7 @@ export interface HistoryEntry {
 export async function promotionHistory(target: Target, verifyPolicy: VerifyPolicy, options: { environment?: string } = {}): Promise<HistoryEntry[]> {
   const subjects = new Map<string, Descriptor>();
   for (const tag of await target.tags()) {
-    if (/^sha256-[a-f0-9]{64}/.test(tag)) continue; // referrers indexes and cosign v2 tags
+    if (/^sha256-[a-f0-9]{64}/.test(tag) || tag.startsWith('sealpack-lock.')) continue; // referrers indexes, cosign v2 tags, claims
     const descriptor = await target.resolve(tag);
     subjects.set(descriptor.digest, descriptor);
   }
@@ -81,13 +82,18 @@ export async function rollback(options: RollbackOptions): Promise<{ digest: stri
   const subject = await options.target.resolve(chosen.digest);
   const signatures = await verifyAttached(options.target, subject, options.verifyPolicy);
   if (!signatures.some((s) => s.valid)) throw new LifecycleError('DENIED', `${chosen.digest} no longer verifies (${signatures[0]?.reason ?? 'no signature'}): not rolling back to it`);
-  const record: PromotionRecord = { environment: options.environment, tag: env.tag, repository: options.repositoryName, promotedAt: now().toISOString(), rollback: true };
-  const attested = await attachRecord(options.target, subject, record, {
-    signer: options.signer,
-    subjectName: options.repositoryName,
-    now,
-    ...(options.witnesses === undefined ? {} : { witnesses: options.witnesses }),
-  });
-  await options.target.tag(subject, env.tag);
-  return { digest: subject.digest, tag: env.tag, record: attested };
+  const release = await claimEnvironment(options.target, options.environment, subject, options.config.lockSettleMs);
+  try {
+    const record: PromotionRecord = { environment: options.environment, tag: env.tag, repository: options.repositoryName, promotedAt: now().toISOString(), rollback: true };
+    const attested = await attachRecord(options.target, subject, record, {
+      signer: options.signer,
+      subjectName: options.repositoryName,
+      now,
+      ...(options.witnesses === undefined ? {} : { witnesses: options.witnesses }),
+    });
+    await options.target.tag(subject, env.tag);
+    return { digest: subject.digest, tag: env.tag, record: attested };
+  } finally {
+    await release();
+  }
 }

@@ -6,6 +6,7 @@ import { verifyAttached, type VerifyPolicy } from '@sealpack/signing/verify';
 import { z } from 'zod';
 import { environment, type LifecycleConfig, tagFor } from './config.ts';
 import { LifecycleError } from './errors.ts';
+import { claimEnvironment } from './environment-lock.ts';
 import { checkSchemaVersion, SCHEMA_VERSION_ANNOTATION } from './schema-version.ts';
 
 /** The predicate type of a promotion record: a signed in-toto statement attached to the promoted artifact. */
@@ -92,6 +93,18 @@ export async function promote(options: PromoteOptions): Promise<PromotionResult>
   const tag = tagFor(env, options.version ?? evidence.subject.annotations['org.opencontainers.image.version'], options.environment);
   await refuseMovingReleaseTag(options.destination, tag, subject, config);
 
+  const release = await claimEnvironment(options.destination, options.environment, subject, config.lockSettleMs);
+  try {
+    return await promoteClaimed(options, { tag, decision, from: env.from, now });
+  } finally {
+    await release();
+  }
+}
+
+/** The writes of a promotion, once the environment is claimed: copy, record, tag. */
+async function promoteClaimed(options: PromoteOptions, facts: { tag: string; decision: Decision; from: string | undefined; now: () => Date }): Promise<PromotionResult> {
+  const { subject } = options;
+  const { tag, decision, now } = facts;
   let copied = false;
   if (!options.sameRepository) {
     await copyGraph(options.source, options.destination, subject.digest, { recursive: true });
@@ -99,7 +112,7 @@ export async function promote(options: PromoteOptions): Promise<PromotionResult>
   }
   const record: PromotionRecord = {
     environment: options.environment,
-    ...(env.from === undefined ? {} : { from: env.from }),
+    ...(facts.from === undefined ? {} : { from: facts.from }),
     tag,
     repository: options.destinationName,
     promotedAt: now().toISOString(),

@@ -5,7 +5,7 @@ import { LifecycleError } from './errors.ts';
 const LOCK_ARTIFACT_TYPE = 'application/vnd.sealpack.promotion-lock.v1+json';
 
 /** The tag two promotions into one environment race for. */
-export function lockTag(environment: string): string {
+function lockTag(environment: string): string {
   return `sealpack-lock.${environment}`;
 }
 

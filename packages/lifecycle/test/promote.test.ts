@@ -25,7 +25,7 @@ const now = () => {
 };
 
 /** Publishes a version: signed and PROV-attested unless `unsigned`, licensed and labelled. */
-async function publish(target: Target, name: string, version: string, options: { unsigned?: boolean } = {}): Promise<Descriptor> {
+async function publish(target: Target, name: string, version: string, options: { unsigned?: boolean; annotations?: Record<string, string> } = {}): Promise<Descriptor> {
   const bytes = new TextEncoder().encode(`${version} of the parks`);
   const artifact = packLayers(
     [
@@ -36,7 +36,7 @@ async function publish(target: Target, name: string, version: string, options: {
     ],
     {
       created: null,
-      annotations: { 'org.opencontainers.image.version': version, 'org.opencontainers.image.licenses': 'CC-BY-4.0', 'dev.sealpack.sensitivity': 'public' },
+      annotations: { 'org.opencontainers.image.version': version, 'org.opencontainers.image.licenses': 'CC-BY-4.0', 'dev.sealpack.sensitivity': 'public', ...options.annotations },
     },
   );
   await pushPacked(target, artifact, { tag: version });
@@ -151,6 +151,17 @@ describe('verify-then-promote on the real registry', () => {
     expect((await prodTarget.resolve('v1.0.0')).digest).toBe(v1.digest);
     // The same digest again is no move: allowed.
     expect(await promote({ ...base, subject: v1, reference: `${name}@${v1.digest}` })).toMatchObject({ tag: 'v1.0.0' });
+
+    // An environment that accepts schema 2.x refuses a 3.0.0 artifact before writing anything.
+    const platform = parseLifecycleConfig(
+      `apiVersion: sealpack.dev/lifecycle/v1\nkind: Environments\npolicy: x\nlockSettleMs: 0\nenvironments:\n  prod:\n    tag: 'platform-{version}'\n    acceptSchema: '2'\n`,
+    );
+    const v3 = await publish(source, name, '3.0.0', { annotations: { 'dev.sealpack.schema-version': '3.0.0' } });
+    const v2 = await publish(source, name, '2.5.0', { annotations: { 'dev.sealpack.schema-version': '2.5.0' } });
+    const platformBase = { ...base, config: platform, destination: source, destinationName: name, sameRepository: true, environment: 'prod' };
+    await expect(promote({ ...platformBase, subject: v3, reference: `${name}@${v3.digest}` })).rejects.toMatchObject({ code: 'SCHEMA_INCOMPATIBLE' });
+    await expect(source.resolve('platform-3.0.0')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(await promote({ ...platformBase, subject: v2, reference: `${name}@${v2.digest}` })).toMatchObject({ tag: 'platform-2.5.0' });
   });
 
   it('reads a config strictly and says where it is wrong', () => {

@@ -60,7 +60,7 @@ const DATASET_TYPES = ['dcat:Dataset', 'Dataset', 'http://www.w3.org/ns/dcat#Dat
 
 /** The dataset node: the document itself, or the one node of `@graph` typed as a dataset. */
 function datasetNode(document: Record<string, unknown>, record: string): Record<string, unknown> {
-  const isDataset = (node: unknown) => isObject(node) && (Array.isArray(node['@type']) ? node['@type'] : [node['@type']]).some((t) => DATASET_TYPES.includes(String(t)));
+  const isDataset = (node: unknown) => isObject(node) && (Array.isArray(node['@type']) ? node['@type'] : [node['@type']]).some((t) => typeof t === 'string' && DATASET_TYPES.includes(t));
   if (isDataset(document)) return document;
   const graph = Array.isArray(document['@graph']) ? document['@graph'] : [];
   const datasets = graph.filter(isDataset);
@@ -72,7 +72,7 @@ function applyDistributions(document: Record<string, unknown>, d: Distribution):
   const dataset = datasetNode(document, '');
   const ours = artifactRef(d);
   const existing = Array.isArray(dataset['dcat:distribution']) ? dataset['dcat:distribution'] : dataset['dcat:distribution'] === undefined ? [] : [dataset['dcat:distribution']];
-  const kept = existing.filter((dist) => !(isObject(dist) && isObject(dist['dcat:accessURL']) && String(dist['dcat:accessURL']['@id']).startsWith(ours)));
+  const kept = existing.filter((dist) => !(isObject(dist) && isObject(dist['dcat:accessURL']) && typeof dist['dcat:accessURL']['@id'] === 'string' && dist['dcat:accessURL']['@id'].startsWith(ours)));
   const service = { '@type': 'dcat:DataService', 'dct:title': `OCI registry ${d.registry}`, 'dcat:endpointURL': { '@id': d.location === 'local' ? ours : `https://${d.registry}/v2/` } };
   const added = d.files.map((file) => ({
     '@type': 'dcat:Distribution',

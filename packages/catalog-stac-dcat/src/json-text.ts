@@ -23,3 +23,6 @@ export function writeJson(value: unknown, layout: JsonLayout): string {
 }
 
 export const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A value from a document, for a message: JSON.stringify, never String() (a `toString` member would run or throw). */
+export const shown = (value: unknown): string => (typeof value === 'string' ? value : (JSON.stringify(value) ?? 'undefined'));

@@ -1,6 +1,6 @@
 import { artifactRef, type Distribution, distributionBlock, fileHref, isRestricted, type PublishedFile, type Sensitivity } from './distribution.ts';
 import { CatalogError } from './errors.ts';
-import { isObject, readJson, writeJson } from './json-text.ts';
+import { isObject, readJson, shown, writeJson } from './json-text.ts';
 import { digestToMultihash, multihashToDigest } from './multihash.ts';
 
 export const FILE_EXTENSION = 'https://stac-extensions.github.io/file/v2.1.0/schema.json';
@@ -59,7 +59,7 @@ function stacRecord(value: unknown, record: string): Record<string, unknown> {
   if (value.type === 'Feature') {
     if (!isObject(value.properties)) throw new CatalogError('NOT_STAC', `${record}: a STAC Item needs properties`, { record, path: '$.properties' });
   } else if (value.type !== 'Collection') {
-    throw new CatalogError('NOT_STAC', `${record} is a STAC ${String(value.type)}, not an Item or a Collection`, { record, path: '$.type' });
+    throw new CatalogError('NOT_STAC', `${record} is a STAC ${shown(value.type)}, not an Item or a Collection`, { record, path: '$.type' });
   }
   if (value.assets !== undefined && !isObject(value.assets)) throw new CatalogError('NOT_STAC', `${record}: assets is not an object`, { record, path: '$.assets' });
   return value;
@@ -120,7 +120,7 @@ function checkAgrees(asset: Record<string, unknown>, file: PublishedFile, record
   }
   const size = asset['file:size'];
   if (size !== undefined && size !== file.size) {
-    throw new CatalogError('CHECKSUM_CONFLICT', `${record}: the record says ${file.name} is ${String(size)} bytes, but the published file is ${file.size}`, { record, path: `${path}.file:size` });
+    throw new CatalogError('CHECKSUM_CONFLICT', `${record}: the record says ${file.name} is ${shown(size)} bytes, but the published file is ${file.size}`, { record, path: `${path}.file:size` });
   }
 }
 

@@ -71,9 +71,11 @@ export class StacValidator {
     check(core);
     const unchecked: string[] = [];
     for (const url of Array.isArray(value.stac_extensions) ? value.stac_extensions : []) {
-      const id = String(url).replace(/#$/, '');
+      // Not a string: the core schema reports it; it names no schema to check against.
+      if (typeof url !== 'string') continue;
+      const id = url.replace(/#$/, '');
       if (this.known.has(id)) check(id);
-      else unchecked.push(String(url));
+      else unchecked.push(url);
     }
     return { valid: issues.length === 0, issues: dedupe(issues), unchecked };
   }

@@ -81,6 +81,7 @@ describe('patching a STAC Item', () => {
     ['a record that is not STAC', '{"type":"FeatureCollection","features":[]}', {}, 'NOT_STAC', '$.stac_version'],
     ['a STAC Catalog', '{"type":"Catalog","stac_version":"1.1.0"}', {}, 'NOT_STAC', '$.type'],
     ['invalid JSON', '{"type":', {}, 'INVALID_JSON', undefined],
+    ['a type that is an object with a toString member (found by the fuzzer)', '{"type":{"toString":0},"stac_version":"1.1.0"}', {}, 'NOT_STAC', '$.type'],
   ])('refuses %s, naming the record and field', (_what, text, options, code, path) => {
     expect(() => patchStac(text, distribution(), { record: 'parks.json', ...options })).toThrow(expect.objectContaining({ code, record: 'parks.json', ...(path === undefined ? {} : { path }) }));
   });

@@ -1,9 +1,9 @@
-// The README's main job: publish the sample deliverable into an OCI image layout directory (no
-// server needed), sign it, attest its provenance (PROV-O and the run manifest) and its SBOM,
-// verify all of it offline, walk its lineage, patch its STAC record to point at the published
-// bytes, gate it with the baseline policy, then resolve, discover and pull it back, back it up
-// with its evidence as one tar and restore it, each step through the same `sealpack` commands a
-// user types.
+// The README's main job: `sealpack publish` takes the sample deliverable into an OCI image layout
+// directory (no server needed): pushed, signed, its provenance (PROV-O and the run manifest) and
+// SBOM attested, gated by the baseline policy, its STAC record patched. Then the consumer's side:
+// verify all of it offline, walk its lineage, validate the record, resolve, discover and pull it
+// back, back it up with its evidence as one tar and restore it, each step through the same
+// `sealpack` commands a user types.
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
@@ -62,61 +62,46 @@ const files = ['parks.geojson', 'parks.csv', 'parks.stac.json'];
 process.stdout.write(
   `sealpack demo: publishing ${files.join(', ')} into ${layout}, working in ${workDir}\n(to run a command yourself: cd ${workDir} && ${runScript.startsWith('.') ? runScript : `./${runScript}`} sealpack …)\n`,
 );
-const pushed = JSON.parse(
-  await sealpack(
-    'push',
-    `${layout}:parks-2026`,
-    ...files.map(data),
-    '--artifact-type',
-    'application/vnd.sealpack.dataset.v1',
-    '-a',
-    'org.opencontainers.image.licenses=CC-BY-4.0',
-    '-a',
-    'dev.sealpack.sensitivity=public',
-    '--json',
-  ),
-) as { digest: string };
-
-// Signed and attested as cosign v3 does (bundle referrers), with a local key and no transparency
-// log: nothing leaves the machine. A real pipeline signs keyless or with its KMS key.
-const pinned = `${layout}@${pushed.digest}`;
+// The whole pipeline in one command: push, sign (a local key and no transparency log: nothing
+// leaves the machine; a real pipeline signs keyless or with its KMS key), attest the run's PROV and
+// the SBOM, gate with the baseline policy (prod), and only then patch the catalog record.
 await sealpack('generate-key-pair');
-await sealpack('sign', pinned, '--key', 'cosign.key', '--tlog-upload=false');
-// Where it came from: the PROV-O document and canonical run manifest of the run that made it.
+const baseline = relative(workDir, join(repoRoot, 'packages/policy/examples/baseline.yaml'));
+await mkdir(join(workDir, 'catalog'), { recursive: true });
+await writeFile(join(workDir, 'catalog', 'parks.stac.json'), await readFile(join(dataDir, 'parks.stac.json')));
 await sealpack(
-  'provenance',
-  'build',
-  '--output',
-  pinned,
-  ...files.flatMap((f) => ['--input', data(f)]),
-  '--param',
-  'release=2026',
-  '--run-id',
-  'parks-2026',
-  '--started',
-  '2026-06-01T00:00:00Z',
-  '--ended',
-  '2026-06-01T00:00:00Z',
-  '-o',
+  'publish',
+  ...files.map(data),
+  '--to',
+  `${layout}:parks-2026`,
+  '--artifact-type',
+  'application/vnd.sealpack.dataset.v1',
+  '-a',
+  'org.opencontainers.image.licenses=CC-BY-4.0',
+  '-a',
+  'dev.sealpack.sensitivity=public',
+  '--key',
+  'cosign.key',
+  '--tlog-upload=false',
+  '--policy',
+  baseline,
+  '--env',
+  'prod',
+  '--stac',
+  'catalog/parks.stac.json',
+  '--out',
   'evidence',
 );
-await sealpack('attest', pinned, '--predicate', 'evidence/prov.jsonld', '--type', 'prov', '--key', 'cosign.key', '--tlog-upload=false');
-await sealpack('sbom', ...files.map(data), '--format', 'spdx', '--name', 'parks-2026', '--license', 'CC-BY-4.0', '-o', 'evidence/sbom.spdx.json');
-await sealpack('attest', pinned, '--predicate', 'evidence/sbom.spdx.json', '--type', 'spdx', '--key', 'cosign.key', '--tlog-upload=false');
+const pushed = { digest: (await sealpack('resolve', `${layout}:parks-2026`)).trim() };
+const pinned = `${layout}@${pushed.digest}`;
 // A consumer's check, offline: the signature and each attestation, by the public key.
 const trust = ['--key', 'cosign.pub', '--insecure-ignore-tlog', '--offline'];
 await sealpack('verify', pinned, ...trust);
 await sealpack('verify-attestation', pinned, '--type', 'prov', ...trust);
 await sealpack('verify-attestation', pinned, '--type', 'spdx', ...trust);
 await sealpack('lineage', pinned, '--key', 'cosign.pub', '--insecure-ignore-tlog');
-// The catalog points at the exact bytes and their evidence, never at a tag: the STAC record is
-// patched for where the layout will be served (a copy keeps every digest), then checked offline.
-await mkdir(join(workDir, 'catalog'), { recursive: true });
-await writeFile(join(workDir, 'catalog', 'parks.stac.json'), await readFile(join(dataDir, 'parks.stac.json')));
-await sealpack('catalog', 'patch', pinned, '--stac', 'catalog/parks.stac.json', '--publish-as', 'registry.example/data/parks', '--distribution-json', 'catalog/distribution.oci.json');
-await sealpack('catalog', 'validate', 'catalog/parks.stac.json');
-// The gate: nothing is promoted or served unless the baseline policy allows it (prod rules).
-await sealpack('policy', 'check', pinned, '--policy', relative(workDir, join(repoRoot, 'packages/policy/examples/baseline.yaml')), '--env', 'prod', '--key', 'cosign.pub', '--insecure-ignore-tlog');
+// The catalog record publish patched, checked offline against the STAC schemas.
+await sealpack('catalog', 'validate', 'evidence/parks.stac.json');
 
 // Other evidence travels as a referrer too: here a SHA256SUMS file of the deliverable.
 const sums = (await Promise.all(files.map(async (f) => `${(await sha256File(join(dataDir, f))).slice(7)}  ${f}`))).join('\n');

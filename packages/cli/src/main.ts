@@ -16,6 +16,7 @@ import { manifestDeleteCommand, manifestGetCommand } from './commands/manifest.t
 import { pullCommand } from './commands/pull.ts';
 import { policyCheckCommand } from './commands/policy.ts';
 import { provenanceBuildCommand } from './commands/provenance.ts';
+import { publishCommand } from './commands/publish.ts';
 import { pushCommand } from './commands/push.ts';
 import { resolveCommand } from './commands/resolve.ts';
 import { sbomCommand } from './commands/sbom.ts';
@@ -65,6 +66,7 @@ export const COMMANDS: readonly Command[] = [
   rollbackCommand,
   revokeCommand,
   gcCommand,
+  publishCommand,
   completionCommand,
 ];
 

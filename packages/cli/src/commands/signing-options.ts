@@ -1,3 +1,4 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Reference } from '@sealpack/oci-client';
@@ -63,7 +64,7 @@ export function verifyingKeyOptions(what: string): OptionSpecs {
 }
 
 /** `--key` signs with a key; otherwise an identity token (flag, SIGSTORE_ID_TOKEN, CI) signs keyless. */
-export async function signerFrom(values: Record<string, unknown>, io: CliIo, signing: Signing): Promise<{ signer: Signer; witnesses: Witness[]; keyId?: string }> {
+export async function signerFrom(values: Record<string, unknown>, io: CliIo, signing: Signing): Promise<{ signer: Signer; witnesses: Witness[]; keyId?: string; publicKey?: KeyObject }> {
   const text = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
   const config = text('signing-config') === undefined ? {} : signing.servicesFromSigningConfig(await readJsonFile(io, text('signing-config'), '--signing-config'));
   // A flag names a Rekor v1 log, as cosign's --rekor-url does; a v2 log comes from a signing config.
@@ -75,7 +76,7 @@ export async function signerFrom(values: Record<string, unknown>, io: CliIo, sig
   });
   if (values.key !== undefined) {
     const privateKey = await signing.loadPrivateKey(await readKeyFile(io, values.key, '--key'), () => keyPassword(io, values['key-password-file']));
-    return { signer: signing.keySigner(privateKey), witnesses, keyId: signing.keyId(privateKey) };
+    return { signer: signing.keySigner(privateKey), witnesses, keyId: signing.keyId(privateKey), publicKey: createPublicKey(privateKey) };
   }
   const provider = text('oidc-provider');
   if (provider !== undefined && !(signing.OIDC_PROVIDERS as readonly string[]).includes(provider)) {

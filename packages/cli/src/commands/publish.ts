@@ -1,0 +1,209 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { type Descriptor, discoverReferrers, pinnedReference, pushFiles, type Reference, type ReferrerNode, type Target } from '@sealpack/oci-client';
+import type { VerifyPolicy } from '@sealpack/signing/verify';
+import type { Command, CommandContext } from '../command.ts';
+import { createdTime, fileArguments } from '../command-input.ts';
+import { parseAnnotations } from '../annotations.ts';
+import { UsageError } from '../errors.ts';
+import { parseRef } from '../global-options.ts';
+import { VERSION } from '../version.ts';
+import { writeOutputFile } from '../write-output.ts';
+import { publishedArtifact } from './catalog.ts';
+import { loadSigning, loadVerifying, type Signing, signerFrom, signingKeyOptions, verifyPolicyFrom } from './signing-options.ts';
+
+const PROV = 'https://sealpack.dev/attestation/prov/v1';
+const SPDX = 'https://spdx.dev/Document';
+
+export const publishCommand: Command = {
+  path: ['publish'],
+  usage: 'sealpack publish FILE... --to REF (--key FILE | keyless flags) [-a KEY=VALUE]... [--policy FILE [--env ENV]] [--stac FILE]... [--dcat FILE]... [--out DIR]',
+  operands: 'many',
+  summary: 'push → sign → attest PROV (+ run manifest) and SBOM → policy gate → patch catalogs: a digest-pinned, signed, provenance-attached release (exit 1 on deny)',
+  options: {
+    to: { type: 'string', valueName: 'REF', description: 'where to publish: a registry repository with a tag, or ocidir://DIR:TAG' },
+    annotation: { type: 'string', short: 'a', multiple: true, valueName: 'KEY=VALUE', description: 'manifest annotation (license, dev.sealpack.sensitivity, version…), repeatable' },
+    'artifact-type': { type: 'string', valueName: 'T', defaultText: 'application/vnd.sealpack.dataset.v1', description: 'artifact type of the manifest' },
+    policy: { type: 'string', valueName: 'FILE', description: 'the policy that gates the release (its destinations are checked before any byte leaves)' },
+    env: { type: 'string', valueName: 'ENV', description: 'the policy environment to evaluate' },
+    stac: { type: 'string', multiple: true, valueName: 'FILE', description: 'a STAC record to patch once the gate allows; repeatable' },
+    dcat: { type: 'string', multiple: true, valueName: 'FILE', description: 'a DCAT record to patch once the gate allows; repeatable' },
+    out: { type: 'string', valueName: 'DIR', defaultText: 'publish-evidence', description: 'where prov.jsonld, run_manifest.json, the SBOM and distribution.oci.json are written' },
+    'certificate-identity': { type: 'string', valueName: 'ID', description: 'keyless: the identity the gate verifies the new signature under' },
+    'certificate-oidc-issuer': { type: 'string', valueName: 'URL', description: 'keyless: the issuer the gate verifies the new signature under' },
+    'trusted-root': { type: 'string', valueName: 'FILE', description: 'keyless: trusted_root.json for the gate' },
+    ...signingKeyOptions('signature'),
+  },
+  async run(context) {
+    const { values, positionals, io, out } = context;
+    if (positionals.length === 0) throw new UsageError('publish needs at least one FILE');
+    if (typeof values.to !== 'string') throw new UsageError('--to REF is required: where to publish');
+    const ref = located(parseRef(values.to, '--to'), io.cwd);
+    if (ref.digest !== undefined) throw new UsageError('--to takes a tag, not a digest: the digest is what publish computes');
+    const annotations = parseAnnotations(Array.isArray(values.annotation) ? (values.annotation as string[]) : []);
+    const list = (name: string) => (Array.isArray(values[name]) ? (values[name] as string[]) : []);
+    const outDir = resolve(io.cwd, typeof values.out === 'string' ? values.out : 'publish-evidence');
+    const gate = await import('@sealpack/policy');
+    const policyFile = typeof values.policy === 'string' ? values.policy : undefined;
+    const policy =
+      policyFile === undefined
+        ? undefined
+        : gate.parsePolicy(
+            await readFile(resolve(io.cwd, policyFile), 'utf8').catch(() => {
+              throw new UsageError(`cannot read --policy ${policyFile}`);
+            }),
+            policyFile,
+          );
+    const compiled = policy === undefined ? undefined : gate.compilePolicy(policy, typeof values.env === 'string' ? values.env : undefined);
+    // Before any byte leaves: may an artifact of this sensitivity go there at all?
+    if (policy !== undefined) gate.checkDestination(policy, annotations['dev.sealpack.sensitivity'], repositoryName(ref));
+
+    const signing = await loadSigning();
+    const { signer, witnesses, publicKey } = await signerFrom(values, io, signing);
+    const verifyPolicy: VerifyPolicy =
+      publicKey !== undefined ? { publicKey, ignoreTlog: values['tlog-upload'] === false } : await verifyPolicyFrom({ ...values, key: undefined }, io, await loadVerifying(), undefined);
+
+    // 1. push (reproducible unless SOURCE_DATE_EPOCH sets a time: a re-run ends in the same digest)
+    const target = await context.open(ref);
+    const files = fileArguments(positionals, io.cwd);
+    const created = createdTime(io.env, true);
+    const pushed = await pushFiles(target, files, {
+      tag: ref.tag ?? 'latest',
+      artifactType: typeof values['artifact-type'] === 'string' ? values['artifact-type'] : 'application/vnd.sealpack.dataset.v1',
+      annotations,
+      created,
+    });
+    const subject = pushed.descriptor;
+    const pinned = pinnedReference(ref, subject.digest);
+    out.detail(`pushed    ${pinned}`);
+    const subjectName = repositoryName(ref);
+
+    // 2. sign, 3. attest PROV and the SBOM — each skipped when one that verifies is already there (resumable)
+    if (!(await hasValid(signing, target, subject, verifyPolicy))) {
+      await signing.signManifest(target, subject, { signer, witnesses, subjectName });
+      out.detail('signed');
+    } else out.detail('signed    (already)');
+    await mkdir(outDir, { recursive: true });
+    const provenance = await import('@sealpack/provenance');
+    const hashed = await Promise.all(files.map((f) => provenance.hashFile(f.path, f.title)));
+    const when = (created ?? new Date(0)).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const outputRef = ref.kind === 'registry' ? `oci://${pinned.replace(/^oci:\/\//, '')}` : pinned;
+    const runFacts = { runId: `publish-${subject.digest.slice(7, 23)}`, startedAt: when, endedAt: when, parameters: {}, toolchain: [{ name: 'sealpack', version: VERSION }] };
+    const prov = provenance.buildProvDocument({
+      ...runFacts,
+      inputs: hashed.map((h) => ({ file: h.name, sha256: h.sha256, size: h.size })),
+      outputs: [{ ref: outputRef, mediaType: subject.mediaType, size: subject.size }],
+    });
+    const manifest = provenance.buildRunManifest({
+      ...runFacts,
+      inputs: hashed.map((h) => ({ name: h.name, sha256: h.sha256, size: h.size })),
+      outputs: [{ name: outputRef, sha256: subject.digest.slice(7), size: subject.size }],
+      environment: provenance.currentEnvironment(),
+    });
+    await writeOutputFile(join(outDir, 'prov.jsonld'), `${JSON.stringify(prov, null, 2)}\n`);
+    await writeOutputFile(join(outDir, 'run_manifest.json'), provenance.serializeRunManifest(manifest));
+    const sbom = provenance.spdxDocument(hashed, {
+      name: subjectName,
+      created: when,
+      tool: `sealpack@${VERSION}`,
+      ...(annotations['org.opencontainers.image.licenses'] === undefined ? {} : { license: annotations['org.opencontainers.image.licenses'] }),
+    });
+    await writeOutputFile(join(outDir, 'sbom.spdx.json'), `${JSON.stringify(sbom, null, 2)}\n`);
+    for (const [predicateType, predicate, label] of [
+      [PROV, prov, 'PROV'],
+      [SPDX, sbom, 'SBOM'],
+    ] as const) {
+      if (await hasValid(signing, target, subject, { ...verifyPolicy, predicateType })) {
+        out.detail(`attested  ${label} (already)`);
+        continue;
+      }
+      await signing.attestManifest(target, subject, { signer, witnesses, subjectName, predicateType, predicate: new TextEncoder().encode(JSON.stringify(predicate)) });
+      out.detail(`attested  ${label}`);
+    }
+
+    // 4. the gate: only on allow do the catalogs hear of it
+    let decision: Awaited<ReturnType<NonNullable<typeof compiled>['evaluate']>> | undefined;
+    if (compiled !== undefined) {
+      const evidence = await gate.collectEvidence(target, subject, { reference: pinned, pinned: true, verifyPolicy });
+      decision = compiled.evaluate(evidence);
+    }
+    const catalogs = decision === undefined || decision.allow ? await patchCatalogs(context, { list, outDir, subject, ref }) : [];
+
+    // 5. what was published
+    const tree = await discoverReferrers(target, subject);
+    if (out.options.json) {
+      out.json({ reference: pinned, digest: subject.digest, referrers: describe(tree.referrers), evidence: outDir, catalogs, ...(decision === undefined ? {} : { decision }) });
+    } else {
+      out.detail(`evidence  ${outDir}`);
+      for (const line of describe(tree.referrers))
+        out.detail(`  ${line.depth > 0 ? '  '.repeat(line.depth) : ''}${line.artifactType}${line.predicateType === undefined ? '' : ` ${line.predicateType}`}  ${line.digest}`);
+      for (const file of catalogs) out.detail(`catalog   ${file}`);
+      if (decision !== undefined) out.raw(`${gate.decisionTable(decision)}\n`);
+      out.result(`Published ${pinned}`, pinned);
+    }
+    if (decision !== undefined && !decision.allow) {
+      throw new gate.PolicyError(
+        'DENIED',
+        `policy ${decision.policy} denies ${subject.digest}: ${decision.violations
+          .filter((v) => v.severity === 'deny')
+          .map((v) => v.id)
+          .join(', ')}; no catalog was patched`,
+      );
+    }
+  },
+};
+
+const located = (ref: Reference, cwd: string): Reference => (ref.kind === 'layout' ? { ...ref, path: resolve(cwd, ref.path) } : ref);
+const repositoryName = (ref: Reference) => (ref.kind === 'layout' ? `ocidir://${ref.path}` : `${ref.registry}/${ref.repository}`);
+
+async function hasValid(signing: Signing, target: Target, subject: Descriptor, policy: VerifyPolicy): Promise<boolean> {
+  return (await signing.verifyAttached(target, subject, policy)).some((v) => v.valid);
+}
+
+function describe(nodes: readonly ReferrerNode[], depth = 0): Array<{ depth: number; digest: string; artifactType: string; predicateType?: string }> {
+  return nodes.flatMap((node) => [
+    {
+      depth,
+      digest: node.descriptor.digest,
+      artifactType: node.descriptor.artifactType ?? 'unknown',
+      ...(node.descriptor.annotations?.['dev.sigstore.bundle.predicateType'] === undefined ? {} : { predicateType: node.descriptor.annotations['dev.sigstore.bundle.predicateType'] }),
+    },
+    ...describe(node.referrers, depth + 1),
+  ]);
+}
+
+/** STAC and DCAT records patched for the published artifact, and distribution.oci.json. */
+async function patchCatalogs(context: CommandContext, facts: { list: (name: string) => string[]; outDir: string; subject: Descriptor; ref: Reference }): Promise<string[]> {
+  const catalog = await import('@sealpack/catalog-stac-dcat');
+  const { io, out } = context;
+  // The ref pinned to what was just published: the catalog names this digest, never the tag.
+  const distribution = catalog.parseDistribution(await publishedArtifact(context, { ...facts.ref, digest: facts.subject.digest }, undefined));
+  const written: string[] = [];
+  const write = async (file: string, text: string) => {
+    await writeOutputFile(file, text);
+    written.push(file);
+  };
+  for (const name of facts.list('stac')) {
+    const file = resolve(io.cwd, name);
+    const result = catalog.patchStac(await readRecord(file), distribution, { record: basename(file) });
+    await write(join(facts.outDir, basename(file)), result.text);
+    if (result.restricted !== undefined) {
+      await mkdir(join(facts.outDir, 'restricted'), { recursive: true });
+      await write(join(facts.outDir, 'restricted', basename(file)), result.restricted);
+    }
+  }
+  for (const name of facts.list('dcat')) {
+    const file = resolve(io.cwd, name);
+    const result = catalog.patchDcat(await readRecord(file), distribution, { record: basename(file) });
+    await write(join(facts.outDir, basename(file)), result.text);
+  }
+  await write(join(facts.outDir, 'distribution.oci.json'), catalog.distributionJson(distribution));
+  if (distribution.location === 'local') out.warn(`${catalog.artifactRef(distribution)} is in a local layout: its catalog records point at this machine`);
+  return written;
+}
+
+async function readRecord(file: string): Promise<string> {
+  return readFile(file, 'utf8').catch(() => {
+    throw new UsageError(`cannot read ${file}`);
+  });
+}

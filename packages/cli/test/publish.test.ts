@@ -1,0 +1,87 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeEach, describe, expect, inject, it } from 'vitest';
+import { uniqueRepository } from '@sealpack/test-registry';
+import { runCli } from './run-cli.ts';
+
+const BASELINE = fileURLToPath(new URL('../../policy/examples/baseline.yaml', import.meta.url));
+let cwd: string;
+let env: NodeJS.ProcessEnv;
+beforeEach(async () => {
+  cwd = await mkdtemp(join(tmpdir(), 'sealpack-publish-'));
+  env = { HOME: cwd, DOCKER_CONFIG: join(cwd, '.docker'), COSIGN_PASSWORD: 'publish' };
+  await writeFile(join(cwd, 'parks.geojson'), '{"type":"FeatureCollection","features":[]}');
+  await writeFile(
+    join(cwd, 'parks.stac.json'),
+    `${JSON.stringify({ type: 'Feature', stac_version: '1.1.0', id: 'parks', geometry: null, properties: { datetime: '2026-06-01T00:00:00Z' }, links: [], assets: { data: { href: './parks.geojson' } } }, null, 2)}\n`,
+  );
+  expect((await runCli(['generate-key-pair'], { cwd, env })).code).toBe(0);
+});
+
+const labels = ['-a', 'org.opencontainers.image.licenses=CC-BY-4.0', '-a', 'dev.sealpack.sensitivity=public'];
+
+describe('sealpack publish', () => {
+  it.each([
+    ['an OCI layout', () => 'ocidir://lay:2026'],
+    ['the real registry', () => `${inject('registries').anonymous.host}/${uniqueRepository()}:2026`],
+  ])('in %s: push, sign, attest PROV and SBOM, gate, patch the catalog; a re-run skips what is there and ends in the same digests', async (_where, to) => {
+    const destination = to();
+    const args = ['publish', 'parks.geojson', '--to', destination, ...labels, '--key', 'cosign.key', '--tlog-upload=false', '--policy', BASELINE, '--stac', 'parks.stac.json', '--json'];
+    const first = await runCli(args, { cwd, env });
+    expect(first.code).toBe(0);
+    const published = JSON.parse(first.stdout) as { reference: string; digest: string; referrers: Array<{ predicateType?: string }>; decision: { allow: boolean }; catalogs: string[] };
+    expect(published.decision.allow).toBe(true);
+    expect(published.referrers.map((r) => r.predicateType).sort()).toEqual(['https://sealpack.dev/attestation/prov/v1', 'https://sigstore.dev/cosign/sign/v1', 'https://spdx.dev/Document']);
+    const stac = JSON.parse(await readFile(join(cwd, 'publish-evidence', 'parks.stac.json'), 'utf8'));
+    expect(stac.assets.data.href).toMatch(new RegExp(`@${published.digest}#parks\\.geojson$`));
+    expect(await readFile(join(cwd, 'publish-evidence', 'distribution.oci.json'), 'utf8')).toContain(published.digest);
+
+    const again = JSON.parse((await runCli(args, { cwd, env })).stdout) as typeof published;
+    expect(again.digest).toBe(published.digest);
+    expect(again.referrers).toHaveLength(3);
+    // And what was published verifies, by the consumer's commands.
+    const verified = await runCli(['verify', published.reference, '--key', 'cosign.pub', '--insecure-ignore-tlog'], { cwd, env });
+    expect(verified.code).toBe(0);
+  });
+
+  it('a denied release is pushed and signed but enters no catalog (exit 1), and a restricted one never leaves for a public destination', async () => {
+    const denied = await runCli(
+      [
+        'publish',
+        'parks.geojson',
+        '--to',
+        'ocidir://lay:x',
+        '-a',
+        'org.opencontainers.image.licenses=GPL-3.0-only',
+        '-a',
+        'dev.sealpack.sensitivity=public',
+        '--key',
+        'cosign.key',
+        '--tlog-upload=false',
+        '--policy',
+        BASELINE,
+        '--stac',
+        'parks.stac.json',
+      ],
+      {
+        cwd,
+        env,
+      },
+    );
+    expect(denied.code).toBe(1);
+    expect(denied.stdout).toMatch(/^✘ license +GPL-3\.0-only is not within/m);
+    expect(denied.stderr).toMatch(/denies sha256:[a-f0-9]+: license; no catalog was patched/);
+    await expect(readFile(join(cwd, 'publish-evidence', 'parks.stac.json'), 'utf8')).rejects.toThrow();
+
+    await writeFile(join(cwd, 'destinations.yaml'), `${await readFile(BASELINE, 'utf8')}destinations:\n  public: ['**']\n  restricted: ['registry.internal/restricted/**']\n`);
+    const leak = await runCli(['publish', 'parks.geojson', '--to', 'ocidir://public:x', '-a', 'dev.sealpack.sensitivity=restricted', '--key', 'cosign.key', '--policy', 'destinations.yaml'], {
+      cwd,
+      env,
+    });
+    expect(leak).toMatchObject({ code: 1, stderr: expect.stringMatching(/is not a destination for restricted artifacts/) });
+    await expect(readFile(join(cwd, 'public', 'index.json'), 'utf8')).rejects.toThrow();
+    expect(await runCli(['publish', '--to', 'ocidir://lay:x', '--key', 'cosign.key'], { cwd, env })).toMatchObject({ code: 2, stderr: expect.stringMatching(/at least one FILE/) });
+  });
+});

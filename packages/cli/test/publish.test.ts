@@ -85,3 +85,36 @@ describe('sealpack publish', () => {
     expect(await runCli(['publish', '--to', 'ocidir://lay:x', '--key', 'cosign.key'], { cwd, env })).toMatchObject({ code: 2, stderr: expect.stringMatching(/at least one FILE/) });
   });
 });
+
+describe('sealpack verify, the consumer side', () => {
+  it.each([
+    ['an OCI layout', () => 'ocidir://lay:2026'],
+    ['the real registry', () => `${inject('registries').anonymous.host}/${uniqueRepository()}:2026`],
+  ])('in %s: verifies, gates and pulls a publication; refuses an unsigned one and a tampered blob with exit 1, writing nothing', async (where, to) => {
+    const destination = to();
+    const published = JSON.parse((await runCli(['publish', 'parks.geojson', '--to', destination, ...labels, '--key', 'cosign.key', '--tlog-upload=false', '--json'], { cwd, env })).stdout) as {
+      reference: string;
+    };
+    const consumer = ['--key', 'cosign.pub', '--insecure-ignore-tlog', '--policy', BASELINE, '--pull', 'received'];
+    const ok = await runCli(['verify', published.reference, ...consumer, '--json'], { cwd, env });
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ verified: true, decision: { allow: true }, pulled: [{ path: join(cwd, 'received', 'parks.geojson') }] });
+    expect(await readFile(join(cwd, 'received', 'parks.geojson'), 'utf8')).toBe('{"type":"FeatureCollection","features":[]}');
+
+    const unsignedRef = destination.replace(':2026', ':unsigned');
+    expect((await runCli(['push', unsignedRef, 'parks.geojson', ...labels, '-a', 'x=unsigned'], { cwd, env })).code).toBe(0);
+    const unsigned = await runCli(['verify', unsignedRef, ...consumer.slice(0, -1), 'unsigned-out'], { cwd, env });
+    expect(unsigned).toMatchObject({ code: 1, stderr: expect.stringMatching(/no signatures attached.*\[NO_SIGNATURES\]/) });
+    await expect(readFile(join(cwd, 'unsigned-out', 'parks.geojson'))).rejects.toThrow();
+
+    if (where === 'an OCI layout') {
+      // One blob's bytes changed on disk under its name: the signature still verifies (the manifest is intact), the pull does not.
+      const digest = 'sha256:' + (await import('node:crypto')).createHash('sha256').update('{"type":"FeatureCollection","features":[]}').digest('hex');
+      await writeFile(join(cwd, 'lay', 'blobs', 'sha256', digest.slice(7)), '{"type":"FeatureCollection","features":[1]}');
+      const tampered = await runCli(['verify', published.reference, ...consumer.slice(0, -1), 'tampered-out'], { cwd, env });
+      expect(tampered.code).toBe(1);
+      expect(tampered.stderr).toMatch(/digest|sha256/i);
+      await expect(readFile(join(cwd, 'tampered-out', 'parks.geojson'))).rejects.toThrow();
+    }
+  });
+});

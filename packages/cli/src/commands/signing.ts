@@ -1,10 +1,12 @@
-import { access, readFile, writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { type Descriptor, formatReference, pinnedReference, type ReadOnlyTarget, referenceSelector, type Reference } from '@sealpack/oci-client';
+import { randomBytes } from 'node:crypto';
+import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import { type Descriptor, formatReference, pinnedReference, pullArtifact, type ReadOnlyTarget, referenceSelector, type Reference } from '@sealpack/oci-client';
 import type { BundleVerdict, VerifyPolicy } from '@sealpack/signing/verify';
 import type { Command } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { parseRef } from '../global-options.ts';
+import type { CliIo } from '../io.ts';
 import type { Output } from '../output.ts';
 import {
   KEY_PASSWORD_OPTION,
@@ -88,15 +90,23 @@ export const signCommand: Command = {
 
 export const verifyCommand: Command = {
   path: ['verify'],
-  usage: 'sealpack verify REF (--key FILE | --certificate-identity[-regexp] X --certificate-oidc-issuer[-regexp] Y [--trusted-root F]) [--insecure-ignore-tlog] [--offline]',
+  usage:
+    'sealpack verify REF (--key FILE | --certificate-identity[-regexp] X --certificate-oidc-issuer[-regexp] Y [--trusted-root F]) [--insecure-ignore-tlog] [--offline] [--policy FILE [--env ENV]] [--pull DIR]',
   operands: 1,
-  summary: 'verify the signatures attached to an artifact (exit 1 unless at least one is valid)',
-  options: verifyingKeyOptions('signature'),
+  summary: 'verify the signatures attached to an artifact, and with --policy its whole evidence; --pull then writes its files (exit 1 on any failure, and nothing written then)',
+  options: {
+    ...verifyingKeyOptions('signature'),
+    policy: { type: 'string', valueName: 'FILE', description: 'also evaluate this policy on the artifact’s evidence (signatures, attestations, labels)' },
+    env: { type: 'string', valueName: 'ENV', description: 'the policy environment to evaluate' },
+    pull: { type: 'string', valueName: 'DIR', description: 'once everything verifies, pull the files by digest into DIR' },
+  },
   async run({ values, positionals, io, out, open }) {
     const ref = parseRef(positionals[0]);
     requireLocalWhenOffline(values, ref);
     const signing = await loadVerifying();
     const policy = await verifyPolicyFrom(values, io, signing, undefined);
+    // A bad policy file is found before any request: exit 2, never a pass.
+    const gate = typeof values.policy === 'string' ? await loadGate(io, values.policy, typeof values.env === 'string' ? values.env : undefined) : undefined;
     const target = await open(ref);
     const subject = await target.resolve(referenceSelector(ref) ?? 'latest');
     const verdicts = await signing.verifyAttached(target, subject, policy);
@@ -106,6 +116,20 @@ export const verifyCommand: Command = {
       noneValid: (count, reason) => `none of the ${count} signature(s) attached to ${pinned} verifies (${reason})`,
     });
     await refuseRevoked(signing, target, subject, policy, pinned);
+    let decision: Awaited<ReturnType<typeof evaluateGate>> | undefined;
+    if (gate !== undefined) {
+      decision = await evaluateGate(gate, target, subject, { reference: positionals[0] as string, pinned: ref.digest !== undefined, verifyPolicy: policy });
+      if (!out.options.json) out.raw(`${gate.module.decisionTable(decision)}\n`);
+      if (!decision.allow)
+        throw new gate.module.PolicyError(
+          'DENIED',
+          `policy ${decision.policy} denies ${subject.digest}: ${decision.violations
+            .filter((v) => v.severity === 'deny')
+            .map((v) => v.id)
+            .join(', ')}`,
+        );
+    }
+    const pulled = typeof values.pull === 'string' ? await pullAllOrNothing(target, subject, resolve(io.cwd, values.pull)) : undefined;
     if (out.options.json) {
       out.json({
         reference: pinned,
@@ -117,14 +141,51 @@ export const verifyCommand: Command = {
           ...witnessFields(v),
           ...(v.reason === undefined ? {} : { reason: v.reason }),
         })),
+        ...(decision === undefined ? {} : { decision }),
+        ...(pulled === undefined ? {} : { pulled: pulled.files.map((f) => ({ path: f.path, digest: f.descriptor.digest })) }),
       });
       return;
     }
+    if (pulled !== undefined) out.detail(`pulled ${pulled.files.length} file(s) into ${resolve(io.cwd, values.pull as string)}`);
     out.result(`Verified ${pinned}`, pinned);
   },
 };
 
-/** sigstore-conformance's `verify-bundle` protocol: a bundle, an artifact (path or `sha256:` digest), a key or an identity. */
+/**
+ * The files by digest into `dir`, all or none: pulled into a sibling staging folder, each verified
+ * against its digest, and moved into place only when every one arrived intact.
+ */
+async function pullAllOrNothing(target: ReadOnlyTarget, subject: Descriptor, dir: string) {
+  const staging = `${dir}.partial-${randomBytes(4).toString('hex')}`;
+  try {
+    const result = await pullArtifact(target, subject.digest, staging);
+    await mkdir(dir, { recursive: true });
+    const files = [];
+    for (const file of result.files) {
+      const path = join(dir, relative(staging, file.path));
+      await mkdir(dirname(path), { recursive: true });
+      await rename(file.path, path);
+      files.push({ ...file, path });
+    }
+    return { ...result, files };
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+async function loadGate(io: CliIo, file: string, environment: string | undefined) {
+  const module = await import('@sealpack/policy');
+  const text = await readFile(resolve(io.cwd, file), 'utf8').catch(() => {
+    throw new UsageError(`cannot read --policy ${file}`);
+  });
+  return { module, compiled: module.compilePolicy(module.parsePolicy(text, file), environment) };
+}
+
+async function evaluateGate(gate: Awaited<ReturnType<typeof loadGate>>, target: ReadOnlyTarget, subject: Descriptor, options: { reference: string; pinned: boolean; verifyPolicy: VerifyPolicy }) {
+  const evidence = await gate.module.collectEvidence(target, subject, options);
+  return gate.compiled.evaluate(evidence);
+}
+
 export const conformanceVerifyBundleCommand: Command = {
   path: ['conformance', 'verify-bundle'],
   usage: 'sealpack conformance verify-bundle --bundle FILE (--key FILE | --certificate-identity I --certificate-oidc-issuer O) [--trusted-root FILE] FILE|sha256:HEX',

@@ -2,10 +2,10 @@
 // docker-registry on 127.0.0.1) with sealpack, curl (the ceiling) and skopeo, in one run, and
 // print throughput, ratios and sealpack's peak RSS. Options: --size-mib N (default 1024), --rounds N
 // (default 3; the order of the clients rotates each round and the medians are reported), --only
-// transfer|graph|race|verify|policy (graph-bench.ts: copy -r of 200 referrers, push of 1,000 small files;
+// transfer|graph|race|verify|policy|publish (graph-bench.ts: copy -r of 200 referrers, push of 1,000 small files;
 // referrers-race.ts: 20 processes racing on one tag-schema index, --race-rounds N; verify-bench.ts:
 // offline verification of key-signed bundles and `sealpack verify` end to end; policy-bench.ts:
-// policy evaluation on cached evidence).
+// policy evaluation on cached evidence; publish-bench.ts: `sealpack publish` of the demo data).
 import { execFile } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -63,7 +63,7 @@ const fmtRuns = (runs: Measured[]) => `${fmt(median(runs))}${runs.length > 1 ? `
 
 const onlyArg = process.argv.indexOf('--only');
 const only = onlyArg === -1 ? undefined : process.argv[onlyArg + 1];
-if (only !== undefined && !['transfer', 'graph', 'race', 'verify', 'policy'].includes(only)) throw new Error('--only takes transfer, graph, race, verify or policy');
+if (only !== undefined && !['transfer', 'graph', 'race', 'verify', 'policy', 'publish'].includes(only)) throw new Error('--only takes transfer, graph, race, verify, policy or publish');
 const roundsArg = process.argv.indexOf('--rounds');
 const rounds = roundsArg === -1 ? 3 : Number(process.argv[roundsArg + 1]);
 if (!Number.isInteger(rounds) || rounds <= 0) throw new Error('--rounds takes a whole number');
@@ -77,7 +77,7 @@ function median(runs: Measured[]): Measured {
 // Dirty pages from one client's writes would otherwise be flushed during the next one's run.
 const settle = () => run('sync');
 
-const OTHER_BENCHES: Record<string, string> = { graph: './graph-bench.ts', race: './referrers-race.ts', verify: './verify-bench.ts', policy: './policy-bench.ts' };
+const OTHER_BENCHES: Record<string, string> = { graph: './graph-bench.ts', race: './referrers-race.ts', verify: './verify-bench.ts', policy: './policy-bench.ts', publish: './publish-bench.ts' };
 if (only !== undefined && OTHER_BENCHES[only] !== undefined) {
   await import(OTHER_BENCHES[only] as string);
   process.exit(0);

@@ -63,6 +63,14 @@ export const publishCommand: Command = {
     const verifyPolicy: VerifyPolicy =
       publicKey !== undefined ? { publicKey, ignoreTlog: values['tlog-upload'] === false } : await verifyPolicyFrom({ ...values, key: undefined }, io, await loadVerifying(), undefined);
 
+    // Milliseconds per stage, in --json: where the time of a publish goes (the bench reports them).
+    const stages: Record<string, number> = {};
+    let mark = performance.now();
+    const lap = (stage: string) => {
+      const now = performance.now();
+      stages[stage] = Math.round(now - mark);
+      mark = now;
+    };
     // 1. push (reproducible unless SOURCE_DATE_EPOCH sets a time: a re-run ends in the same digest)
     const target = await context.open(ref);
     const files = fileArguments(positionals, io.cwd);
@@ -76,6 +84,7 @@ export const publishCommand: Command = {
     const subject = pushed.descriptor;
     const pinned = pinnedReference(ref, subject.digest);
     out.detail(`pushed    ${pinned}`);
+    lap('push');
     const subjectName = repositoryName(ref);
 
     // 2. sign, 3. attest PROV and the SBOM — each skipped when one that verifies is already there (resumable)
@@ -121,18 +130,21 @@ export const publishCommand: Command = {
       out.detail(`attested  ${label}`);
     }
 
+    lap('sign+attest');
     // 4. the gate: only on allow do the catalogs hear of it
     let decision: Awaited<ReturnType<NonNullable<typeof compiled>['evaluate']>> | undefined;
     if (compiled !== undefined) {
       const evidence = await gate.collectEvidence(target, subject, { reference: pinned, pinned: true, verifyPolicy });
       decision = compiled.evaluate(evidence);
     }
+    lap('gate');
     const catalogs = decision === undefined || decision.allow ? await patchCatalogs(context, { list, outDir, subject, ref }) : [];
+    lap('catalog');
 
     // 5. what was published
     const tree = await discoverReferrers(target, subject);
     if (out.options.json) {
-      out.json({ reference: pinned, digest: subject.digest, referrers: describe(tree.referrers), evidence: outDir, catalogs, ...(decision === undefined ? {} : { decision }) });
+      out.json({ reference: pinned, digest: subject.digest, referrers: describe(tree.referrers), evidence: outDir, catalogs, stages, ...(decision === undefined ? {} : { decision }) });
     } else {
       out.detail(`evidence  ${outDir}`);
       for (const line of describe(tree.referrers))

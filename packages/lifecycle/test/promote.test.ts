@@ -162,6 +162,17 @@ describe('verify-then-promote on the real registry', () => {
     await expect(promote({ ...platformBase, subject: v3, reference: `${name}@${v3.digest}` })).rejects.toMatchObject({ code: 'SCHEMA_INCOMPATIBLE' });
     await expect(source.resolve('platform-3.0.0')).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect(await promote({ ...platformBase, subject: v2, reference: `${name}@${v2.digest}` })).toMatchObject({ tag: 'platform-2.5.0' });
+
+    // gc on the registry: the removed artifact takes its signature, attestation and fallback referrers index with it.
+    const fallbackTag = `sha256-${again.digest.slice(7)}`;
+    expect(await source.tags()).toContain(fallbackTag);
+    const plan = await planGc(source, parseRetention('apiVersion: sealpack.dev/retention/v1\nkind: Retention\nkeep:\n  tags: ["1.0.0", "2.*", "3.*", "platform-*"]\n'), { verifyPolicy });
+    expect(plan.remove).toEqual([expect.objectContaining({ digest: again.digest, referrers: [expect.any(String), expect.any(String)] })]);
+    expect(await applyGc(source, plan)).toEqual({ manifests: 3, blobs: 0 });
+    expect(await source.tags()).not.toContain(fallbackTag);
+    expect(await source.tags()).not.toContain('1.0.0-other');
+    expect((await verifyAttached(source, v1, verifyPolicy)).some((v) => v.valid)).toBe(true);
+    expect(await source.referrers(v1)).toHaveLength(2);
   });
 
   it('reads a config strictly and says where it is wrong', () => {

@@ -38,7 +38,10 @@ describe('sealpack publish', () => {
     expect(stac.assets.data.href).toMatch(new RegExp(`@${published.digest}#parks\\.geojson$`));
     expect(await readFile(join(cwd, 'publish-evidence', 'distribution.oci.json'), 'utf8')).toContain(published.digest);
 
+    const provBefore = await readFile(join(cwd, 'publish-evidence', 'prov.jsonld'), 'utf8');
     const again = JSON.parse((await runCli(args, { cwd, env })).stdout) as typeof published;
+    // The evidence beside it is still the attested PROV, not a newer copy the re-run would have made.
+    expect(await readFile(join(cwd, 'publish-evidence', 'prov.jsonld'), 'utf8')).toBe(provBefore);
     expect(again.digest).toBe(published.digest);
     expect(again.referrers).toHaveLength(3);
     // And what was published verifies, by the consumer's commands.

@@ -95,7 +95,8 @@ export const publishCommand: Command = {
     await mkdir(outDir, { recursive: true });
     const provenance = await import('@sealpack/provenance');
     const hashed = await Promise.all(files.map((f) => provenance.hashFile(f.path, f.title)));
-    const when = (created ?? new Date(0)).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    // The run's time: SOURCE_DATE_EPOCH's, else now (a re-run skips the attestations that exist, so the time need not repeat).
+    const when = (created ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z');
     const outputRef = ref.kind === 'registry' ? `oci://${pinned.replace(/^oci:\/\//, '')}` : pinned;
     const runFacts = { runId: `publish-${subject.digest.slice(7, 23)}`, startedAt: when, endedAt: when, parameters: {}, toolchain: [{ name: 'sealpack', version: VERSION }] };
     const prov = provenance.buildProvDocument({
@@ -109,7 +110,6 @@ export const publishCommand: Command = {
       outputs: [{ name: outputRef, sha256: subject.digest.slice(7), size: subject.size }],
       environment: provenance.currentEnvironment(),
     });
-    await writeOutputFile(join(outDir, 'prov.jsonld'), `${JSON.stringify(prov, null, 2)}\n`);
     await writeOutputFile(join(outDir, 'run_manifest.json'), provenance.serializeRunManifest(manifest));
     const sbom = provenance.spdxDocument(hashed, {
       name: subjectName,
@@ -117,19 +117,19 @@ export const publishCommand: Command = {
       tool: `sealpack@${VERSION}`,
       ...(annotations['org.opencontainers.image.licenses'] === undefined ? {} : { license: annotations['org.opencontainers.image.licenses'] }),
     });
-    await writeOutputFile(join(outDir, 'sbom.spdx.json'), `${JSON.stringify(sbom, null, 2)}\n`);
-    for (const [predicateType, predicate, label] of [
-      [PROV, prov, 'PROV'],
-      [SPDX, sbom, 'SBOM'],
+    // The evidence files beside the release are always the attested predicates: this run's, or on
+    // a re-run the ones already attached (their signature verified), never a newer unattested copy.
+    for (const [predicateType, predicate, label, file] of [
+      [PROV, prov, 'PROV', 'prov.jsonld'],
+      [SPDX, sbom, 'SBOM', 'sbom.spdx.json'],
     ] as const) {
-      if (await hasValid(signing, target, subject, { ...verifyPolicy, predicateType })) {
-        out.detail(`attested  ${label} (already)`);
-        continue;
+      const existing = (await signing.verifyAttached(target, subject, { ...verifyPolicy, predicateType })).find((v) => v.valid);
+      if (existing === undefined) {
+        await signing.attestManifest(target, subject, { signer, witnesses, subjectName, predicateType, predicate: new TextEncoder().encode(JSON.stringify(predicate)) });
       }
-      await signing.attestManifest(target, subject, { signer, witnesses, subjectName, predicateType, predicate: new TextEncoder().encode(JSON.stringify(predicate)) });
-      out.detail(`attested  ${label}`);
+      await writeOutputFile(join(outDir, file), `${JSON.stringify(existing?.predicate ?? predicate, null, 2)}\n`);
+      out.detail(`attested  ${label}${existing === undefined ? '' : ' (already)'}`);
     }
-
     lap('sign+attest');
     // 4. the gate: only on allow do the catalogs hear of it
     let decision: Awaited<ReturnType<NonNullable<typeof compiled>['evaluate']>> | undefined;

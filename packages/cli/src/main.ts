@@ -9,6 +9,7 @@ import { catalogPatchCommand, catalogValidateCommand } from './commands/catalog.
 import { completionCommand } from './commands/completion.ts';
 import { copyCommand } from './commands/copy.ts';
 import { discoverCommand } from './commands/discover.ts';
+import { doctorCommand } from './commands/doctor.ts';
 import { gcCommand, historyCommand, promoteCommand, rollbackCommand } from './commands/lifecycle.ts';
 import { lineageCommand } from './commands/lineage.ts';
 import { loginCommand, logoutCommand } from './commands/login.ts';
@@ -67,6 +68,7 @@ export const COMMANDS: readonly Command[] = [
   revokeCommand,
   gcCommand,
   publishCommand,
+  doctorCommand,
   completionCommand,
 ];
 

@@ -95,6 +95,8 @@ export async function promote(options: PromoteOptions): Promise<PromotionResult>
 
   const release = await claimEnvironment(options.destination, options.environment, subject, config.lockSettleMs);
   try {
+    // Again under the claim: a promotion that held it just before may have set the release tag.
+    await refuseMovingReleaseTag(options.destination, tag, subject, config);
     return await promoteClaimed(options, { tag, decision, from: env.from, now });
   } finally {
     await release();

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { uniqueRepository } from '@sealpack/test-registry';
+import { TEST_PASSWORD, TEST_USER, uniqueRepository } from '@sealpack/test-registry';
 import { runCli } from './run-cli.ts';
 
 const ENVIRONMENTS = fileURLToPath(new URL('../../lifecycle/examples/environments.yaml', import.meta.url));
@@ -96,5 +96,49 @@ describe('schema versions on pull', () => {
       code: 2,
       stderr: expect.stringMatching(/--accept-schema 'latest': MAJOR or MAJOR\.MINOR/),
     });
+  });
+});
+
+describe('promotion into an environment in another, authenticated registry', () => {
+  it('copies with every referrer using the --to- credentials, which the source never sees', async () => {
+    const source = `${inject('registries').anonymous.host}/${uniqueRepository()}`;
+    const prodRepo = `${inject('registries').basic.host}/${uniqueRepository('prod')}`;
+    await ok(['generate-key-pair', '--output-key-prefix', 'cross']);
+    await writeFile(join(cwd, 'cross.json'), '{"cross":true}');
+    const digest = (
+      JSON.parse(
+        (
+          await ok([
+            'push',
+            `${source}:1.0.0`,
+            'cross.json',
+            '-a',
+            'org.opencontainers.image.version=1.0.0',
+            '-a',
+            'org.opencontainers.image.licenses=CC-BY-4.0',
+            '-a',
+            'dev.sealpack.sensitivity=public',
+            '--json',
+          ])
+        ).stdout,
+      ) as { digest: string }
+    ).digest;
+    await ok(['sign', `${source}@${digest}`, '--key', 'cross.key', '--tlog-upload=false']);
+    await ok(['provenance', 'build', '--output', `${source}@${digest}`, '--input', 'cross.json', '-o', 'cross-run']);
+    await ok(['attest', `${source}@${digest}`, '--predicate', 'cross-run/prov.jsonld', '--type', 'prov', '--key', 'cross.key', '--tlog-upload=false']);
+    const policy = fileURLToPath(new URL('../../policy/examples/baseline.yaml', import.meta.url));
+    await writeFile(
+      join(cwd, 'cross-envs.yaml'),
+      `apiVersion: sealpack.dev/lifecycle/v1\nkind: Environments\npolicy: ${policy}\nlockSettleMs: 50\nenvironments:\n  prod:\n    tag: 'v{version}'\n    repository: ${prodRepo}\n`,
+    );
+    const keys = ['--config', 'cross-envs.yaml', '--key', 'cross.pub', '--insecure-ignore-tlog', '--signing-key', 'cross.key', '--tlog-upload=false'];
+    // Without credentials for the destination the promotion cannot happen there.
+    const noCredentials = await runCli(['promote', `${source}@${digest}`, '--to', 'prod', ...keys], { cwd, env });
+    expect(noCredentials).toMatchObject({ code: 3, stderr: expect.stringMatching(/auth|credential|401|denied/i) });
+    const promoted = await runCli(['promote', `${source}@${digest}`, '--to', 'prod', ...keys, '--to-username', TEST_USER, '--to-password-stdin', '--json'], { cwd, env, stdin: TEST_PASSWORD });
+    expect(promoted.code).toBe(0);
+    expect(JSON.parse(promoted.stdout)).toMatchObject({ tag: 'v1.0.0', copied: true });
+    const there = await runCli(['verify', `${prodRepo}:v1.0.0`, '--key', 'cross.pub', '--insecure-ignore-tlog', '-u', TEST_USER, '--password-stdin'], { cwd, env, stdin: TEST_PASSWORD });
+    expect(there.code).toBe(0);
   });
 });

@@ -121,3 +121,35 @@ describe('sealpack verify, the consumer side', () => {
     }
   });
 });
+
+describe('sealpack publish --config sealpack.yaml', () => {
+  it('takes its settings from the file, flags winning, and names the line of a mistake', async () => {
+    await writeFile(
+      join(cwd, 'sealpack.yaml'),
+      [
+        'apiVersion: sealpack.dev/publish/v1',
+        'kind: Publish',
+        'files: [parks.geojson]',
+        'to: ocidir://from-config:2026',
+        'annotations:',
+        '  org.opencontainers.image.licenses: CC-BY-4.0',
+        '  dev.sealpack.sensitivity: public',
+        'key: cosign.key',
+        'tlogUpload: false',
+        `policy: ${BASELINE}`,
+        'stac: [parks.stac.json]',
+        'out: configured-evidence',
+        '',
+      ].join('\n'),
+    );
+    const fromFile = await runCli(['publish', '--config', 'sealpack.yaml', '--json'], { cwd, env });
+    expect(fromFile.code).toBe(0);
+    expect(JSON.parse(fromFile.stdout)).toMatchObject({ reference: expect.stringMatching(/from-config@sha256:/), decision: { allow: true } });
+    expect(await readFile(join(cwd, 'configured-evidence', 'parks.stac.json'), 'utf8')).toContain('from-config@sha256:');
+    const overridden = await runCli(['publish', '--config', 'sealpack.yaml', '--to', 'ocidir://from-flag:2026', '--json'], { cwd, env });
+    expect(JSON.parse(overridden.stdout)).toMatchObject({ reference: expect.stringMatching(/from-flag@sha256:/) });
+
+    await writeFile(join(cwd, 'bad.yaml'), 'apiVersion: sealpack.dev/publish/v1\nkind: Publish\nfiles: parks.geojson\n');
+    expect(await runCli(['publish', '--config', 'bad.yaml'], { cwd, env })).toMatchObject({ code: 2, stderr: expect.stringMatching(/bad\.yaml:3:8: files: /) });
+  });
+});

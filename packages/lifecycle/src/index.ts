@@ -5,3 +5,4 @@ export { promote, PROMOTION_PREDICATE, promotionRecords, type PromoteOptions, ty
 export { promotionHistory, rollback, type HistoryEntry, type RollbackOptions } from './history.ts';
 export { checkSchemaVersion, SCHEMA_VERSION_ANNOTATION } from './schema-version.ts';
 export { applyGc, type GcPlan, type GcPlanEntry, parseRetention, planGc, type Retention } from './gc.ts';
+export { parseYamlFile } from './yaml-file.ts';

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { LifecycleError } from './errors.ts';
 
 /**
- * A YAML (or JSON) file checked against a schema; a fault, in the YAML or against the schema,
+ * A YAML (or JSON) file checked against a schema (environments, retention, and the CLI's sealpack.yaml); a fault, in the YAML or against the schema,
  * is an INVALID_CONFIG that names `file:line:column` of the offending node. Duplicate keys are faults.
  */
 export function parseYamlFile<T extends z.ZodType>(schema: T, text: string, file: string): z.infer<T> {

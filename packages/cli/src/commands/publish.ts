@@ -8,6 +8,7 @@ import { parseAnnotations } from '../annotations.ts';
 import { UsageError } from '../errors.ts';
 import { parseRef } from '../global-options.ts';
 import { VERSION } from '../version.ts';
+import { readPublishConfig, withConfig } from '../publish-config.ts';
 import { writeOutputFile } from '../write-output.ts';
 import { publishedArtifact } from './catalog.ts';
 import { loadSigning, loadVerifying, type Signing, signerFrom, signingKeyOptions, verifyPolicyFrom } from './signing-options.ts';
@@ -17,10 +18,11 @@ const SPDX = 'https://spdx.dev/Document';
 
 export const publishCommand: Command = {
   path: ['publish'],
-  usage: 'sealpack publish FILE... --to REF (--key FILE | keyless flags) [-a KEY=VALUE]... [--policy FILE [--env ENV]] [--stac FILE]... [--dcat FILE]... [--out DIR]',
+  usage: 'sealpack publish FILE... --to REF (--key FILE | keyless flags) [-a KEY=VALUE]... [--policy FILE [--env ENV]] [--stac FILE]... [--dcat FILE]... [--out DIR] [--config sealpack.yaml]',
   operands: 'many',
   summary: 'push → sign → attest PROV (+ run manifest) and SBOM → policy gate → patch catalogs: a digest-pinned, signed, provenance-attached release (exit 1 on deny)',
   options: {
+    config: { type: 'string', valueName: 'FILE', description: 'a sealpack.yaml with any of these settings (files, to, annotations, key, policy, env, stac, dcat, out); flags win' },
     to: { type: 'string', valueName: 'REF', description: 'where to publish: a registry repository with a tag, or ocidir://DIR:TAG' },
     annotation: { type: 'string', short: 'a', multiple: true, valueName: 'KEY=VALUE', description: 'manifest annotation (license, dev.sealpack.sensitivity, version…), repeatable' },
     'artifact-type': { type: 'string', valueName: 'T', defaultText: 'application/vnd.sealpack.dataset.v1', description: 'artifact type of the manifest' },
@@ -35,8 +37,11 @@ export const publishCommand: Command = {
     ...signingKeyOptions('signature'),
   },
   async run(context) {
-    const { values, positionals, io, out } = context;
-    if (positionals.length === 0) throw new UsageError('publish needs at least one FILE');
+    const { io, out } = context;
+    const configured = typeof context.values.config === 'string' ? withConfig(context.values, context.positionals, await readPublishConfig(io.cwd, context.values.config)) : undefined;
+    const values = configured?.values ?? context.values;
+    const positionals = configured?.positionals ?? context.positionals;
+    if (positionals.length === 0) throw new UsageError('publish needs at least one FILE (on the command line, or files: in --config)');
     if (typeof values.to !== 'string') throw new UsageError('--to REF is required: where to publish');
     const ref = located(parseRef(values.to, '--to'), io.cwd);
     if (ref.digest !== undefined) throw new UsageError('--to takes a tag, not a digest: the digest is what publish computes');

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { openTarget, parseReference, type OpenTargetOptions, type Reference, type Target } from '@sealpack/oci-client';
+import { formatReference, openTarget, parseReference, type OpenTargetOptions, type Reference, type Target } from '@sealpack/oci-client';
 import { z } from 'zod';
 import { UsageError } from './errors.ts';
 import type { CliIo } from './io.ts';
@@ -49,8 +49,16 @@ export function parseRef(input: string | undefined, what = 'REF'): Reference {
   return parseReference(input);
 }
 
-/** Layout paths are relative to the command's working directory. */
+/** Layout paths are relative to the command's working directory: the reference with its path made absolute. */
+export function withLayoutPath(ref: Reference, cwd: string): Reference {
+  return ref.kind === 'layout' ? { ...ref, path: resolve(cwd, ref.path) } : ref;
+}
+
+/** A repository as records and statements name it: `HOST/REPO`, or `ocidir://PATH` for a layout (cosign's subject name). */
+export function repositoryName(ref: Reference): string {
+  return formatReference({ ...ref, tag: undefined, digest: undefined }).replace(/^oci:\/\//, '');
+}
+
 export function openRefTarget(ref: Reference, options: OpenTargetOptions, io: CliIo): Target {
-  if (ref.kind === 'layout') return openTarget({ ...ref, path: resolve(io.cwd, ref.path) }, options);
-  return openTarget(ref, options);
+  return openTarget(withLayoutPath(ref, io.cwd), options);
 }

@@ -4,7 +4,7 @@ import { ANNOTATION_TITLE, type Descriptor, parseManifest, type Reference, refer
 import type { DistributionInput } from '@sealpack/catalog-stac-dcat';
 import type { Command, CommandContext } from '../command.ts';
 import { UsageError } from '../errors.ts';
-import { parseRef } from '../global-options.ts';
+import { parseRef, withLayoutPath } from '../global-options.ts';
 import { writeOutputFile } from '../write-output.ts';
 
 const loadCatalog = () => import('@sealpack/catalog-stac-dcat');
@@ -43,7 +43,7 @@ export const catalogPatchCommand: Command = {
     const assets = Object.fromEntries(list('asset').map(assetOverride));
     const catalog = await loadCatalog();
     const ref = parseRef(positionals[0]);
-    const located = ref.kind === 'layout' ? { ...ref, path: resolve(io.cwd, ref.path) } : ref;
+    const located = withLayoutPath(ref, io.cwd);
     const distribution = catalog.parseDistribution(await publishedArtifact(context, located, typeof values['publish-as'] === 'string' ? values['publish-as'] : undefined));
     if (distribution.location === 'local')
       out.warn(`${catalog.artifactRef(distribution)} is in a local layout: the records point at this machine; use --publish-as HOST/REPO for where it will be served`);

@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { formatReference, parseReference, pinnedReference, type Reference, referenceSelector, sameRepository } from '@sealpack/oci-client';
+import { parseReference, pinnedReference, referenceSelector, sameRepository } from '@sealpack/oci-client';
 import type { Command, CommandContext, OptionSpecs } from '../command.ts';
 import { sideOptions } from '../connection-options.ts';
 import { UsageError } from '../errors.ts';
-import { parseRef } from '../global-options.ts';
+import { parseRef, repositoryName, withLayoutPath } from '../global-options.ts';
 import { KEY_PASSWORD_OPTION, loadSigning, loadVerifying, signerFrom, verifyingKeyOptions, verifyPolicyFrom } from './signing-options.ts';
 
 const loadLifecycle = () => import('@sealpack/lifecycle');
@@ -33,9 +33,6 @@ async function loadConfig(io: CommandContext['io'], file: unknown) {
   const config = lifecycle.parseLifecycleConfig(text, file);
   return { config, dir: dirname(path), lifecycle };
 }
-
-const located = (ref: Reference, cwd: string): Reference => (ref.kind === 'layout' ? { ...ref, path: resolve(cwd, ref.path) } : ref);
-const repositoryName = (ref: Reference) => formatReference({ ...ref, tag: undefined, digest: undefined }).replace(/^oci:\/\//, '');
 
 export const promoteCommand: Command = {
   path: ['promote'],
@@ -66,8 +63,8 @@ export const promoteCommand: Command = {
     const verifyPolicy = await verifyPolicyFrom(values, io, await loadVerifying(), undefined);
     const signing = await loadSigning();
     const { signer, witnesses } = await signerFrom({ ...values, key: values['signing-key'] }, io, signing);
-    const ref = located(parseRef(positionals[0]), io.cwd);
-    const destinationRef = env.repository === undefined ? ref : located(parseReference(env.repository), io.cwd);
+    const ref = withLayoutPath(parseRef(positionals[0]), io.cwd);
+    const destinationRef = env.repository === undefined ? ref : withLayoutPath(parseReference(env.repository), io.cwd);
     const same = sameRepository(ref, destinationRef);
     const source = await context.open(ref, { side: 'from', peer: destinationRef });
     const destination = same ? source : await context.open(destinationRef, { side: 'to', peer: ref });
@@ -121,7 +118,7 @@ export const historyCommand: Command = {
     const { values, positionals, io, out } = context;
     const lifecycle = await loadLifecycle();
     const verifyPolicy = await verifyPolicyFrom(values, io, await loadVerifying(), undefined);
-    const ref = located(parseRef(positionals[0], 'REPO'), io.cwd);
+    const ref = withLayoutPath(parseRef(positionals[0], 'REPO'), io.cwd);
     const target = await context.open(ref);
     const entries = await lifecycle.promotionHistory(target, verifyPolicy, typeof values.env === 'string' ? { environment: values.env } : {});
     if (out.options.json) {
@@ -151,7 +148,7 @@ export const rollbackCommand: Command = {
     const { config, lifecycle } = await loadConfig(io, values.config);
     const verifyPolicy = await verifyPolicyFrom(values, io, await loadVerifying(), undefined);
     const { signer, witnesses } = await signerFrom({ ...values, key: values['signing-key'] }, io, await loadSigning());
-    const ref = located(parseRef(positionals[0], 'REPO'), io.cwd);
+    const ref = withLayoutPath(parseRef(positionals[0], 'REPO'), io.cwd);
     const target = await context.open(ref);
     const to = values.to;
     if (to !== undefined && (typeof to !== 'string' || !/^sha256:[a-f0-9]{64}$/.test(to))) throw new UsageError(`--to '${String(to)}': want sha256:<64 hex>`);
@@ -181,7 +178,7 @@ export const gcCommand: Command = {
     const lifecycle = await loadLifecycle();
     const retention = lifecycle.parseRetention(text, values.policy);
     const verifyPolicy = await verifyPolicyFrom(values, io, await loadVerifying(), undefined);
-    const ref = located(parseRef(positionals[0], 'REPO'), io.cwd);
+    const ref = withLayoutPath(parseRef(positionals[0], 'REPO'), io.cwd);
     const target = await context.open(ref);
     const plan = await lifecycle.planGc(target, retention, { verifyPolicy });
     const applied = values.apply === true ? await lifecycle.applyGc(target, plan, ref.kind === 'layout' ? { layoutPath: ref.path } : {}) : undefined;

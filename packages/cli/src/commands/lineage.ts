@@ -1,11 +1,10 @@
-import { resolve } from 'node:path';
-import { type Descriptor, isOciError, parseReference, pinnedReference, type Reference, referenceSelector } from '@sealpack/oci-client';
+import { isOciError, parseReference, pinnedReference, type Reference, referenceSelector } from '@sealpack/oci-client';
 import type { AttestedProv, ProvReader } from '@sealpack/provenance';
 import type { VerifyPolicy } from '@sealpack/signing/verify';
 import { z } from 'zod';
 import type { Command, CommandContext } from '../command.ts';
 import { parseOptions } from '../command-input.ts';
-import { parseRef } from '../global-options.ts';
+import { parseRef, withLayoutPath } from '../global-options.ts';
 import { loadVerifying, type Verifying, verifyingKeyOptions, verifyPolicyFrom } from './signing-options.ts';
 
 const LineageValues = z.object({
@@ -27,14 +26,14 @@ export const lineageCommand: Command = {
   async run(context) {
     const { values, positionals, io, out } = context;
     const options = parseOptions(LineageValues, values);
-    const ref = located(parseRef(positionals[0]), io.cwd);
+    const ref = withLayoutPath(parseRef(positionals[0]), io.cwd);
     const allowUnverified = values['allow-unverified'] === true;
     const verifying = await loadVerifying();
     const { PREDICATE, lineageDot, lineageTree, walkLineage } = await import('@sealpack/provenance');
     const policy = hasIdentityFlags(values) || !allowUnverified ? await verifyPolicyFrom(values, io, verifying, PREDICATE.prov) : undefined;
     const target = await context.open(ref);
     const root = await target.resolve(referenceSelector(ref) ?? 'latest');
-    const rootId = artifactId(ref, root.digest);
+    const rootId = pinnedReference(ref, root.digest);
     const reader = attestedProvReader(context, verifying, policy, PREDICATE.prov);
     const graph = await walkLineage(rootId, reader, { ...(options.depth === undefined ? {} : { maxDepth: options.depth }), allowUnverified });
     if (out.options.json || options.format === 'json') out.json(graph);
@@ -43,17 +42,6 @@ export const lineageCommand: Command = {
 };
 
 const hasIdentityFlags = (values: Record<string, unknown>) => ['key', 'certificate-identity', 'certificate-identity-regexp'].some((flag) => values[flag] !== undefined);
-
-/** A layout path taken from the working directory, so that node ids are absolute and unambiguous. */
-function located(ref: Reference, cwd: string): Reference {
-  return ref.kind === 'layout' ? { ...ref, path: resolve(cwd, ref.path) } : ref;
-}
-
-/** The id lineage and PROV use for an artifact: `oci://registry/repo@sha256:…`, or `ocidir://…` for a layout. */
-function artifactId(ref: Reference, digest: Descriptor['digest']): string {
-  const pinned = pinnedReference(ref, digest);
-  return ref.kind === 'registry' && !pinned.startsWith('oci://') ? `oci://${pinned}` : pinned;
-}
 
 /**
  * PROV attestations of an artifact, read where its id says it lives: each verified under the

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { Command, CommandContext } from '../command.ts';
 import { parseOptions } from '../command-input.ts';
 import { UsageError } from '../errors.ts';
-import { parseRef } from '../global-options.ts';
+import { parseRef, withLayoutPath } from '../global-options.ts';
 import { loadVerifying, verifyingKeyOptions, verifyPolicyFrom } from './signing-options.ts';
 
 const PolicyCheckValues = z.object({
@@ -38,7 +38,7 @@ export const policyCheckCommand: Command = {
     const verifying = await loadVerifying();
     const verifyPolicy = await verifyPolicyFrom(values, io, verifying, undefined);
     const ref = parseRef(positionals[0]);
-    const located = ref.kind === 'layout' ? { ...ref, path: resolve(io.cwd, ref.path) } : ref;
+    const located = withLayoutPath(ref, io.cwd);
     const target = await context.open(located);
     const subject = await target.resolve(referenceSelector(located) ?? 'latest');
     const evidence = await gate.collectEvidence(target, subject, {

@@ -7,6 +7,7 @@ import { createdTime, fileArguments } from '../command-input.ts';
 import { UsageError } from '../errors.ts';
 import { VERSION } from '../version.ts';
 import { writeOutputFile } from '../write-output.ts';
+import { withLayoutPath } from '../global-options.ts';
 
 // A run file: the same facts as the flags, for runs described by a script (flags add to it).
 const RunFile = z.strictObject({
@@ -169,12 +170,12 @@ async function pinnedArtifact(text: string, context: CommandContext, flag: strin
   } catch {
     throw new UsageError(`${flag} '${text}' is neither a file nor an artifact reference nor a URL`);
   }
-  const located = ref.kind === 'layout' ? { ...ref, path: resolve(context.io.cwd, ref.path) } : ref;
+  const located = withLayoutPath(ref, context.io.cwd);
   const target = await context.open(located);
   const descriptor = await target.resolve(referenceSelector(located) ?? 'latest');
   const pinned = pinnedReference(located, descriptor.digest);
   return {
-    ref: located.kind === 'registry' ? `oci://${pinned.replace(/^oci:\/\//, '')}` : pinned,
+    ref: pinned,
     sha256: descriptor.digest.slice(7),
     size: descriptor.size,
     mediaType: descriptor.mediaType,

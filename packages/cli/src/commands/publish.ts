@@ -6,7 +6,7 @@ import type { Command, CommandContext } from '../command.ts';
 import { createdTime, fileArguments } from '../command-input.ts';
 import { parseAnnotations } from '../annotations.ts';
 import { UsageError } from '../errors.ts';
-import { parseRef } from '../global-options.ts';
+import { parseRef, repositoryName, withLayoutPath } from '../global-options.ts';
 import { VERSION } from '../version.ts';
 import { readPublishConfig, withConfig } from '../publish-config.ts';
 import { writeOutputFile } from '../write-output.ts';
@@ -43,7 +43,7 @@ export const publishCommand: Command = {
     const positionals = configured?.positionals ?? context.positionals;
     if (positionals.length === 0) throw new UsageError('publish needs at least one FILE (on the command line, or files: in --config)');
     if (typeof values.to !== 'string') throw new UsageError('--to REF is required: where to publish');
-    const ref = located(parseRef(values.to, '--to'), io.cwd);
+    const ref = withLayoutPath(parseRef(values.to, '--to'), io.cwd);
     if (ref.digest !== undefined) throw new UsageError('--to takes a tag, not a digest: the digest is what publish computes');
     const annotations = parseAnnotations(Array.isArray(values.annotation) ? (values.annotation as string[]) : []);
     const list = (name: string) => (Array.isArray(values[name]) ? (values[name] as string[]) : []);
@@ -102,17 +102,16 @@ export const publishCommand: Command = {
     const hashed = await Promise.all(files.map((f) => provenance.hashFile(f.path, f.title)));
     // The run's time: SOURCE_DATE_EPOCH's, else now (a re-run skips the attestations that exist, so the time need not repeat).
     const when = (created ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const outputRef = ref.kind === 'registry' ? `oci://${pinned.replace(/^oci:\/\//, '')}` : pinned;
     const runFacts = { runId: `publish-${subject.digest.slice(7, 23)}`, startedAt: when, endedAt: when, parameters: {}, toolchain: [{ name: 'sealpack', version: VERSION }] };
     const prov = provenance.buildProvDocument({
       ...runFacts,
       inputs: hashed.map((h) => ({ file: h.name, sha256: h.sha256, size: h.size })),
-      outputs: [{ ref: outputRef, mediaType: subject.mediaType, size: subject.size }],
+      outputs: [{ ref: pinned, mediaType: subject.mediaType, size: subject.size }],
     });
     const manifest = provenance.buildRunManifest({
       ...runFacts,
       inputs: hashed.map((h) => ({ name: h.name, sha256: h.sha256, size: h.size })),
-      outputs: [{ name: outputRef, sha256: subject.digest.slice(7), size: subject.size }],
+      outputs: [{ name: pinned, sha256: subject.digest.slice(7), size: subject.size }],
       environment: provenance.currentEnvironment(),
     });
     await writeOutputFile(join(outDir, 'run_manifest.json'), provenance.serializeRunManifest(manifest));
@@ -169,9 +168,6 @@ export const publishCommand: Command = {
     }
   },
 };
-
-const located = (ref: Reference, cwd: string): Reference => (ref.kind === 'layout' ? { ...ref, path: resolve(cwd, ref.path) } : ref);
-const repositoryName = (ref: Reference) => (ref.kind === 'layout' ? `ocidir://${ref.path}` : `${ref.registry}/${ref.repository}`);
 
 async function hasValid(signing: Signing, target: Target, subject: Descriptor, policy: VerifyPolicy): Promise<boolean> {
   return (await signing.verifyAttached(target, subject, policy)).some((v) => v.valid);

@@ -1,10 +1,9 @@
 import { pinnedReference, pushFiles, referenceSelector, type Descriptor, sameRepository, formatReference } from '@sealpack/oci-client';
-import { resolve } from 'node:path';
 import { z } from 'zod';
 import type { Command } from '../command.ts';
 import { signalOption } from '../io.ts';
 import { UsageError } from '../errors.ts';
-import { parseRef } from '../global-options.ts';
+import { parseRef, withLayoutPath } from '../global-options.ts';
 import { parseAnnotations } from '../annotations.ts';
 import { createdTime, fileArguments, MediaTypeOption, parseOptions } from '../command-input.ts';
 import { withDigestCache } from '../digest-cache.ts';
@@ -44,9 +43,7 @@ export const pushCommand: Command = {
       const selector = referenceSelector(subjectRef);
       if (selector === undefined) throw new UsageError('--subject needs a tag or digest');
       // Referrers are listed only in their subject's repository: one pushed elsewhere is never found.
-      const here = { ...subjectRef, ...(subjectRef.kind === 'layout' ? { path: resolve(io.cwd, subjectRef.path) } : {}) };
-      const there = { ...ref, ...(ref.kind === 'layout' ? { path: resolve(io.cwd, ref.path) } : {}) };
-      if (!sameRepository(here, there))
+      if (!sameRepository(withLayoutPath(subjectRef, io.cwd), withLayoutPath(ref, io.cwd)))
         throw new UsageError(`--subject must name a manifest in the repository pushed to (${formatReference({ ...ref, tag: undefined })}): referrers are only found there`);
       subject = await (await open(subjectRef)).resolve(selector);
     }

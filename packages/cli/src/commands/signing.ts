@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
-import { type Descriptor, formatReference, pinnedReference, pullArtifact, type ReadOnlyTarget, referenceSelector, type Reference } from '@sealpack/oci-client';
+import { type Descriptor, pinnedReference, pullArtifact, type ReadOnlyTarget, referenceSelector } from '@sealpack/oci-client';
 import type { BundleVerdict, VerifyPolicy } from '@sealpack/signing/verify';
 import type { Command } from '../command.ts';
 import { UsageError } from '../errors.ts';
-import { parseRef } from '../global-options.ts';
+import { parseRef, repositoryName } from '../global-options.ts';
 import type { CliIo } from '../io.ts';
 import type { Output } from '../output.ts';
 import {
@@ -22,11 +22,6 @@ import {
   verifyingKeyOptions,
   verifyPolicyFrom,
 } from './signing-options.ts';
-
-/** The name a statement gives its subject: the repository, as cosign names it. */
-function subjectName(ref: Reference): string {
-  return formatReference({ ...ref, tag: undefined, digest: undefined }).replace(/^oci:\/\//, '');
-}
 
 export const generateKeyPairCommand: Command = {
   path: ['generate-key-pair'],
@@ -73,7 +68,7 @@ export const signCommand: Command = {
     const { signer, witnesses, keyId } = await signerFrom(values, io, signing);
     const target = await open(ref);
     const subject = await target.resolve(referenceSelector(ref) ?? 'latest');
-    const signed = await signing.signManifest(target, subject, { signer, witnesses, subjectName: subjectName(ref), legacyTags: values['legacy-tags'] === true });
+    const signed = await signing.signManifest(target, subject, { signer, witnesses, subjectName: repositoryName(ref), legacyTags: values['legacy-tags'] === true });
     const pinned = pinnedReference(ref, signed.referrer.digest);
     const legacy = signed.legacy === undefined ? undefined : pinnedReference(ref, signed.legacy.digest);
     if (out.options.json)
@@ -273,7 +268,7 @@ export const attestCommand: Command = {
     const attested = await signing.attestManifest(target, subject, {
       signer,
       witnesses,
-      subjectName: subjectName(ref),
+      subjectName: repositoryName(ref),
       predicateType,
       predicate,
       ...(threshold === undefined ? {} : { detachThreshold: threshold }),
@@ -388,7 +383,7 @@ export const revokeCommand: Command = {
     const attested = await signing.attestManifest(target, subject, {
       signer,
       witnesses,
-      subjectName: subjectName(ref),
+      subjectName: repositoryName(ref),
       predicateType: signing.REVOCATION_PREDICATE_TYPE,
       predicate: new TextEncoder().encode(JSON.stringify({ reason: values.reason, revokedAt })),
     });

@@ -4,7 +4,7 @@ import { ANNOTATION_CREATED, type Descriptor, discoverReferrers, isOciError, par
 import type { VerifyPolicy } from '@sealpack/signing/verify';
 import { z } from 'zod';
 import { parseYamlFile } from './yaml-file.ts';
-import { promotionHistory } from './history.ts';
+import { historyOf, taggedSubjects } from './history.ts';
 
 const RetentionSchema = z.strictObject({
   apiVersion: z.literal('sealpack.dev/retention/v1'),
@@ -50,15 +50,12 @@ export interface GcPlan {
  */
 export async function planGc(target: Target, retention: Retention, options: { verifyPolicy: VerifyPolicy; now?: Date }): Promise<GcPlan> {
   const now = (options.now ?? new Date()).getTime();
-  const subjects = new Map<string, { descriptor: Descriptor; tags: string[] }>();
-  for (const tag of await target.tags()) {
-    if (/^sha256-[a-f0-9]{64}/.test(tag) || tag.startsWith('sealpack-lock.')) continue; // referrers indexes, cosign tags, claims
-    const descriptor = await target.resolve(tag);
-    const entry = subjects.get(descriptor.digest) ?? { descriptor, tags: [] };
-    entry.tags.push(tag);
-    subjects.set(descriptor.digest, entry);
-  }
-  const history = await promotionHistory(target, options.verifyPolicy);
+  const subjects = await taggedSubjects(target);
+  const history = await historyOf(
+    target,
+    [...subjects.values()].map((s) => s.descriptor),
+    options.verifyPolicy,
+  );
   const lastPromoted = new Map<string, string[]>();
   for (const entry of history) {
     const list = lastPromoted.get(entry.environment) ?? [];

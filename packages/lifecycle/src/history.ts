@@ -24,14 +24,34 @@ export interface HistoryEntry {
  * version tag (the environments' `{version}` tags do).
  */
 export async function promotionHistory(target: Target, verifyPolicy: VerifyPolicy, options: { environment?: string } = {}): Promise<HistoryEntry[]> {
-  const subjects = new Map<string, Descriptor>();
+  return historyOf(
+    target,
+    [...(await taggedSubjects(target)).values()].map((s) => s.descriptor),
+    verifyPolicy,
+    options,
+  );
+}
+
+/**
+ * Every artifact a tag of the repository reaches, with its tags: not the referrers indexes, the
+ * cosign v2 tags or the environment claims, which are machinery, not artifacts.
+ */
+export async function taggedSubjects(target: Target): Promise<Map<string, { descriptor: Descriptor; tags: string[] }>> {
+  const subjects = new Map<string, { descriptor: Descriptor; tags: string[] }>();
   for (const tag of await target.tags()) {
-    if (/^sha256-[a-f0-9]{64}/.test(tag) || tag.startsWith('sealpack-lock.')) continue; // referrers indexes, cosign v2 tags, claims
+    if (/^sha256-[a-f0-9]{64}/.test(tag) || tag.startsWith('sealpack-lock.')) continue;
     const descriptor = await target.resolve(tag);
-    subjects.set(descriptor.digest, descriptor);
+    const entry = subjects.get(descriptor.digest) ?? { descriptor, tags: [] };
+    entry.tags.push(tag);
+    subjects.set(descriptor.digest, entry);
   }
+  return subjects;
+}
+
+/** The verified promotion records of these artifacts, newest first. */
+export async function historyOf(target: Target, subjects: readonly Descriptor[], verifyPolicy: VerifyPolicy, options: { environment?: string } = {}): Promise<HistoryEntry[]> {
   const entries: HistoryEntry[] = [];
-  for (const subject of subjects.values()) {
+  for (const subject of subjects) {
     for (const verdict of await promotionRecords(target, subject, verifyPolicy)) {
       const record = verdict.record;
       if (!verdict.valid || record === undefined) continue;

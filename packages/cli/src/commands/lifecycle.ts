@@ -4,6 +4,7 @@ import { parseReference, pinnedReference, referenceSelector, sameRepository } fr
 import type { Command, CommandContext, OptionSpecs } from '../command.ts';
 import { sideOptions } from '../connection-options.ts';
 import { UsageError } from '../errors.ts';
+import { readPolicyFile } from '../policy-file.ts';
 import { parseRef, repositoryName, withLayoutPath } from '../global-options.ts';
 import { KEY_PASSWORD_OPTION, loadSigning, loadVerifying, signerFrom, verifyingKeyOptions, verifyPolicyFrom } from './signing-options.ts';
 
@@ -53,13 +54,7 @@ export const promoteCommand: Command = {
     if (typeof values.to !== 'string') throw new UsageError('--to ENV is required');
     const { config, dir, lifecycle } = await loadConfig(io, values.config);
     const env = lifecycle.environment(config, values.to);
-    const gate = await import('@sealpack/policy');
-    const policy = gate.parsePolicy(
-      await readFile(resolve(dir, config.policy), 'utf8').catch(() => {
-        throw new UsageError(`cannot read the policy ${config.policy} the config names`);
-      }),
-      config.policy,
-    );
+    const { gate, policy } = await readPolicyFile(resolve(dir, config.policy), config.policy, `cannot read the policy ${config.policy} the config names`);
     const verifyPolicy = await verifyPolicyFrom(values, io, await loadVerifying(), undefined);
     const signing = await loadSigning();
     const { signer, witnesses } = await signerFrom({ ...values, key: values['signing-key'] }, io, signing);

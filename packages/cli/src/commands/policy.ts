@@ -1,10 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseManifest, parseReference, type Reference, referenceSelector } from '@sealpack/oci-client';
 import { z } from 'zod';
 import type { Command, CommandContext } from '../command.ts';
 import { parseOptions } from '../command-input.ts';
-import { UsageError } from '../errors.ts';
+import { readPolicyFile } from '../policy-file.ts';
 import { parseRef, withLayoutPath } from '../global-options.ts';
 import { loadVerifying, verifyingKeyOptions, verifyPolicyFrom } from './signing-options.ts';
 
@@ -28,13 +27,9 @@ export const policyCheckCommand: Command = {
   async run(context) {
     const { values, positionals, io, out } = context;
     const options = parseOptions(PolicyCheckValues, values);
-    const policyPath = resolve(io.cwd, options.policy);
-    const text = await readFile(policyPath, 'utf8').catch(() => {
-      throw new UsageError(`cannot read --policy ${options.policy}`);
-    });
-    const gate = await import('@sealpack/policy');
+    const { gate, policy } = await readPolicyFile(resolve(io.cwd, options.policy), options.policy, `cannot read --policy ${options.policy}`);
     // A malformed policy or an unknown environment stops here: exit 2, and never an allow.
-    const compiled = gate.compilePolicy(gate.parsePolicy(text, options.policy), options.env);
+    const compiled = gate.compilePolicy(policy, options.env);
     const verifying = await loadVerifying();
     const verifyPolicy = await verifyPolicyFrom(values, io, verifying, undefined);
     const ref = parseRef(positionals[0]);

@@ -6,6 +6,7 @@ import type { Command, CommandContext } from '../command.ts';
 import { createdTime, fileArguments } from '../command-input.ts';
 import { parseAnnotations } from '../annotations.ts';
 import { UsageError } from '../errors.ts';
+import { readPolicyFile } from '../policy-file.ts';
 import { parseRef, repositoryName, withLayoutPath } from '../global-options.ts';
 import { VERSION } from '../version.ts';
 import { readPublishConfig, withConfig } from '../publish-config.ts';
@@ -50,15 +51,7 @@ export const publishCommand: Command = {
     const outDir = resolve(io.cwd, typeof values.out === 'string' ? values.out : 'publish-evidence');
     const gate = await import('@sealpack/policy');
     const policyFile = typeof values.policy === 'string' ? values.policy : undefined;
-    const policy =
-      policyFile === undefined
-        ? undefined
-        : gate.parsePolicy(
-            await readFile(resolve(io.cwd, policyFile), 'utf8').catch(() => {
-              throw new UsageError(`cannot read --policy ${policyFile}`);
-            }),
-            policyFile,
-          );
+    const policy = policyFile === undefined ? undefined : (await readPolicyFile(resolve(io.cwd, policyFile), policyFile, `cannot read --policy ${policyFile}`)).policy;
     const compiled = policy === undefined ? undefined : gate.compilePolicy(policy, typeof values.env === 'string' ? values.env : undefined);
     // Before any byte leaves: may an artifact of this sensitivity go there at all?
     if (policy !== undefined) gate.checkDestination(policy, annotations['dev.sealpack.sensitivity'], repositoryName(ref));

@@ -5,6 +5,7 @@ import { type Descriptor, pinnedReference, pullArtifact, type ReadOnlyTarget, re
 import type { BundleVerdict, VerifyPolicy } from '@sealpack/signing/verify';
 import type { Command } from '../command.ts';
 import { UsageError } from '../errors.ts';
+import { readPolicyFile } from '../policy-file.ts';
 import { parseRef, repositoryName } from '../global-options.ts';
 import type { CliIo } from '../io.ts';
 import type { Output } from '../output.ts';
@@ -169,11 +170,8 @@ async function pullAllOrNothing(target: ReadOnlyTarget, subject: Descriptor, dir
 }
 
 async function loadGate(io: CliIo, file: string, environment: string | undefined) {
-  const module = await import('@sealpack/policy');
-  const text = await readFile(resolve(io.cwd, file), 'utf8').catch(() => {
-    throw new UsageError(`cannot read --policy ${file}`);
-  });
-  return { module, compiled: module.compilePolicy(module.parsePolicy(text, file), environment) };
+  const { gate, policy } = await readPolicyFile(resolve(io.cwd, file), file, `cannot read --policy ${file}`);
+  return { module: gate, compiled: gate.compilePolicy(policy, environment) };
 }
 
 async function evaluateGate(gate: Awaited<ReturnType<typeof loadGate>>, target: ReadOnlyTarget, subject: Descriptor, options: { reference: string; pinned: boolean; verifyPolicy: VerifyPolicy }) {

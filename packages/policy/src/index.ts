@@ -6,3 +6,4 @@ export { compilePolicy, DECISION_SCHEMA, type CompiledPolicy, type Decision, typ
 export { checkDestination } from './destinations.ts';
 export { decisionJUnit, decisionTable } from './report.ts';
 export { collectEvidence, type CollectOptions } from './collect.ts';
+export { parseYamlWithSchema, type YamlFault } from './yaml-schema.ts';

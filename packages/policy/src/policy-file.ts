@@ -1,6 +1,6 @@
-import { type Document, isMap, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { PolicyError } from './errors.ts';
+import { parseYamlWithSchema } from './yaml-schema.ts';
 
 export const POLICY_API_VERSION = 'sealpack.dev/policy/v1';
 export const DEFAULT_SENSITIVITY_LEVELS = ['public', 'internal', 'restricted', 'confidential'] as const;
@@ -73,34 +73,5 @@ export type Policy = z.infer<typeof PolicySchema>;
  * says where a fault is: `file:line:column` of the offending node. Duplicate keys are faults.
  */
 export function parsePolicy(text: string, file = 'policy'): Policy {
-  const lines = new LineCounter();
-  const document = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
-  const yamlError = document.errors[0];
-  if (yamlError !== undefined) {
-    const at = lines.linePos(yamlError.pos[0]);
-    throw new PolicyError('INVALID_POLICY', `${file}:${at.line}:${at.col}: ${yamlError.message.split('\n')[0]}`, { location: `${file}:${at.line}:${at.col}` });
-  }
-  const parsed = PolicySchema.safeParse(document.toJS());
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const path = (issue?.path ?? []).map((p) => (typeof p === 'number' ? p : String(p)));
-  const location = locate(document, path, lines, file);
-  const field = path.length === 0 ? '(top)' : path.join('.');
-  throw new PolicyError('INVALID_POLICY', `${location}: ${field}: ${issue?.message ?? 'invalid'}`, { location });
-}
-
-/** The file position of the deepest node on `path` that the document has. */
-function locate(document: Document, path: Array<string | number>, lines: LineCounter, file: string): string {
-  let node: Node | null | undefined = document.contents;
-  let found = node;
-  for (const key of path) {
-    if (isMap(node) || isSeq(node)) {
-      node = node.get(key, true) as Node | undefined;
-      if (node !== undefined && node !== null) found = node;
-      else break;
-    } else break;
-  }
-  const offset = found?.range?.[0] ?? 0;
-  const at = lines.linePos(offset);
-  return `${file}:${at.line}:${at.col}`;
+  return parseYamlWithSchema(PolicySchema, text, file, (fault) => new PolicyError('INVALID_POLICY', fault.message, { location: fault.location }));
 }

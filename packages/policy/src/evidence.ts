@@ -2,13 +2,18 @@ import { z } from 'zod';
 
 const Digest = z.string().regex(/^sha256:[a-f0-9]{64}$/);
 
-/** One signature bundle over the subject, as verification judged it under the caller's key or identity. */
-const SignatureEvidence = z.strictObject({
+/** What every verdict says: valid or why not, and who signed (a key's id, or a certificate's identity and issuer). */
+const verdictFields = {
   valid: z.boolean(),
   reason: z.string().optional(),
   keyId: z.string().optional(),
   identity: z.string().optional(),
   issuer: z.string().optional(),
+};
+
+/** One signature bundle over the subject, as verification judged it under the caller's key or identity. */
+const SignatureEvidence = z.strictObject({
+  ...verdictFields,
   tlog: z.boolean(),
   timestamp: z.boolean(),
 });
@@ -16,11 +21,7 @@ const SignatureEvidence = z.strictObject({
 /** One attestation over the subject: its predicate type, whether it verified, and what it carried. */
 const AttestationEvidence = z.strictObject({
   predicateType: z.string().min(1),
-  valid: z.boolean(),
-  reason: z.string().optional(),
-  keyId: z.string().optional(),
-  identity: z.string().optional(),
-  issuer: z.string().optional(),
+  ...verdictFields,
   /** sha256 of the verified predicate's canonical bytes, when verified. */
   predicateDigest: Digest.optional(),
   /** The verified predicate itself, for rules that read into it (PROV for lineage and declassification). */

@@ -138,6 +138,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       },
     };
     await command.run(context);
+    out.endJson();
     return EXIT.OK;
   } catch (error) {
     out.clearProgress();
@@ -145,7 +146,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const reason: unknown = error instanceof Interrupted ? error : io.signal?.aborted === true ? io.signal.reason : undefined;
     if (reason instanceof Interrupted) {
       // Whatever the abort surfaced as (a network or I/O error, usually), the cause is the user.
-      if (out.options.json) out.json({ error: { code: reason.code, message: reason.message, exitCode: reason.exitCode } });
+      out.endJson({ code: reason.code, message: reason.message, exitCode: reason.exitCode });
       io.stderr.write(`sealpack ${command.path.join(' ')}: ${reason.message}\n`);
       if (debug && error instanceof Error) io.stderr.write(`${error.stack ?? ''}\n`);
       return reason.exitCode;
@@ -154,7 +155,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     if ((error as NodeJS.ErrnoException).code === 'EPIPE' && io.stdout.destroyed) return EXIT_BROKEN_PIPE;
     const failure = describeFailure(error);
     // CLI.md "Global conventions": with --json a failure is also one JSON document on stdout.
-    if (out.options.json) out.json({ error: { code: failure.code, message: failure.message, exitCode: failure.exitCode } });
+    out.endJson({ code: failure.code, message: failure.message, exitCode: failure.exitCode });
     io.stderr.write(`sealpack ${command.path.join(' ')}: ${failure.message}${asTypedError(error) === undefined || failure.code === 'USAGE' ? '' : ` [${failure.code}]`}\n`);
     if (debug && error instanceof Error) io.stderr.write(`${error.stack ?? ''}\n${error.cause === undefined ? '' : `cause: ${String((error.cause as Error).stack ?? error.cause)}\n`}`);
     return failure.exitCode;

@@ -14,6 +14,7 @@ export class Output {
   readonly io: CliIo;
   readonly options: OutputOptions;
   private current: Progress | undefined;
+  private document: unknown;
 
   constructor(io: CliIo, options: OutputOptions) {
     this.io = io;
@@ -38,8 +39,24 @@ export class Output {
     if (!this.options.json && !this.options.quiet) this.io.stdout.write(`${text}\n`);
   }
 
+  /**
+   * The command's JSON document. It is held until the command ends, so that a failure after it
+   * (a gate that denies once its decision is known) joins it as its `error` field: one document on
+   * stdout either way (CLI.md "Global conventions").
+   */
   json(value: unknown): void {
-    this.io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+    this.document = value;
+  }
+
+  /** Writes the held document; with `error`, the failure joins it (or stands alone when there is none). */
+  endJson(error?: { code: string; message: string; exitCode: number }): void {
+    const held = this.document;
+    this.document = undefined;
+    // Without --json a failure is told on stderr only; a document asked for by --format json still prints.
+    const failure = this.options.json ? error : undefined;
+    if (failure === undefined && held === undefined) return;
+    const doc = failure === undefined ? held : typeof held === 'object' && held !== null && !Array.isArray(held) ? { ...held, error: failure } : { error: failure };
+    this.io.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
   }
 
   /** Writes raw bytes to stdout (manifest get, blob get -o -). */

@@ -18,6 +18,8 @@ const PublishConfigSchema = z.strictObject({
   stac: z.array(z.string().min(1)).optional(),
   dcat: z.array(z.string().min(1)).optional(),
   out: z.string().min(1).optional(),
+  derivedFrom: z.array(z.string().min(1)).optional(),
+  parameters: z.record(z.string(), z.string()).optional(),
 });
 
 export type PublishConfig = z.infer<typeof PublishConfigSchema>;
@@ -54,5 +56,7 @@ export function withConfig(values: Record<string, unknown>, positionals: string[
   list('annotation', config.annotations === undefined ? undefined : Object.entries(config.annotations).map(([k, v]) => `${k}=${v}`));
   list('stac', config.stac);
   list('dcat', config.dcat);
+  list('derived-from', config.derivedFrom);
+  list('param', config.parameters === undefined ? undefined : Object.entries(config.parameters).map(([k, v]) => `${k}=${v}`));
   return { values: merged, positionals: positionals.length > 0 ? positionals : (config.files ?? []) };
 }

@@ -89,12 +89,87 @@ describe('sealpack publish', () => {
   });
 });
 
+describe('open when safe, restricted when required', () => {
+  it('a generalised derivative of a restricted layer goes public only with a trusted, signed declassification in its PROV; its catalog never names the original', async () => {
+    const { createHash, createPublicKey } = await import('node:crypto');
+    const keyId = createHash('sha256')
+      .update(createPublicKey(await readFile(join(cwd, 'cosign.pub'), 'utf8')).export({ format: 'der', type: 'spki' }))
+      .digest('base64');
+    await writeFile(
+      join(cwd, 'open-when-safe.yaml'),
+      [
+        'apiVersion: sealpack.dev/policy/v1',
+        'kind: Policy',
+        'metadata: { name: open-when-safe }',
+        'rules:',
+        '  - { id: signed, type: signatures, minimum: 1 }',
+        '  - { id: inherits, type: sensitivityInheritance, declassifiers: [{ keyId: "KEYID" }] }',
+        'destinations:',
+        "  public: ['**']",
+        "  restricted: ['ocidir://**/restricted']",
+        '',
+      ]
+        .join('\n')
+        .replace('KEYID', keyId),
+    );
+    await writeFile(join(cwd, 'sites.geojson'), '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[24.9384,60.1699]}}]}');
+    await writeFile(join(cwd, 'sites-generalised.geojson'), '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[25,60]}}]}');
+    const common = ['--key', 'cosign.key', '--tlog-upload=false', '--policy', 'open-when-safe.yaml', '--json'];
+    const original = await runCli(['publish', 'sites.geojson', '--to', 'ocidir://restricted:v1', '-a', 'dev.sealpack.sensitivity=restricted', ...common, '--out', 'restricted-evidence'], { cwd, env });
+    expect(original.code).toBe(0);
+    const originalRef = (JSON.parse(original.stdout) as { reference: string }).reference;
+
+    const derive = [
+      'publish',
+      'sites-generalised.geojson',
+      '--to',
+      'ocidir://public:v1',
+      '-a',
+      'dev.sealpack.sensitivity=public',
+      '--derived-from',
+      'ocidir://restricted:v1',
+      '--stac',
+      'parks.stac.json',
+      ...common,
+    ];
+    // Without a declassifying activity the public label is lower than its input's: denied, no catalog.
+    const undeclared = await runCli([...derive, '--out', 'undeclared'], { cwd, env });
+    expect(undeclared.code).toBe(1);
+    const refused = JSON.parse(undeclared.stdout);
+    expect(refused.error).toMatchObject({ code: 'DENIED', exitCode: 1 });
+    expect(refused.decision.violations).toMatchObject([{ id: 'inherits', message: expect.stringMatching(/lower than its inputs .*restricted.*no trusted declassification/) }]);
+    await expect(readFile(join(cwd, 'undeclared', 'parks.stac.json'), 'utf8')).rejects.toThrow();
+
+    const declassified = await runCli([...derive, '--to', 'ocidir://public:v2', '--param', 'declassification=coordinates-generalised', '--param', 'grid_degrees=0.5', '--out', 'public-evidence'], {
+      cwd,
+      env,
+    });
+    expect(declassified.code).toBe(0);
+    expect(JSON.parse(declassified.stdout).decision).toMatchObject({ allow: true });
+    const prov = await readFile(join(cwd, 'public-evidence', 'prov.jsonld'), 'utf8');
+    expect(prov).toContain(originalRef);
+    expect(JSON.parse(prov)['@graph'][0].parameter).toEqual(
+      expect.arrayContaining([expect.objectContaining({ key: 'declassification', value: 'coordinates-generalised' }), expect.objectContaining({ key: 'grid_degrees', value: '0.5' })]),
+    );
+    const catalog = await readFile(join(cwd, 'public-evidence', 'parks.stac.json'), 'utf8');
+    expect(catalog).toContain('ocidir://');
+    expect(catalog).not.toContain(originalRef.slice(-64));
+    expect(catalog).not.toContain('restricted');
+    // The gate on the consumer's side reads the input's label the same way.
+    const checked = await runCli(['policy', 'check', 'ocidir://public:v2', '--policy', 'open-when-safe.yaml', '--key', 'cosign.pub', '--insecure-ignore-tlog'], { cwd, env });
+    expect(checked.code).toBe(0);
+  });
+});
+
 describe('sealpack verify, the consumer side', () => {
   it.each([
     ['an OCI layout', () => 'ocidir://lay:2026'],
     ['the real registry', () => `${inject('registries').anonymous.host}/${uniqueRepository()}:2026`],
   ])('in %s: verifies, gates and pulls a publication; refuses an unsigned one and a tampered blob with exit 1, writing nothing', async (where, to) => {
     const destination = to();
+    // Bytes of this test's own: the tamper below must not touch a blob another test shares in the registry.
+    const content = JSON.stringify({ type: 'FeatureCollection', features: [], id: (await import('node:crypto')).randomUUID() });
+    await writeFile(join(cwd, 'parks.geojson'), content);
     const published = JSON.parse((await runCli(['publish', 'parks.geojson', '--to', destination, ...labels, '--key', 'cosign.key', '--tlog-upload=false', '--json'], { cwd, env })).stdout) as {
       reference: string;
     };
@@ -102,7 +177,7 @@ describe('sealpack verify, the consumer side', () => {
     const ok = await runCli(['verify', published.reference, ...consumer, '--json'], { cwd, env });
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.stdout)).toMatchObject({ verified: true, decision: { allow: true }, pulled: [{ path: join(cwd, 'received', 'parks.geojson') }] });
-    expect(await readFile(join(cwd, 'received', 'parks.geojson'), 'utf8')).toBe('{"type":"FeatureCollection","features":[]}');
+    expect(await readFile(join(cwd, 'received', 'parks.geojson'), 'utf8')).toBe(content);
 
     const unsignedRef = destination.replace(':2026', ':unsigned');
     expect((await runCli(['push', unsignedRef, 'parks.geojson', ...labels, '-a', 'x=unsigned'], { cwd, env })).code).toBe(0);
@@ -110,15 +185,16 @@ describe('sealpack verify, the consumer side', () => {
     expect(unsigned).toMatchObject({ code: 1, stderr: expect.stringMatching(/no signatures attached.*\[NO_SIGNATURES\]/) });
     await expect(readFile(join(cwd, 'unsigned-out', 'parks.geojson'))).rejects.toThrow();
 
-    if (where === 'an OCI layout') {
-      // One blob's bytes changed on disk under its name: the signature still verifies (the manifest is intact), the pull does not.
-      const digest = 'sha256:' + (await import('node:crypto')).createHash('sha256').update('{"type":"FeatureCollection","features":[]}').digest('hex');
-      await writeFile(join(cwd, 'lay', 'blobs', 'sha256', digest.slice(7)), '{"type":"FeatureCollection","features":[1]}');
-      const tampered = await runCli(['verify', published.reference, ...consumer.slice(0, -1), 'tampered-out'], { cwd, env });
-      expect(tampered.code).toBe(1);
-      expect(tampered.stderr).toMatch(/digest|sha256/i);
-      await expect(readFile(join(cwd, 'tampered-out', 'parks.geojson'))).rejects.toThrow();
-    }
+    // One blob's bytes changed where they are kept, under the same name (the layout's blobs/, the
+    // registry's storage driver): the signature still verifies (the manifest is intact), the pull does not.
+    const hex = (await import('node:crypto')).createHash('sha256').update(content).digest('hex');
+    const blobFile =
+      where === 'an OCI layout' ? join(cwd, 'lay', 'blobs', 'sha256', hex) : join(inject('registries').anonymous.storage, 'docker/registry/v2/blobs/sha256', hex.slice(0, 2), hex, 'data');
+    await writeFile(blobFile, content.replace('[]', '[1]'));
+    const tampered = await runCli(['verify', published.reference, ...consumer.slice(0, -1), 'tampered-out'], { cwd, env });
+    expect(tampered.code).toBe(1);
+    expect(tampered.stderr).toMatch(/digest|sha256/i);
+    await expect(readFile(join(cwd, 'tampered-out', 'parks.geojson'))).rejects.toThrow();
   });
 });
 

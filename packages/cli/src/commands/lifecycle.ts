@@ -4,6 +4,7 @@ import { parseReference, pinnedReference, referenceSelector, sameRepository } fr
 import type { Command, CommandContext, OptionSpecs } from '../command.ts';
 import { sideOptions } from '../connection-options.ts';
 import { UsageError } from '../errors.ts';
+import { inputSensitivityReader } from '../input-sensitivity.ts';
 import { readPolicyFile } from '../policy-file.ts';
 import { parseRef, repositoryName, withLayoutPath } from '../global-options.ts';
 import { KEY_PASSWORD_OPTION, loadSigning, loadVerifying, signerFrom, verifyingKeyOptions, verifyPolicyFrom } from './signing-options.ts';
@@ -77,6 +78,7 @@ export const promoteCommand: Command = {
         destinationName: repositoryName(destinationRef),
         sameRepository: same,
         verifyPolicy,
+        inputSensitivity: inputSensitivityReader(context),
         signer,
         witnesses,
         ...(typeof values.version === 'string' ? { version: values.version } : {}),

@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
-import { parseManifest, parseReference, type Reference, referenceSelector } from '@sealpack/oci-client';
+import { referenceSelector } from '@sealpack/oci-client';
 import { z } from 'zod';
-import type { Command, CommandContext } from '../command.ts';
+import type { Command } from '../command.ts';
+import { inputSensitivityReader } from '../input-sensitivity.ts';
 import { parseOptions } from '../command-input.ts';
 import { readPolicyFile } from '../policy-file.ts';
 import { parseRef, withLayoutPath } from '../global-options.ts';
@@ -40,7 +41,7 @@ export const policyCheckCommand: Command = {
       reference: positionals[0] as string,
       pinned: located.digest !== undefined,
       verifyPolicy,
-      inputSensitivity: (id) => sensitivityOf(context, id),
+      inputSensitivity: inputSensitivityReader(context),
     });
     const decision = compiled.evaluate(evidence);
     if (out.options.json || options.format === 'json') out.json(decision);
@@ -51,21 +52,3 @@ export const policyCheckCommand: Command = {
     }
   },
 };
-
-/** The sensitivity label an input artifact carries, read from its manifest; unknown when it cannot be read. */
-async function sensitivityOf(context: CommandContext, id: string): Promise<string | undefined> {
-  let ref: Reference;
-  try {
-    ref = parseReference(id.replace(/^oci:\/\//, ''));
-  } catch {
-    return undefined;
-  }
-  try {
-    const target = await context.open(ref);
-    const descriptor = await target.resolve(referenceSelector(ref) ?? 'latest');
-    const parsed = parseManifest(await target.fetchManifest(descriptor), descriptor.mediaType);
-    return (parsed.manifest.annotations as Record<string, string> | undefined)?.['dev.sealpack.sensitivity'];
-  } catch {
-    return undefined; // unknown, which the inheritance rule counts against the subject
-  }
-}

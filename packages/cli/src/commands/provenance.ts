@@ -1,13 +1,12 @@
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseReference, pinnedReference, type Reference, referenceSelector } from '@sealpack/oci-client';
 import { z } from 'zod';
 import type { Command, CommandContext } from '../command.ts';
 import { createdTime, fileArguments } from '../command-input.ts';
 import { UsageError } from '../errors.ts';
 import { VERSION } from '../version.ts';
 import { writeOutputFile } from '../write-output.ts';
-import { withLayoutPath } from '../global-options.ts';
+import { keyValue, pinnedArtifact } from '../artifact-input.ts';
 
 // A run file: the same facts as the flags, for runs described by a script (flags add to it).
 const RunFile = z.strictObject({
@@ -53,7 +52,7 @@ export const provenanceBuildCommand: Command = {
     const now = (createdTime(io.env, false) ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z');
     const startedAt = stringOption(values.started) ?? file.startedAt ?? now;
     const endedAt = stringOption(values.ended) ?? file.endedAt ?? startedAt;
-    const parameters = { ...file.parameters, ...Object.fromEntries(list('param').map(keyValue)) };
+    const parameters = { ...file.parameters, ...Object.fromEntries(list('param').map((p) => keyValue(p, '--param'))) };
     const toolchain = [...new Set([...file.agents, ...list('agent'), `sealpack@${VERSION}`])].map(agent);
 
     const resolvedInputs = await Promise.all([...file.inputs, ...list('input')].map((text) => describeInput(text, context, provenance)));
@@ -119,12 +118,6 @@ async function readRunFile(path: string): Promise<z.infer<typeof RunFile>> {
 
 const stringOption = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
-function keyValue(text: string): [string, string] {
-  const eq = text.indexOf('=');
-  if (eq <= 0) throw new UsageError(`--param '${text}': want KEY=VALUE`);
-  return [text.slice(0, eq), text.slice(eq + 1)];
-}
-
 function agent(text: string): { name: string; version: string } {
   const at = text.lastIndexOf('@');
   if (at <= 0 || at === text.length - 1) throw new UsageError(`--agent '${text}': want NAME@VERSION`);
@@ -160,24 +153,4 @@ async function fileAt(text: string, cwd: string): Promise<{ path: string; title?
   if (file === undefined) return undefined;
   const info = await stat(file.path).catch(() => undefined);
   return info?.isFile() === true ? { path: file.path, ...(file.title === undefined ? {} : { title: file.title }) } : undefined;
-}
-
-/** A reference resolved to its manifest: PROV names artifacts only by digest, never by a tag that moves. */
-async function pinnedArtifact(text: string, context: CommandContext, flag: string): Promise<{ ref: string; sha256: string; size: number; mediaType: string }> {
-  let ref: Reference;
-  try {
-    ref = parseReference(text);
-  } catch {
-    throw new UsageError(`${flag} '${text}' is neither a file nor an artifact reference nor a URL`);
-  }
-  const located = withLayoutPath(ref, context.io.cwd);
-  const target = await context.open(located);
-  const descriptor = await target.resolve(referenceSelector(located) ?? 'latest');
-  const pinned = pinnedReference(located, descriptor.digest);
-  return {
-    ref: pinned,
-    sha256: descriptor.digest.slice(7),
-    size: descriptor.size,
-    mediaType: descriptor.mediaType,
-  };
 }

@@ -5,6 +5,8 @@ import type { VerifyPolicy } from '@sealpack/signing/verify';
 import type { Command, CommandContext } from '../command.ts';
 import { createdTime, fileArguments } from '../command-input.ts';
 import { parseAnnotations } from '../annotations.ts';
+import { keyValue, pinnedArtifact } from '../artifact-input.ts';
+import { inputSensitivityReader } from '../input-sensitivity.ts';
 import { UsageError } from '../errors.ts';
 import { readPolicyFile } from '../policy-file.ts';
 import { parseRef, repositoryName, withLayoutPath } from '../global-options.ts';
@@ -19,7 +21,8 @@ const SPDX = 'https://spdx.dev/Document';
 
 export const publishCommand: Command = {
   path: ['publish'],
-  usage: 'sealpack publish FILE... --to REF (--key FILE | keyless flags) [-a KEY=VALUE]... [--policy FILE [--env ENV]] [--stac FILE]... [--dcat FILE]... [--out DIR] [--config sealpack.yaml]',
+  usage:
+    'sealpack publish FILE... --to REF (--key FILE | keyless flags) [-a KEY=VALUE]... [--policy FILE [--env ENV]] [--derived-from REF]... [--param KEY=VALUE]... [--stac FILE]... [--dcat FILE]... [--out DIR] [--config sealpack.yaml]',
   operands: 'many',
   summary: 'push → sign → attest PROV (+ run manifest) and SBOM → policy gate → patch catalogs: a digest-pinned, signed, provenance-attached release (exit 1 on deny)',
   options: {
@@ -31,6 +34,13 @@ export const publishCommand: Command = {
     env: { type: 'string', valueName: 'ENV', description: 'the policy environment to evaluate' },
     stac: { type: 'string', multiple: true, valueName: 'FILE', description: 'a STAC record to patch once the gate allows; repeatable' },
     dcat: { type: 'string', multiple: true, valueName: 'FILE', description: 'a DCAT record to patch once the gate allows; repeatable' },
+    'derived-from': { type: 'string', multiple: true, valueName: 'REF', description: 'an artifact the files were made from, named by digest in the PROV (used); repeatable' },
+    param: {
+      type: 'string',
+      multiple: true,
+      valueName: 'KEY=VALUE',
+      description: 'a parameter of the run that made the files, in the PROV (declassification=… marks a declassifying activity); repeatable',
+    },
     out: { type: 'string', valueName: 'DIR', defaultText: 'publish-evidence', description: 'where prov.jsonld, run_manifest.json, the SBOM and distribution.oci.json are written' },
     'certificate-identity': { type: 'string', valueName: 'ID', description: 'keyless: the identity the gate verifies the new signature under' },
     'certificate-oidc-issuer': { type: 'string', valueName: 'URL', description: 'keyless: the issuer the gate verifies the new signature under' },
@@ -56,6 +66,9 @@ export const publishCommand: Command = {
     // Before any byte leaves: may an artifact of this sensitivity go there at all?
     if (policy !== undefined) gate.checkDestination(policy, annotations['dev.sealpack.sensitivity'], repositoryName(ref));
 
+    // What the files were made from and how, resolved before the push: a bad ref fails with nothing written.
+    const parameters = Object.fromEntries(list('param').map((p) => keyValue(p, '--param')));
+    const derivedFrom = await Promise.all(list('derived-from').map((text) => pinnedArtifact(text, context, '--derived-from')));
     const signing = await loadSigning();
     const { signer, witnesses, publicKey } = await signerFrom(values, io, signing);
     const verifyPolicy: VerifyPolicy =
@@ -95,15 +108,15 @@ export const publishCommand: Command = {
     const hashed = await Promise.all(files.map((f) => provenance.hashFile(f.path, f.title)));
     // The run's time: SOURCE_DATE_EPOCH's, else now (a re-run skips the attestations that exist, so the time need not repeat).
     const when = (created ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const runFacts = { runId: `publish-${subject.digest.slice(7, 23)}`, startedAt: when, endedAt: when, parameters: {}, toolchain: [{ name: 'sealpack', version: VERSION }] };
+    const runFacts = { runId: `publish-${subject.digest.slice(7, 23)}`, startedAt: when, endedAt: when, parameters, toolchain: [{ name: 'sealpack', version: VERSION }] };
     const prov = provenance.buildProvDocument({
       ...runFacts,
-      inputs: hashed.map((h) => ({ file: h.name, sha256: h.sha256, size: h.size })),
+      inputs: [...hashed.map((h) => ({ file: h.name, sha256: h.sha256, size: h.size })), ...derivedFrom.map((d) => ({ ref: d.ref }))],
       outputs: [{ ref: pinned, mediaType: subject.mediaType, size: subject.size }],
     });
     const manifest = provenance.buildRunManifest({
       ...runFacts,
-      inputs: hashed.map((h) => ({ name: h.name, sha256: h.sha256, size: h.size })),
+      inputs: [...hashed.map((h) => ({ name: h.name, sha256: h.sha256, size: h.size })), ...derivedFrom.map((d) => ({ name: d.ref, sha256: d.sha256, size: d.size }))],
       outputs: [{ name: pinned, sha256: subject.digest.slice(7), size: subject.size }],
       environment: provenance.currentEnvironment(),
     });
@@ -120,7 +133,9 @@ export const publishCommand: Command = {
       [PROV, prov, 'PROV', 'prov.jsonld'],
       [SPDX, sbom, 'SBOM', 'sbom.spdx.json'],
     ] as const) {
-      const existing = (await signing.verifyAttached(target, subject, { ...verifyPolicy, predicateType })).find((v) => v.valid);
+      // The subject's digest fixes the files (and so the SBOM) but not what the PROV says of the run:
+      // one made from other inputs or parameters (a declassification added on a re-run) is attested anew.
+      const existing = (await signing.verifyAttached(target, subject, { ...verifyPolicy, predicateType })).find((v) => v.valid && (predicateType !== PROV || sameActivity(v.predicate, prov)));
       if (existing === undefined) {
         await signing.attestManifest(target, subject, { signer, witnesses, subjectName, predicateType, predicate: new TextEncoder().encode(JSON.stringify(predicate)) });
       }
@@ -131,7 +146,7 @@ export const publishCommand: Command = {
     // 4. the gate: only on allow do the catalogs hear of it
     let decision: Awaited<ReturnType<NonNullable<typeof compiled>['evaluate']>> | undefined;
     if (compiled !== undefined) {
-      const evidence = await gate.collectEvidence(target, subject, { reference: pinned, pinned: true, verifyPolicy });
+      const evidence = await gate.collectEvidence(target, subject, { reference: pinned, pinned: true, verifyPolicy, inputSensitivity: inputSensitivityReader(context) });
       decision = compiled.evaluate(evidence);
     }
     lap('gate');
@@ -161,6 +176,16 @@ export const publishCommand: Command = {
     }
   },
 };
+
+/** Whether two PROV documents record a run with the same inputs and parameters (its times may differ). */
+function sameActivity(a: unknown, b: unknown): boolean {
+  const activity = (doc: unknown) => {
+    const graph = (doc as { '@graph'?: unknown } | undefined)?.['@graph'];
+    const node = Array.isArray(graph) ? (graph.find((n) => (n as { '@type'?: unknown })['@type'] === 'Activity') as { used?: unknown; parameter?: unknown } | undefined) : undefined;
+    return JSON.stringify([node?.used, node?.parameter]);
+  };
+  return activity(a) === activity(b);
+}
 
 async function hasValid(signing: Signing, target: Target, subject: Descriptor, policy: VerifyPolicy): Promise<boolean> {
   return (await signing.verifyAttached(target, subject, policy)).some((v) => v.valid);

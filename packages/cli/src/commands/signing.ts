@@ -5,6 +5,7 @@ import { type Descriptor, pinnedReference, pullArtifact, type ReadOnlyTarget, re
 import type { BundleVerdict, VerifyPolicy } from '@sealpack/signing/verify';
 import type { Command } from '../command.ts';
 import { UsageError } from '../errors.ts';
+import { inputSensitivityReader } from '../input-sensitivity.ts';
 import { readPolicyFile } from '../policy-file.ts';
 import { parseRef, repositoryName } from '../global-options.ts';
 import type { CliIo } from '../io.ts';
@@ -114,7 +115,12 @@ export const verifyCommand: Command = {
     await refuseRevoked(signing, target, subject, policy, pinned);
     let decision: Awaited<ReturnType<typeof evaluateGate>> | undefined;
     if (gate !== undefined) {
-      decision = await evaluateGate(gate, target, subject, { reference: positionals[0] as string, pinned: ref.digest !== undefined, verifyPolicy: policy });
+      decision = await evaluateGate(gate, target, subject, {
+        reference: positionals[0] as string,
+        pinned: ref.digest !== undefined,
+        verifyPolicy: policy,
+        inputSensitivity: inputSensitivityReader({ open }),
+      });
       if (!out.options.json) out.raw(`${gate.module.decisionTable(decision)}\n`);
       if (!decision.allow)
         throw new gate.module.PolicyError(
@@ -174,7 +180,12 @@ async function loadGate(io: CliIo, file: string, environment: string | undefined
   return { module: gate, compiled: gate.compilePolicy(policy, environment) };
 }
 
-async function evaluateGate(gate: Awaited<ReturnType<typeof loadGate>>, target: ReadOnlyTarget, subject: Descriptor, options: { reference: string; pinned: boolean; verifyPolicy: VerifyPolicy }) {
+async function evaluateGate(
+  gate: Awaited<ReturnType<typeof loadGate>>,
+  target: ReadOnlyTarget,
+  subject: Descriptor,
+  options: { reference: string; pinned: boolean; verifyPolicy: VerifyPolicy; inputSensitivity: (id: string) => Promise<string | undefined> },
+) {
   const evidence = await gate.module.collectEvidence(target, subject, options);
   return gate.compiled.evaluate(evidence);
 }

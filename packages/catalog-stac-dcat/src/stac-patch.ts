@@ -79,8 +79,7 @@ function patchAssets(record: Record<string, unknown>, d: Distribution, options: 
   for (const [key, asset] of Object.entries(assets)) {
     const path = `$.assets.${key}`;
     if (!isObject(asset) || typeof asset.href !== 'string') throw new CatalogError('NOT_STAC', `${options.record}: asset ${key} has no href`, { record: options.record, path: `${path}.href` });
-    const title = options.assets?.[key] ?? basename(asset.href);
-    const file = d.files.find((f) => f.name === title);
+    const file = options.assets?.[key] !== undefined ? d.files.find((f) => f.name === options.assets?.[key]) : fileNamed(d.files, basename(asset.href));
     if (file === undefined) {
       unmatched.push(key);
       continue;
@@ -151,6 +150,18 @@ function redacted(record: Record<string, unknown>, sensitivity: Sensitivity): Re
   fields['distribution:oci'] = { redacted: true, sensitivity };
   addExtensions(copy, [DISTRIBUTION_EXTENSION]);
   return copy;
+}
+
+/**
+ * The published file an href's basename names: the file of that title, else the one file whose
+ * title ends in it (`data/x.pmtiles` pushed from the record's parent directory, as oras titles it).
+ * Two files of that basename match neither: the record must say which with `assets`.
+ */
+function fileNamed<F extends { name: string }>(files: readonly F[], name: string): F | undefined {
+  const exact = files.find((f) => f.name === name);
+  if (exact !== undefined) return exact;
+  const tail = files.filter((f) => f.name.endsWith(`/${name}`));
+  return tail.length === 1 ? tail[0] : undefined;
 }
 
 /** The last path segment of an href, without query or fragment. */

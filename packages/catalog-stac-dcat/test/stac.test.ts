@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ALTERNATE_EXTENSION, DISTRIBUTION_EXTENSION, FILE_EXTENSION, patchStac, StacValidator } from '../src/index.ts';
-import { COLLECTION, distribution, ITEM, sha } from './fixtures.ts';
+import { COLLECTION, DISTRIBUTION_INPUT, distribution, ITEM, sha } from './fixtures.ts';
 
 const validator = new StacValidator();
 const REF = `oci://registry.example/data/parks@${sha('manifest')}`;
@@ -28,6 +28,15 @@ describe('patching a STAC Item', () => {
     expect(result.text).toMatch(/^\{\n {4}"type": "Feature",\n/);
     expect(result.text.endsWith('}\n')).toBe(true);
     expect(validator.validate(item)).toEqual({ valid: true, issues: [], unchecked: [] });
+  });
+
+  it('matches a file pushed from a parent directory by its basename, unless two files share it', () => {
+    const files = DISTRIBUTION_INPUT.files.map((f) => ({ ...f, name: `data/${f.name}` }));
+    const nested = patchStac(ITEM, distribution({ files }), { record: 'parks.json' });
+    expect(nested.matched).toEqual(['tiles', 'vectors']);
+    expect(JSON.parse(nested.text).assets.tiles.href).toBe(`${REF}#data%2Fparks.pmtiles`);
+    const twice = [...files, { ...(files[0] as (typeof files)[number]), name: 'other/parks.pmtiles', digest: sha('other') }];
+    expect(patchStac(ITEM, distribution({ files: twice }), { record: 'parks.json' }).unmatched).toEqual(['tiles', 'thumbnail']);
   });
 
   it('is idempotent: patching the patched record gives the same bytes', () => {

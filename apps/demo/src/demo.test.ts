@@ -22,6 +22,10 @@ describe('the README’s first command', () => {
     expect(transcript).toMatch(/public\/sites-exact is not a destination for restricted artifacts .*\[DESTINATION_DENIED\]/);
     expect(transcript.match(/^ALLOW {2}sha256:/gm)?.length).toBeGreaterThanOrEqual(5);
     expect(await readdir(join(workDir, 'public'))).toEqual(['sites', 'world']);
+    // Without its declassification the derivative is denied: pushed and signed, but in no catalog.
+    expect(transcript).toMatch(/✘ inherits +labelled public, lower than its inputs/);
+    expect(result.undeclaredSites).toMatch(/^ocidir:\/\/staging\/sites-undeclared@sha256:/);
+    await expect(readdir(join(workDir, 'evidence/undeclared-sites'))).resolves.not.toContain('sites-generalised.stac.json');
 
     // The derivative's PROV names the restricted original by digest and the declassifying parameters.
     const prov = JSON.parse(await readFile(join(workDir, 'evidence/public-sites/prov.jsonld'), 'utf8')) as { '@graph': Array<{ used?: string[]; parameter?: Array<{ key: string; value: string }> }> };

@@ -25,6 +25,10 @@ export interface DemoOptions {
 
 export interface DemoResult {
   world: string;
+  /** The derivative published without its declassification: signed, but denied by the gate. */
+  undeclaredSites: string;
+  /** The catalog records and distribution files the publishes wrote, for the viewer. */
+  catalogs: string[];
   restrictedSites: string;
   publicSites: string;
   distributed: string;
@@ -171,17 +175,21 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   if (await exists(join(workDir, 'public', 'sites-exact'))) throw new Error('the refused publish wrote to public/sites-exact');
 
   write(`\n# 3. The generalised derivative (coordinates snapped to ${GENERALISATION_STEP}°) goes public: its signed PROV records the declassification\n`);
-  await sealpack.run([
-    'publish',
+  // The derivative's files and labels, and what it was made from; published once with the declassifying step, once without.
+  const derivative = [
     ...SAMPLE_FILES.generalised.map((f) => `data/${f}`),
-    '--to',
-    'ocidir://public/sites:2026',
     '-a',
     'org.opencontainers.image.licenses=CC0-1.0',
     '-a',
     'dev.sealpack.sensitivity=public',
     '--derived-from',
     restrictedSites,
+  ];
+  await sealpack.run([
+    'publish',
+    ...derivative,
+    '--to',
+    'ocidir://public/sites:2026',
     '--param',
     'declassification=coordinates-generalised',
     '--param',
@@ -195,6 +203,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     'evidence/public-sites',
   ]);
   const publicSites = `ocidir://public/sites@${await sealpack.digest('ocidir://public/sites:2026')}`;
+  write('\n# ...while the same derivative without the declassification step is denied by the gate (exit 1) and enters no catalog\n');
+  await sealpack.run(
+    ['publish', ...derivative, '--to', 'ocidir://staging/sites-undeclared:2026', ...signing, '--stac', `data/${SAMPLE_FILES.generalisedRecord}`, '--out', 'evidence/undeclared-sites'],
+    1,
+  );
+  const undeclaredSites = `ocidir://staging/sites-undeclared@${await sealpack.digest('ocidir://staging/sites-undeclared:2026')}`;
+  if (await exists(join(workDir, 'evidence/undeclared-sites', SAMPLE_FILES.generalisedRecord))) throw new Error('a denied release entered a catalog');
   // The public catalog names the derivative only: no href, digest or ref of the restricted original.
   const publicRecord = await readFile(join(workDir, 'evidence/public-sites', SAMPLE_FILES.generalisedRecord), 'utf8');
   if (publicRecord.includes(restrictedSites.slice(-64)) || publicRecord.includes('restricted/')) throw new Error('the public catalog names the restricted original');
@@ -241,5 +256,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       '',
     ].join('\n'),
   );
-  return { world, restrictedSites, publicSites, distributed, policy: resolve(workDir, 'policy.yaml') };
+  const catalogs = [
+    `evidence/world/${SAMPLE_FILES.worldRecords.stac}`,
+    `evidence/world/${SAMPLE_FILES.worldRecords.dcat}`,
+    `evidence/public-sites/${SAMPLE_FILES.generalisedRecord}`,
+    `evidence/restricted-sites/restricted/${SAMPLE_FILES.sitesRecord}`,
+  ];
+  return { world, undeclaredSites, restrictedSites, publicSites, distributed, catalogs, policy: resolve(workDir, 'policy.yaml') };
 }

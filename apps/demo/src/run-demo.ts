@@ -1,31 +1,64 @@
-// `./run demo [DIR] [--registry HOST:PORT] [--serve]`: the README's first command.
+// `./run demo [DIR] [--registry HOST:PORT] [--serve [--port N]]`: the README's first command.
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { main } from '@sealpack/cli';
 import { runDemo } from './demo.ts';
 
+const USAGE = `usage: ./run demo [DIR] [--registry HOST:PORT] [--serve [--port N]]
+  DIR                 where to work (default: .sealpack-demo in the repository)
+  --registry H:P      distribute to this registry instead of a second layout
+  --serve             then show the evidence in the web viewer on 127.0.0.1 (Ctrl-C stops it)
+  --port N            the viewer's port (default 8080)
+`;
 const here = fileURLToPath(new URL('.', import.meta.url));
 const repoRoot = resolve(here, '../../..');
-let parsed: ReturnType<typeof parseDemoArgs>;
-function parseDemoArgs() {
-  return parseArgs({ args: process.argv.slice(2), allowPositionals: true, options: { registry: { type: 'string' }, serve: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
-}
+const parse = () =>
+  parseArgs({
+    args: process.argv.slice(2),
+    allowPositionals: true,
+    options: { registry: { type: 'string' }, serve: { type: 'boolean' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+let parsed: ReturnType<typeof parse>;
 try {
-  parsed = parseDemoArgs();
+  parsed = parse();
 } catch (error) {
-  process.stderr.write(`demo: ${(error as Error).message}\nusage: ./run demo [DIR] [--registry HOST:PORT] [--serve]\n`);
+  process.stderr.write(`demo: ${(error as Error).message}\n${USAGE}`);
   process.exit(2);
 }
 if (parsed.values.help === true) {
-  process.stdout.write(
-    'usage: ./run demo [DIR] [--registry HOST:PORT] [--serve]\n  DIR                 where to work (default .sealpack-demo in the repository)\n  --registry H:P      distribute to this registry instead of a second layout\n  --serve             then open the evidence viewer on 127.0.0.1\n',
-  );
+  process.stdout.write(USAGE);
   process.exit(0);
 }
 const workDir = resolve(parsed.positionals[0] ?? resolve(repoRoot, '.sealpack-demo'));
-await runDemo({
+const result = await runDemo({
   workDir,
   write: (text) => process.stdout.write(text),
   runScript: resolve(repoRoot, 'run'),
   ...(parsed.values.registry === undefined ? {} : { registry: parsed.values.registry }),
 });
+if (parsed.values.serve === true) {
+  // The viewer over the demo's artifacts, the denied one among them; Ctrl-C ends it (exit 0).
+  const stop = new AbortController();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop.abort());
+  process.stdout.write(`\n$ sealpack serve … (in ${workDir})\n`);
+  const code = await main(
+    [
+      'serve',
+      result.world,
+      result.publicSites,
+      result.restrictedSites,
+      result.undeclaredSites,
+      '--key',
+      'cosign.pub',
+      '--insecure-ignore-tlog',
+      '--policy',
+      'policy.yaml',
+      ...result.catalogs.flatMap((file) => ['--catalog', file]),
+      '--port',
+      parsed.values.port ?? '8080',
+    ],
+    { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: workDir, signal: stop.signal },
+  );
+  process.exit(code);
+}

@@ -18,6 +18,7 @@ import { pullCommand } from './commands/pull.ts';
 import { policyCheckCommand } from './commands/policy.ts';
 import { provenanceBuildCommand } from './commands/provenance.ts';
 import { publishCommand } from './commands/publish.ts';
+import { serveCommand } from './commands/serve.ts';
 import { pushCommand } from './commands/push.ts';
 import { resolveCommand } from './commands/resolve.ts';
 import { sbomCommand } from './commands/sbom.ts';
@@ -69,6 +70,7 @@ export const COMMANDS: readonly Command[] = [
   gcCommand,
   publishCommand,
   doctorCommand,
+  serveCommand,
   completionCommand,
 ];
 

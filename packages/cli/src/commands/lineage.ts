@@ -47,7 +47,7 @@ const hasIdentityFlags = (values: Record<string, unknown>) => ['key', 'certifica
  * PROV attestations of an artifact, read where its id says it lives: each verified under the
  * policy (and then followed), or, with none given, read unverified and marked so.
  */
-function attestedProvReader(context: CommandContext, verifying: Verifying, policy: VerifyPolicy | undefined, predicateType: string): ProvReader {
+export function attestedProvReader(context: Pick<CommandContext, 'open'>, verifying: Verifying, policy: VerifyPolicy | undefined, predicateType: string): ProvReader {
   return {
     async provenanceOf(id) {
       let ref: Reference;

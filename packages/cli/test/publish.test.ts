@@ -228,4 +228,39 @@ describe('sealpack publish --config sealpack.yaml', () => {
     await writeFile(join(cwd, 'bad.yaml'), 'apiVersion: sealpack.dev/publish/v1\nkind: Publish\nfiles: parks.geojson\n');
     expect(await runCli(['publish', '--config', 'bad.yaml'], { cwd, env })).toMatchObject({ code: 2, stderr: expect.stringMatching(/bad\.yaml:3:8: files: /) });
   });
+
+  it('publishes each of its artifacts: with the shared key and policy, and checks every destination before the first push', async () => {
+    await writeFile(join(cwd, 'raw.csv'), 'id,name\n1,Kaivopuisto\n');
+    const config = (second: string) =>
+      [
+        'apiVersion: sealpack.dev/publish/v1',
+        'kind: Publish',
+        'key: cosign.key',
+        'tlogUpload: false',
+        'policy: destinations.yaml',
+        'annotations: { org.opencontainers.image.licenses: CC-BY-4.0 }',
+        'artifacts:',
+        '  - { name: parks, to: "ocidir://multi-parks:1", files: [parks.geojson], annotations: { dev.sealpack.sensitivity: public }, stac: [parks.stac.json] }',
+        `  - { name: raw, to: "${second}", files: [raw.csv], annotations: { dev.sealpack.sensitivity: restricted } }`,
+        '',
+      ].join('\n');
+    await writeFile(join(cwd, 'destinations.yaml'), `${await readFile(BASELINE, 'utf8')}destinations:\n  public: ['**']\n  restricted: ['ocidir://**/restricted-*']\n`);
+    // The second artifact may not go where it is sent: refused before the first one is pushed.
+    await writeFile(join(cwd, 'leaky.yaml'), config('ocidir://multi-raw:1'));
+    expect(await runCli(['publish', '--config', 'leaky.yaml'], { cwd, env })).toMatchObject({ code: 1, stderr: expect.stringMatching(/multi-raw is not a destination for restricted artifacts/) });
+    await expect(readFile(join(cwd, 'multi-parks', 'index.json'))).rejects.toThrow();
+
+    await writeFile(join(cwd, 'two.yaml'), config('ocidir://restricted-raw:1'));
+    const both = await runCli(['publish', '--config', 'two.yaml', '--env', 'staging', '--json'], { cwd, env });
+    expect(both.code).toBe(0);
+    const published = JSON.parse(both.stdout) as { artifacts: Array<{ name: string; reference: string; evidence: string; decision: { allow: boolean } }> };
+    expect(published.artifacts.map((a) => [a.name, a.decision.allow])).toEqual([
+      ['parks', true],
+      ['raw', true],
+    ]);
+    expect(published.artifacts[1]?.reference).toMatch(/restricted-raw@sha256:/);
+    expect(published.artifacts.map((a) => a.evidence)).toEqual([join(cwd, 'publish-evidence', 'parks'), join(cwd, 'publish-evidence', 'raw')]);
+    expect(await readFile(join(cwd, 'publish-evidence', 'parks', 'parks.stac.json'), 'utf8')).toContain('multi-parks@sha256:');
+    expect(await runCli(['publish', 'raw.csv', '--config', 'two.yaml'], { cwd, env })).toMatchObject({ code: 2, stderr: expect.stringMatching(/FILE operands and --to would be ambiguous/) });
+  });
 });

@@ -11,7 +11,7 @@ import { UsageError } from '../errors.ts';
 import { readPolicyFile } from '../policy-file.ts';
 import { parseRef, repositoryName, withLayoutPath } from '../global-options.ts';
 import { VERSION } from '../version.ts';
-import { readPublishConfig, withConfig } from '../publish-config.ts';
+import { type PublishJob, publishJobs, readPublishConfig } from '../publish-config.ts';
 import { writeOutputFile } from '../write-output.ts';
 import { publishedArtifact } from './catalog.ts';
 import { loadSigning, loadVerifying, type Signing, signerFrom, signingKeyOptions, verifyPolicyFrom } from './signing-options.ts';
@@ -26,7 +26,11 @@ export const publishCommand: Command = {
   operands: 'many',
   summary: 'push → sign → attest PROV (+ run manifest) and SBOM → policy gate → patch catalogs: a digest-pinned, signed, provenance-attached release (exit 1 on deny)',
   options: {
-    config: { type: 'string', valueName: 'FILE', description: 'a sealpack.yaml with any of these settings (files, to, annotations, key, policy, env, stac, dcat, out); flags win' },
+    config: {
+      type: 'string',
+      valueName: 'FILE',
+      description: 'a sealpack.yaml with these settings (files, to, annotations, key, policy, env, stac, dcat, out, derivedFrom, parameters), or artifacts: each with its own files and to; flags win',
+    },
     to: { type: 'string', valueName: 'REF', description: 'where to publish: a registry repository with a tag, or ocidir://DIR:TAG' },
     annotation: { type: 'string', short: 'a', multiple: true, valueName: 'KEY=VALUE', description: 'manifest annotation (license, dev.sealpack.sensitivity, version…), repeatable' },
     'artifact-type': { type: 'string', valueName: 'T', defaultText: 'application/vnd.sealpack.dataset.v1', description: 'artifact type of the manifest' },
@@ -49,133 +53,225 @@ export const publishCommand: Command = {
   },
   async run(context) {
     const { io, out } = context;
-    const configured = typeof context.values.config === 'string' ? withConfig(context.values, context.positionals, await readPublishConfig(io.cwd, context.values.config)) : undefined;
-    const values = configured?.values ?? context.values;
-    const positionals = configured?.positionals ?? context.positionals;
-    if (positionals.length === 0) throw new UsageError('publish needs at least one FILE (on the command line, or files: in --config)');
-    if (typeof values.to !== 'string') throw new UsageError('--to REF is required: where to publish');
-    const ref = withLayoutPath(parseRef(values.to, '--to'), io.cwd);
-    if (ref.digest !== undefined) throw new UsageError('--to takes a tag, not a digest: the digest is what publish computes');
-    const annotations = parseAnnotations(Array.isArray(values.annotation) ? (values.annotation as string[]) : []);
-    const list = (name: string) => (Array.isArray(values[name]) ? (values[name] as string[]) : []);
-    const outDir = resolve(io.cwd, typeof values.out === 'string' ? values.out : 'publish-evidence');
-    const gate = await import('@sealpack/policy');
-    const policyFile = typeof values.policy === 'string' ? values.policy : undefined;
-    const policy = policyFile === undefined ? undefined : (await readPolicyFile(resolve(io.cwd, policyFile), policyFile, `cannot read --policy ${policyFile}`)).policy;
-    const compiled = policy === undefined ? undefined : gate.compilePolicy(policy, typeof values.env === 'string' ? values.env : undefined);
-    // Before any byte leaves: may an artifact of this sensitivity go there at all?
-    if (policy !== undefined) gate.checkDestination(policy, annotations['dev.sealpack.sensitivity'], repositoryName(ref));
-
-    // What the files were made from and how, resolved before the push: a bad ref fails with nothing written.
-    const parameters = Object.fromEntries(list('param').map((p) => keyValue(p, '--param')));
-    const derivedFrom = await Promise.all(list('derived-from').map((text) => pinnedArtifact(text, context, '--derived-from')));
-    const signing = await loadSigning();
-    const { signer, witnesses, publicKey } = await signerFrom(values, io, signing);
-    const verifyPolicy: VerifyPolicy =
-      publicKey !== undefined ? { publicKey, ignoreTlog: values['tlog-upload'] === false } : await verifyPolicyFrom({ ...values, key: undefined }, io, await loadVerifying(), undefined);
-
-    // Milliseconds per stage, in --json: where the time of a publish goes (the bench reports them).
-    const stages: Record<string, number> = {};
-    let mark = performance.now();
-    const lap = (stage: string) => {
-      const now = performance.now();
-      stages[stage] = Math.round(now - mark);
-      mark = now;
-    };
-    // 1. push (reproducible unless SOURCE_DATE_EPOCH sets a time: a re-run ends in the same digest)
-    const target = await context.open(ref);
-    const files = fileArguments(positionals, io.cwd);
-    const created = createdTime(io.env, true);
-    const pushed = await pushFiles(target, files, {
-      tag: ref.tag ?? 'latest',
-      artifactType: typeof values['artifact-type'] === 'string' ? values['artifact-type'] : 'application/vnd.sealpack.dataset.v1',
-      annotations,
-      created,
-    });
-    const subject = pushed.descriptor;
-    const pinned = pinnedReference(ref, subject.digest);
-    out.detail(`pushed    ${pinned}`);
-    lap('push');
-    const subjectName = repositoryName(ref);
-
-    // 2. sign, 3. attest PROV and the SBOM — each skipped when one that verifies is already there (resumable)
-    if (!(await hasValid(signing, target, subject, verifyPolicy))) {
-      await signing.signManifest(target, subject, { signer, witnesses, subjectName });
-      out.detail('signed');
-    } else out.detail('signed    (already)');
-    await mkdir(outDir, { recursive: true });
-    const provenance = await import('@sealpack/provenance');
-    const hashed = await Promise.all(files.map((f) => provenance.hashFile(f.path, f.title)));
-    // The run's time: SOURCE_DATE_EPOCH's, else now (a re-run skips the attestations that exist, so the time need not repeat).
-    const when = (created ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const runFacts = { runId: `publish-${subject.digest.slice(7, 23)}`, startedAt: when, endedAt: when, parameters, toolchain: [{ name: 'sealpack', version: VERSION }] };
-    const prov = provenance.buildProvDocument({
-      ...runFacts,
-      inputs: [...hashed.map((h) => ({ file: h.name, sha256: h.sha256, size: h.size })), ...derivedFrom.map((d) => ({ ref: d.ref }))],
-      outputs: [{ ref: pinned, mediaType: subject.mediaType, size: subject.size }],
-    });
-    const manifest = provenance.buildRunManifest({
-      ...runFacts,
-      inputs: [...hashed.map((h) => ({ name: h.name, sha256: h.sha256, size: h.size })), ...derivedFrom.map((d) => ({ name: d.ref, sha256: d.sha256, size: d.size }))],
-      outputs: [{ name: pinned, sha256: subject.digest.slice(7), size: subject.size }],
-      environment: provenance.currentEnvironment(),
-    });
-    await writeOutputFile(join(outDir, 'run_manifest.json'), provenance.serializeRunManifest(manifest));
-    const sbom = provenance.spdxDocument(hashed, {
-      name: subjectName,
-      created: when,
-      tool: `sealpack@${VERSION}`,
-      ...(annotations['org.opencontainers.image.licenses'] === undefined ? {} : { license: annotations['org.opencontainers.image.licenses'] }),
-    });
-    // The evidence files beside the release are always the attested predicates: this run's, or on
-    // a re-run the ones already attached (their signature verified), never a newer unattested copy.
-    for (const [predicateType, predicate, label, file] of [
-      [PROV, prov, 'PROV', 'prov.jsonld'],
-      [SPDX, sbom, 'SBOM', 'sbom.spdx.json'],
-    ] as const) {
-      // The subject's digest fixes the files (and so the SBOM) but not what the PROV says of the run:
-      // one made from other inputs or parameters (a declassification added on a re-run) is attested anew.
-      const existing = (await signing.verifyAttached(target, subject, { ...verifyPolicy, predicateType })).find((v) => v.valid && (predicateType !== PROV || sameActivity(v.predicate, prov)));
-      if (existing === undefined) {
-        await signing.attestManifest(target, subject, { signer, witnesses, subjectName, predicateType, predicate: new TextEncoder().encode(JSON.stringify(predicate)) });
-      }
-      await writeOutputFile(join(outDir, file), `${JSON.stringify(existing?.predicate ?? predicate, null, 2)}\n`);
-      out.detail(`attested  ${label}${existing === undefined ? '' : ' (already)'}`);
+    const config = typeof context.values.config === 'string' ? await readPublishConfig(io.cwd, context.values.config) : undefined;
+    const jobs = publishJobs(context.values, context.positionals, config);
+    // The key, the policy and the environment are the publish's, shared by every artifact it makes.
+    const values = (jobs[0] as PublishJob).values;
+    const gating = await gateSettings(context, values);
+    // Every artifact's destination and inputs are checked before any of them is pushed, or a key opened.
+    const plans: Plan[] = [];
+    for (const job of jobs) plans.push(await plan(context, job, gating));
+    const shared: Shared = { ...gating, ...(await signingSettings(context, values)) };
+    const results: Published[] = [];
+    for (const p of plans) {
+      if (p.name !== undefined) out.detail(`\n${p.name}`);
+      results.push(await publishArtifact(context, p, shared));
     }
-    lap('sign+attest');
-    // 4. the gate: only on allow do the catalogs hear of it
-    let decision: Awaited<ReturnType<NonNullable<typeof compiled>['evaluate']>> | undefined;
-    if (compiled !== undefined) {
-      const evidence = await gate.collectEvidence(target, subject, { reference: pinned, pinned: true, verifyPolicy, inputSensitivity: inputSensitivityReader(context) });
-      decision = compiled.evaluate(evidence);
-    }
-    lap('gate');
-    const catalogs = decision === undefined || decision.allow ? await patchCatalogs(context, { list, outDir, subject, ref }) : [];
-    lap('catalog');
-
-    // 5. what was published
-    const tree = await discoverReferrers(target, subject);
-    if (out.options.json) {
-      out.json({ reference: pinned, digest: subject.digest, referrers: describe(tree.referrers), evidence: outDir, catalogs, stages, ...(decision === undefined ? {} : { decision }) });
-    } else {
-      out.detail(`evidence  ${outDir}`);
-      for (const line of describe(tree.referrers))
-        out.detail(`  ${line.depth > 0 ? '  '.repeat(line.depth) : ''}${line.artifactType}${line.predicateType === undefined ? '' : ` ${line.predicateType}`}  ${line.digest}`);
-      for (const file of catalogs) out.detail(`catalog   ${file}`);
-      if (decision !== undefined) out.raw(`${gate.decisionTable(decision)}\n`);
-      out.result(`Published ${pinned}`, pinned);
-    }
-    if (decision !== undefined && !decision.allow) {
-      throw new gate.PolicyError(
+    if (out.options.json) out.json(config?.artifacts === undefined ? results[0] : { artifacts: results });
+    const denied = results.filter((r) => r.decision !== undefined && !r.decision.allow);
+    if (denied.length > 0) {
+      throw new shared.gate.PolicyError(
         'DENIED',
-        `policy ${decision.policy} denies ${subject.digest}: ${decision.violations
-          .filter((v) => v.severity === 'deny')
-          .map((v) => v.id)
-          .join(', ')}; no catalog was patched`,
+        denied
+          .map(
+            (r) =>
+              `policy ${r.decision?.policy} denies ${r.digest}: ${r.decision?.violations
+                .filter((v) => v.severity === 'deny')
+                .map((v) => v.id)
+                .join(', ')}`,
+          )
+          .join('; ') + `; no catalog was patched${denied.length < results.length ? ` for ${denied.length === 1 ? 'it' : 'them'}` : ''}`,
       );
     }
   },
 };
+
+type Gate = typeof import('@sealpack/policy');
+type Decision = ReturnType<ReturnType<Gate['compilePolicy']>['evaluate']>;
+
+interface Shared {
+  gate: Gate;
+  policy?: import('@sealpack/policy').Policy;
+  compiled?: ReturnType<Gate['compilePolicy']>;
+  signing: Signing;
+  signer: Awaited<ReturnType<typeof signerFrom>>['signer'];
+  witnesses: Awaited<ReturnType<typeof signerFrom>>['witnesses'];
+  verifyPolicy: VerifyPolicy;
+}
+
+interface Plan {
+  name?: string;
+  ref: Reference;
+  files: ReturnType<typeof fileArguments>;
+  artifactType: string;
+  annotations: Record<string, string>;
+  outDir: string;
+  list: (name: string) => string[];
+  parameters: Record<string, string>;
+  derivedFrom: Array<Awaited<ReturnType<typeof pinnedArtifact>>>;
+}
+
+interface Published {
+  name?: string;
+  reference: string;
+  digest: string;
+  referrers: ReturnType<typeof describe>;
+  evidence: string;
+  catalogs: string[];
+  stages: Record<string, number>;
+  decision?: Decision;
+}
+
+async function gateSettings(context: CommandContext, values: Record<string, unknown>): Promise<Pick<Shared, 'gate' | 'policy' | 'compiled'>> {
+  const gate = await import('@sealpack/policy');
+  const policyFile = typeof values.policy === 'string' ? values.policy : undefined;
+  const policy = policyFile === undefined ? undefined : (await readPolicyFile(resolve(context.io.cwd, policyFile), policyFile, `cannot read --policy ${policyFile}`)).policy;
+  const compiled = policy === undefined ? undefined : gate.compilePolicy(policy, typeof values.env === 'string' ? values.env : undefined);
+  return { gate, ...(policy === undefined ? {} : { policy }), ...(compiled === undefined ? {} : { compiled }) };
+}
+
+async function signingSettings(context: CommandContext, values: Record<string, unknown>): Promise<Pick<Shared, 'signing' | 'signer' | 'witnesses' | 'verifyPolicy'>> {
+  const { io } = context;
+  const signing = await loadSigning();
+  const { signer, witnesses, publicKey } = await signerFrom(values, io, signing);
+  const verifyPolicy: VerifyPolicy =
+    publicKey !== undefined ? { publicKey, ignoreTlog: values['tlog-upload'] === false } : await verifyPolicyFrom({ ...values, key: undefined }, io, await loadVerifying(), undefined);
+  return { signing, signer, witnesses, verifyPolicy };
+}
+
+/** One artifact's settings, checked: nothing is written for any artifact until every plan is made. */
+async function plan(context: CommandContext, job: PublishJob, shared: Pick<Shared, 'gate' | 'policy'>): Promise<Plan> {
+  const { io } = context;
+  const { values, positionals } = job;
+  const what = job.name === undefined ? '' : ` (artifact ${job.name})`;
+  if (positionals.length === 0) throw new UsageError(`publish needs at least one FILE (on the command line, or files: in --config)${what}`);
+  if (typeof values.to !== 'string') throw new UsageError(`--to REF is required: where to publish${what}`);
+  const ref = withLayoutPath(parseRef(values.to, '--to'), io.cwd);
+  if (ref.digest !== undefined) throw new UsageError(`--to takes a tag, not a digest: the digest is what publish computes${what}`);
+  const annotations = parseAnnotations(Array.isArray(values.annotation) ? (values.annotation as string[]) : []);
+  const list = (name: string) => (Array.isArray(values[name]) ? (values[name] as string[]) : []);
+  // Before any byte leaves: may an artifact of this sensitivity go there at all?
+  if (shared.policy !== undefined) shared.gate.checkDestination(shared.policy, annotations['dev.sealpack.sensitivity'], repositoryName(ref));
+  // What the files were made from and how, resolved before the push: a bad ref fails with nothing written.
+  const parameters = Object.fromEntries(list('param').map((p) => keyValue(p, '--param')));
+  const derivedFrom = await Promise.all(list('derived-from').map((text) => pinnedArtifact(text, context, '--derived-from')));
+  return {
+    ...(job.name === undefined ? {} : { name: job.name }),
+    ref,
+    files: fileArguments(positionals, io.cwd),
+    artifactType: typeof values['artifact-type'] === 'string' ? values['artifact-type'] : 'application/vnd.sealpack.dataset.v1',
+    annotations,
+    outDir: resolve(io.cwd, typeof values.out === 'string' ? values.out : 'publish-evidence'),
+    list,
+    parameters,
+    derivedFrom,
+  };
+}
+
+async function publishArtifact(context: CommandContext, p: Plan, shared: Shared): Promise<Published> {
+  const { io, out } = context;
+  const { ref, files, annotations, outDir, list, parameters, derivedFrom } = p;
+  const { gate, compiled, signing, signer, witnesses, verifyPolicy } = shared;
+  // Milliseconds per stage, in --json: where the time of a publish goes (the bench reports them).
+  const stages: Record<string, number> = {};
+  let mark = performance.now();
+  const lap = (stage: string) => {
+    const now = performance.now();
+    stages[stage] = Math.round(now - mark);
+    mark = now;
+  };
+  // 1. push (reproducible unless SOURCE_DATE_EPOCH sets a time: a re-run ends in the same digest)
+  const target = await context.open(ref);
+  const created = createdTime(io.env, true);
+  const pushed = await pushFiles(target, files, {
+    tag: ref.tag ?? 'latest',
+    artifactType: p.artifactType,
+    annotations,
+    created,
+  });
+  const subject = pushed.descriptor;
+  const pinned = pinnedReference(ref, subject.digest);
+  out.detail(`pushed    ${pinned}`);
+  lap('push');
+  const subjectName = repositoryName(ref);
+
+  // 2. sign, 3. attest PROV and the SBOM — each skipped when one that verifies is already there (resumable)
+  if (!(await hasValid(signing, target, subject, verifyPolicy))) {
+    await signing.signManifest(target, subject, { signer, witnesses, subjectName });
+    out.detail('signed');
+  } else out.detail('signed    (already)');
+  await mkdir(outDir, { recursive: true });
+  const provenance = await import('@sealpack/provenance');
+  const hashed = await Promise.all(files.map((f) => provenance.hashFile(f.path, f.title)));
+  // The run's time: SOURCE_DATE_EPOCH's, else now (a re-run skips the attestations that exist, so the time need not repeat).
+  const when = (created ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const runFacts = { runId: `publish-${subject.digest.slice(7, 23)}`, startedAt: when, endedAt: when, parameters, toolchain: [{ name: 'sealpack', version: VERSION }] };
+  const prov = provenance.buildProvDocument({
+    ...runFacts,
+    inputs: [...hashed.map((h) => ({ file: h.name, sha256: h.sha256, size: h.size })), ...derivedFrom.map((d) => ({ ref: d.ref }))],
+    outputs: [{ ref: pinned, mediaType: subject.mediaType, size: subject.size }],
+  });
+  const manifest = provenance.buildRunManifest({
+    ...runFacts,
+    inputs: [...hashed.map((h) => ({ name: h.name, sha256: h.sha256, size: h.size })), ...derivedFrom.map((d) => ({ name: d.ref, sha256: d.sha256, size: d.size }))],
+    outputs: [{ name: pinned, sha256: subject.digest.slice(7), size: subject.size }],
+    environment: provenance.currentEnvironment(),
+  });
+  await writeOutputFile(join(outDir, 'run_manifest.json'), provenance.serializeRunManifest(manifest));
+  const sbom = provenance.spdxDocument(hashed, {
+    name: subjectName,
+    created: when,
+    tool: `sealpack@${VERSION}`,
+    ...(annotations['org.opencontainers.image.licenses'] === undefined ? {} : { license: annotations['org.opencontainers.image.licenses'] }),
+  });
+  // The evidence files beside the release are always the attested predicates: this run's, or on
+  // a re-run the ones already attached (their signature verified), never a newer unattested copy.
+  for (const [predicateType, predicate, label, file] of [
+    [PROV, prov, 'PROV', 'prov.jsonld'],
+    [SPDX, sbom, 'SBOM', 'sbom.spdx.json'],
+  ] as const) {
+    // The subject's digest fixes the files (and so the SBOM) but not what the PROV says of the run:
+    // one made from other inputs or parameters (a declassification added on a re-run) is attested anew.
+    const existing = (await signing.verifyAttached(target, subject, { ...verifyPolicy, predicateType })).find((v) => v.valid && (predicateType !== PROV || sameActivity(v.predicate, prov)));
+    if (existing === undefined) {
+      await signing.attestManifest(target, subject, { signer, witnesses, subjectName, predicateType, predicate: new TextEncoder().encode(JSON.stringify(predicate)) });
+    }
+    await writeOutputFile(join(outDir, file), `${JSON.stringify(existing?.predicate ?? predicate, null, 2)}\n`);
+    out.detail(`attested  ${label}${existing === undefined ? '' : ' (already)'}`);
+  }
+  lap('sign+attest');
+  // 4. the gate: only on allow do the catalogs hear of it
+  let decision: Decision | undefined;
+  if (compiled !== undefined) {
+    const evidence = await gate.collectEvidence(target, subject, { reference: pinned, pinned: true, verifyPolicy, inputSensitivity: inputSensitivityReader(context) });
+    decision = compiled.evaluate(evidence);
+  }
+  lap('gate');
+  const catalogs = decision === undefined || decision.allow ? await patchCatalogs(context, { list, outDir, subject, ref }) : [];
+  lap('catalog');
+
+  // 5. what was published
+  const tree = await discoverReferrers(target, subject);
+  const published: Published = {
+    ...(p.name === undefined ? {} : { name: p.name }),
+    reference: pinned,
+    digest: subject.digest,
+    referrers: describe(tree.referrers),
+    evidence: outDir,
+    catalogs,
+    stages,
+    ...(decision === undefined ? {} : { decision }),
+  };
+  if (!out.options.json) {
+    out.detail(`evidence  ${outDir}`);
+    for (const line of describe(tree.referrers))
+      out.detail(`  ${line.depth > 0 ? '  '.repeat(line.depth) : ''}${line.artifactType}${line.predicateType === undefined ? '' : ` ${line.predicateType}`}  ${line.digest}`);
+    for (const file of catalogs) out.detail(`catalog   ${file}`);
+    if (decision !== undefined) out.raw(`${gate.decisionTable(decision)}\n`);
+    out.result(`Published ${pinned}`, pinned);
+  }
+  return published;
+}
 
 /** Whether two PROV documents record a run with the same inputs and parameters (its times may differ). */
 function sameActivity(a: unknown, b: unknown): boolean {

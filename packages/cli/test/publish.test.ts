@@ -68,12 +68,10 @@ describe('sealpack publish', () => {
         '--stac',
         'parks.stac.json',
       ],
-      {
-        cwd,
-        env,
-      },
+      { cwd, env, tty: true },
     );
     expect(denied.code).toBe(1);
+    expect(denied.stderr).toMatch(/push 100%/); // the bar, on a terminal
     expect(denied.stdout).toMatch(/^✘ license +GPL-3\.0-only is not within/m);
     expect(denied.stderr).toMatch(/denies sha256:[a-f0-9]+: license; no catalog was patched/);
     await expect(readFile(join(cwd, 'publish-evidence', 'parks.stac.json'), 'utf8')).rejects.toThrow();

@@ -7,6 +7,7 @@ import { createdTime, fileArguments } from '../command-input.ts';
 import { parseAnnotations } from '../annotations.ts';
 import { keyValue, pinnedArtifact } from '../artifact-input.ts';
 import { inputSensitivityReader } from '../input-sensitivity.ts';
+import { signalOption } from '../io.ts';
 import { UsageError } from '../errors.ts';
 import { readPolicyFile } from '../policy-file.ts';
 import { parseRef, repositoryName, withLayoutPath } from '../global-options.ts';
@@ -183,12 +184,17 @@ async function publishArtifact(context: CommandContext, p: Plan, shared: Shared)
   // 1. push (reproducible unless SOURCE_DATE_EPOCH sets a time: a re-run ends in the same digest)
   const target = await context.open(ref);
   const created = createdTime(io.env, true);
+  // A bar on a TTY only (Output decides), and Ctrl-C stops the push with nothing half-written.
+  const progress = out.progress('push');
   const pushed = await pushFiles(target, files, {
     tag: ref.tag ?? 'latest',
     artifactType: p.artifactType,
     annotations,
     created,
+    onProgress: (sent, total) => progress.update(sent, total),
+    ...signalOption(io),
   });
+  progress.done();
   const subject = pushed.descriptor;
   const pinned = pinnedReference(ref, subject.digest);
   out.detail(`pushed    ${pinned}`);

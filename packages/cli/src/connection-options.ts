@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { dockerConfigCredentials, firstOf, type Credential, type CredentialProvider, type OpenTargetOptions, type Reference } from '@sealpack/oci-client';
 import { z } from 'zod';
 import { UsageError } from './errors.ts';
-import { readStdin, type CliIo } from './io.ts';
+import { readStdin, signalOption, type CliIo } from './io.ts';
 import { parseOptions } from './command-input.ts';
 import type { OptionSpecs } from './command.ts';
 import type { GlobalValues } from './global-options.ts';
@@ -141,6 +141,8 @@ export class ConnectionOptions {
       log: this.log,
       ...(await this.tlsOf(own, global, side)),
       ...(spec === undefined ? {} : { referrersMode: spec === 'v1.1-referrers-api' ? 'api' : 'tag-schema' }),
+      // Ctrl-C stops every request to the registry, those of signing and attesting too.
+      ...signalOption(this.io),
     };
   }
 

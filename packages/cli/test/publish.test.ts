@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeEach, describe, expect, inject, it } from 'vitest';
-import { uniqueRepository } from '@sealpack/test-registry';
+import { startFaultProxy, uniqueRepository } from '@sealpack/test-registry';
+import { Interrupted } from '../src/errors.ts';
 import { runCli } from './run-cli.ts';
 
 const BASELINE = fileURLToPath(new URL('../../policy/examples/baseline.yaml', import.meta.url));
@@ -47,6 +48,44 @@ describe('sealpack publish', () => {
     // And what was published verifies, by the consumer's commands.
     const verified = await runCli(['verify', published.reference, '--key', 'cosign.pub', '--insecure-ignore-tlog'], { cwd, env });
     expect(verified.code).toBe(0);
+  });
+
+  it('interrupted half-way on the real registry (its push done, its evidence not), a re-run finishes it: same digest, no evidence twice', async () => {
+    const proxy = await startFaultProxy(inject('registries').anonymous.port);
+    try {
+      // Three repositories of one name length, so that every request is the same size in each.
+      const [full, pushOnly, halfway] = ['pub-a', 'pub-b', 'pub-c'].map((name) => `${uniqueRepository(name)}:2026`);
+      const args = (to: string, host = proxy.host) => ['publish', 'parks.geojson', '--to', `${host}/${to}`, ...labels, '--key', 'cosign.key', '--tlog-upload=false', '--json'];
+      const sent = async (work: () => Promise<unknown>) => {
+        const before = proxy.upstreamBytes;
+        await work();
+        return proxy.upstreamBytes - before;
+      };
+      const whole = await sent(async () => expect((await runCli(args(full as string), { cwd, env })).code).toBe(0));
+      const pushed = await sent(async () => expect((await runCli(['push', `${proxy.host}/${pushOnly}`, 'parks.geojson', ...labels, '--reproducible'], { cwd, env })).code).toBe(0));
+      // Stall the registry between the end of the push and the end of the publish, then interrupt there.
+      proxy.stallAfter('upstream', Math.round((pushed + whole) / 2));
+      const stop = new AbortController();
+      void proxy.whenStalled().then(() => stop.abort(new Interrupted('SIGINT')));
+      const interrupted = await runCli(args(halfway as string), { cwd, env, signal: stop.signal });
+      expect(interrupted.code).toBe(130);
+      const direct = inject('registries').anonymous.host;
+      const ref = `${direct}/${(halfway as string).replace(/:2026$/, '')}`;
+      const landed = await runCli(['discover', `${ref}:2026`, '--format', 'json'], { cwd, env });
+      expect(landed.code).toBe(0);
+      const before = (JSON.parse(landed.stdout) as { referrers: unknown[] }).referrers;
+      expect(before.length).toBeLessThan(3);
+
+      const resumed = await runCli(args(halfway as string, direct), { cwd, env });
+      expect(resumed.code).toBe(0);
+      const done = JSON.parse(resumed.stdout) as { digest: string; referrers: unknown[] };
+      const first = JSON.parse((await runCli(['resolve', `${direct}/${full}`, '--json'], { cwd, env })).stdout) as { digest: string };
+      expect(done.digest).toBe(first.digest);
+      expect(done.referrers).toHaveLength(3);
+      expect((await runCli(['verify', `${ref}@${done.digest}`, '--key', 'cosign.pub', '--insecure-ignore-tlog'], { cwd, env })).code).toBe(0);
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it('a denied release is pushed and signed but enters no catalog (exit 1), and a restricted one never leaves for a public destination', async () => {

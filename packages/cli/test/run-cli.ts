@@ -8,7 +8,7 @@ export interface CliResult {
 }
 
 /** Runs `sealpack ARGS` in-process with captured streams and a controlled environment. */
-export async function runCli(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; stdin?: string; tty?: boolean; stdinTty?: boolean }): Promise<CliResult> {
+export async function runCli(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; stdin?: string; tty?: boolean; stdinTty?: boolean; signal?: AbortSignal }): Promise<CliResult> {
   const stdout = new PassThrough();
   const stderr = new PassThrough() as PassThrough & { isTTY?: boolean };
   const stdin = new PassThrough() as PassThrough & { isTTY?: boolean };
@@ -19,6 +19,13 @@ export async function runCli(args: string[], options: { cwd: string; env?: NodeJ
   stdout.on('data', (c: Buffer) => out.push(c));
   stderr.on('data', (c: Buffer) => err.push(c));
   stdin.end(options.stdin ?? '');
-  const code = await main(args, { stdout, stderr, stdin, env: options.env ?? { HOME: options.cwd, DOCKER_CONFIG: `${options.cwd}/.docker` }, cwd: options.cwd });
+  const code = await main(args, {
+    stdout,
+    stderr,
+    stdin,
+    env: options.env ?? { HOME: options.cwd, DOCKER_CONFIG: `${options.cwd}/.docker` },
+    cwd: options.cwd,
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  });
   return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
 }

@@ -181,6 +181,24 @@ describe('an aborted transfer', () => {
   });
 });
 
+describe("a target's own abort signal", () => {
+  it('stops every request the target sends, one made without a signal of its own too, and refuses new ones', async () => {
+    const { bytes, descriptor } = blob();
+    proxy = await startFaultProxy(registries.anonymous.port);
+    const stop = new AbortController();
+    const target = new RegistryTarget(proxy.host, uniqueRepository(), { retry: fastRetry, signal: stop.signal });
+    const reason = new Error('interrupted');
+    proxy.stallAfter('upstream', SIZE / 4);
+    const stalled = proxy.whenStalled();
+    const pushing = target.push(descriptor, bytesSource(bytes)); // no per-call signal
+    pushing.catch(() => undefined);
+    await stalled;
+    stop.abort(reason);
+    await expect(pushing).rejects.toBe(reason);
+    await expect(target.exists(descriptor)).rejects.toBe(reason);
+  });
+});
+
 /** The blob stored straight into the registry, and a target that reads it through a new fault proxy. */
 async function storedBehindProxy(
   repository: string,

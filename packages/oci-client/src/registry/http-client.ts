@@ -3,6 +3,7 @@ import { rootCertificates } from 'node:tls';
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
+import { alsoAbortedBy } from '../abort.ts';
 import { OciError, type OciErrorCode } from '../errors.ts';
 import { anonymous, type Credential, type CredentialProvider } from './credentials.ts';
 import { backoffDelay, DEFAULT_RETRY, isRetryableStatus, parseRetryAfter, type RetryPolicy } from './retry.ts';
@@ -24,6 +25,11 @@ export interface HttpClientOptions {
   log?: (line: string) => void;
   sleep?: (ms: number) => Promise<void>;
   dispatcher?: Dispatcher;
+  /**
+   * Aborts every request this client sends, whatever its caller passed (a CLI's Ctrl-C): work that
+   * reaches the registry through layers that take no signal of their own still stops.
+   */
+  signal?: AbortSignal;
 }
 
 /** An async iterable is written chunk by chunk, each after the previous one has left (see ContentSource.chunks). */
@@ -118,6 +124,7 @@ export class RegistryHttpClient {
   private readonly log: (line: string) => void;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly tokens = new Map<string, Promise<CachedToken>>();
+  private readonly signal: AbortSignal | undefined;
   private challenge: AuthChallenge | undefined;
   private credential: Promise<Credential | undefined> | undefined;
   readonly registry: string;
@@ -129,6 +136,7 @@ export class RegistryHttpClient {
     this.userAgent = options.userAgent ?? 'sealpack';
     this.log = options.log ?? (() => {});
     this.sleep = options.sleep ?? ((ms) => sleepFor(ms));
+    this.signal = options.signal;
     this.ownsDispatcher = options.dispatcher === undefined;
     this.dispatcher =
       options.dispatcher ??
@@ -243,7 +251,10 @@ export class RegistryHttpClient {
   }
 
   /** Sends a request, handling auth, redirects and retries. Any status may come back; see `expect`. */
-  async send(req: RegistryRequest): Promise<RegistryResponse> {
+  async send(request: RegistryRequest): Promise<RegistryResponse> {
+    const signal = this.signal === undefined ? request.signal : alsoAbortedBy(request.signal, this.signal);
+    const req = signal === undefined ? request : { ...request, signal };
+    req.signal?.throwIfAborted();
     const retryable = req.retry ?? true;
     let attempt = 0;
     for (;;) {

@@ -1,6 +1,6 @@
 import { ANNOTATION_CREATED, ANNOTATION_TITLE, type Descriptor, parseManifest, type ReadOnlyTarget } from '@sealpack/oci-client';
 import { canonicalDigest, parseProvDocument } from '@sealpack/provenance';
-import { type BundleVerdict, REVOCATION_PREDICATE_TYPE, verifyAttached, type VerifyPolicy } from '@sealpack/signing/verify';
+import { type BundleVerdict, REVOCATION_PREDICATE_TYPE, verifyAttachedByType, type VerifyPolicy } from '@sealpack/signing/verify';
 import { type AttestationEvidence, type Evidence, EvidenceSchema, type SignatureEvidence } from './evidence.ts';
 
 const BUNDLE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
@@ -36,24 +36,17 @@ export async function collectEvidence(target: ReadOnlyTarget, subject: Descripto
     ...new Set(bundles.map((b) => b.annotations?.[PREDICATE_ANNOTATION]).filter((t): t is string => t !== undefined && t !== SIGN_PREDICATE && t !== REVOCATION_PREDICATE_TYPE)),
   ].sort();
 
-  const signatures =
+  // Every type judged in one pass over the referrers: the signature, each attestation's type, and a revocation if one is there.
+  const revoked = bundles.some((b) => b.annotations?.[PREDICATE_ANNOTATION] === REVOCATION_PREDICATE_TYPE);
+  const verdicts =
     options.verifyPolicy === undefined
-      ? unverifiable(bundles.filter((b) => b.annotations?.[PREDICATE_ANNOTATION] === SIGN_PREDICATE)).map(toSignature)
-      : (await verifyAttached(target, subject, options.verifyPolicy)).map(toSignature);
-  const attestations: AttestationEvidence[] = [];
-  for (const predicateType of predicateTypes) {
-    const verdicts =
-      options.verifyPolicy === undefined
-        ? unverifiable(bundles.filter((b) => b.annotations?.[PREDICATE_ANNOTATION] === predicateType))
-        : await verifyAttached(target, subject, { ...options.verifyPolicy, predicateType });
-    for (const v of verdicts) attestations.push(toAttestation(v, predicateType));
-  }
-
+      ? undefined
+      : await verifyAttachedByType(target, subject, options.verifyPolicy, [SIGN_PREDICATE, ...predicateTypes, ...(revoked ? [REVOCATION_PREDICATE_TYPE] : [])]);
+  const judged = (predicateType: string) => verdicts?.get(predicateType) ?? unverifiable(bundles.filter((b) => b.annotations?.[PREDICATE_ANNOTATION] === predicateType));
+  const signatures = judged(SIGN_PREDICATE).map(toSignature);
+  const attestations: AttestationEvidence[] = predicateTypes.flatMap((predicateType) => judged(predicateType).map((v) => toAttestation(v, predicateType)));
   // Only a revocation that verifies counts (anyone can attach one); one that does is always a deny.
-  const revocations =
-    options.verifyPolicy === undefined || !bundles.some((b) => b.annotations?.[PREDICATE_ANNOTATION] === REVOCATION_PREDICATE_TYPE)
-      ? []
-      : (await verifyAttached(target, subject, { ...options.verifyPolicy, predicateType: REVOCATION_PREDICATE_TYPE })).filter((v) => v.valid).map(toRevocation);
+  const revocations = (verdicts?.get(REVOCATION_PREDICATE_TYPE) ?? []).filter((v) => v.valid).map(toRevocation);
 
   const inputs: Array<{ id: string; sensitivity?: string }> = [];
   for (const attestation of attestations.filter((a) => a.valid && a.predicateType === PROV_PREDICATE)) {

@@ -11,6 +11,17 @@ export { attachBundle, attachedBundles, MEDIA_TYPE_SIGSTORE_BUNDLE_V03, type Att
 export { signManifest, type SignOptions, type SignResult } from './sign.ts';
 export { attestManifest, DEFAULT_DETACH_THRESHOLD, type AttestOptions } from './attest.ts';
 export { PREDICATE_TYPES, REVOCATION_PREDICATE_TYPE } from './predicate-types.ts';
-export { unverifiedPredicates, verifyAttached, verifyBundle, type BundleVerdict, type IdentityPolicy, type KeyPolicy, type Thresholds, type VerifiedBundle, type VerifyPolicy } from './verify.ts';
+export {
+  unverifiedPredicates,
+  verifyAttached,
+  verifyAttachedByType,
+  verifyBundle,
+  type BundleVerdict,
+  type IdentityPolicy,
+  type KeyPolicy,
+  type Thresholds,
+  type VerifiedBundle,
+  type VerifyPolicy,
+} from './verify.ts';
 export { checkBundle, type BundleCheck } from './conformance.ts';
 export { publicGoodTrustMaterial, trustMaterialFromJSON } from './trust.ts';

@@ -241,27 +241,45 @@ function certificateWindow(bundle: Bundle): string {
  * ones it needs. A bundle that fails says exactly why.
  */
 export async function verifyAttached(target: ReadOnlyTarget, subject: Descriptor, policy: VerifyPolicy): Promise<BundleVerdict[]> {
-  thresholdsFor(policy, 'publicKey' in policy); // a policy mistake fails the call, not each bundle
-  const verdicts: BundleVerdict[] = [];
   const wanted = policy.predicateType ?? COSIGN_SIGN_PREDICATE_TYPE;
-  // The annotation is unsigned, so it only chooses which bundles to look at; the signed statement decides.
-  const relevant = (await attachedBundles(target, subject)).filter((a) => a.predicateType === undefined || a.predicateType === wanted);
-  for (const attached of relevant) {
-    const base = { referrer: attached.referrer, ...(attached.predicateType === undefined ? {} : { predicateType: attached.predicateType }) };
-    verdicts.push(
-      await judged(base, async () => {
-        const { predicate, ...found } = verifyBundle(attached.bytes, subject, policy);
-        return { ...found, predicate: await resolveDetached(target, attached.others, predicate) };
-      }),
-    );
-  }
+  return (await verifyAttachedByType(target, subject, policy, [wanted])).get(wanted) ?? [];
+}
+
+/**
+ * The verdicts of `verifyAttached` for several predicate types at once (`policy.predicateType` is
+ * ignored), with the referrers, bundles and cosign v2 tags read once instead of once per type: the
+ * policy collector and the evidence viewer want every type an artifact carries.
+ */
+export async function verifyAttachedByType(target: ReadOnlyTarget, subject: Descriptor, policy: VerifyPolicy, predicateTypes: readonly string[]): Promise<Map<string, BundleVerdict[]>> {
+  thresholdsFor(policy, 'publicKey' in policy); // a policy mistake fails the call, not each bundle
+  const bundles = await attachedBundles(target, subject);
   // Signed by an older cosign: the v2 layout's tag, `.sig` for signatures, `.att` for the rest.
-  const legacy = await legacySignatures(target, subject, wanted === COSIGN_SIGN_PREDICATE_TYPE ? 'sig' : 'att');
-  for (const found of legacy.filter((l) => l.predicateType === undefined || l.kind === 'sig' || l.predicateType === wanted)) {
-    const base = { referrer: found.manifest, legacyTag: found.tag, ...(found.predicateType === undefined ? {} : { predicateType: found.predicateType }) };
-    verdicts.push(await judged(base, async () => verifyLegacySignature(found, subject, policy)));
+  const legacy = {
+    sig: predicateTypes.includes(COSIGN_SIGN_PREDICATE_TYPE) ? await legacySignatures(target, subject, 'sig') : [],
+    att: predicateTypes.some((t) => t !== COSIGN_SIGN_PREDICATE_TYPE) ? await legacySignatures(target, subject, 'att') : [],
+  };
+  const byType = new Map<string, BundleVerdict[]>();
+  for (const wanted of new Set(predicateTypes)) {
+    const judging = { ...policy, predicateType: wanted };
+    const verdicts: BundleVerdict[] = [];
+    // The annotation is unsigned, so it only chooses which bundles to look at; the signed statement decides.
+    for (const attached of bundles.filter((a) => a.predicateType === undefined || a.predicateType === wanted)) {
+      const base = { referrer: attached.referrer, ...(attached.predicateType === undefined ? {} : { predicateType: attached.predicateType }) };
+      verdicts.push(
+        await judged(base, async () => {
+          const { predicate, ...found } = verifyBundle(attached.bytes, subject, judging);
+          return { ...found, predicate: await resolveDetached(target, attached.others, predicate) };
+        }),
+      );
+    }
+    const kind = wanted === COSIGN_SIGN_PREDICATE_TYPE ? 'sig' : 'att';
+    for (const found of legacy[kind].filter((l) => l.predicateType === undefined || l.kind === 'sig' || l.predicateType === wanted)) {
+      const base = { referrer: found.manifest, legacyTag: found.tag, ...(found.predicateType === undefined ? {} : { predicateType: found.predicateType }) };
+      verdicts.push(await judged(base, async () => verifyLegacySignature(found, subject, judging)));
+    }
+    byType.set(wanted, verdicts);
   }
-  return verdicts;
+  return byType;
 }
 
 /** A verdict: valid with what verification found, or invalid with the exact reason. */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { uniqueRepository } from '@sealpack/test-registry';
 import { bytesSource, openTarget, packLayers, parseReference, pushPacked, sha256Of, type Descriptor, type Target } from '@sealpack/oci-client';
-import { attestManifest, keySigner, PREDICATE_TYPES, signManifest, verifyAttached } from '../src/index.ts';
+import { attestManifest, keySigner, PREDICATE_TYPES, signManifest, verifyAttached, verifyAttachedByType } from '../src/index.ts';
 
 const registries = inject('registries');
 const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -43,6 +43,23 @@ describe('attestations with any predicate, as bundle referrers', async () => {
       expect(spdxVerdicts).toMatchObject([{ valid: true, predicate: spdx }]);
       // The signature check looks at signatures only: the two attestations are not "invalid signatures".
       expect(await verifyAttached(target, subject, { publicKey, ignoreTlog: true })).toMatchObject([{ valid: true, predicateType: 'https://sigstore.dev/cosign/sign/v1' }]);
+
+      // All three types at once give the same verdicts, from one listing of the referrers.
+      let listings = 0;
+      const counted = new Proxy(target, {
+        get(object, name, receiver) {
+          if (name === 'referrers') listings++;
+          const value = Reflect.get(object, name, receiver);
+          return typeof value === 'function' ? value.bind(object) : value;
+        },
+      });
+      const types = ['https://sigstore.dev/cosign/sign/v1', PREDICATE_TYPES.prov as string, PREDICATE_TYPES.spdx as string];
+      const byType = await verifyAttachedByType(counted, subject, { publicKey, ignoreTlog: true }, types);
+      expect(listings).toBe(1);
+      expect([...byType.keys()]).toEqual(types);
+      expect(byType.get(PREDICATE_TYPES.prov as string)).toEqual(provVerdicts);
+      expect(byType.get(PREDICATE_TYPES.spdx as string)).toEqual(spdxVerdicts);
+      expect(byType.get(types[0] as string)).toMatchObject([{ valid: true }]);
     });
   }
 });

@@ -58,10 +58,14 @@ export async function artifactView(ref: Reference, sources: ViewSources): Promis
   };
   collect(tree.referrers);
   const verdicts = new Map<string, BundleVerdict>();
-  for (const predicateType of predicateTypes) {
-    if (predicateType === undefined) continue;
-    for (const verdict of await sources.verifying.verifyAttached(target, subject, { ...sources.verifyPolicy, predicateType })) verdicts.set(verdict.referrer.digest, verdict);
-  }
+  const byType = await sources.verifying.verifyAttachedByType(
+    target,
+    subject,
+    sources.verifyPolicy,
+    [...predicateTypes].filter((t): t is string => t !== undefined),
+  );
+  // A bundle judged under several types (it named none) keeps the verdict that verified, if any.
+  for (const verdict of [...byType.values()].flat()) if (verdicts.get(verdict.referrer.digest)?.valid !== true) verdicts.set(verdict.referrer.digest, verdict);
   const evidence =
     sources.gate === undefined
       ? undefined

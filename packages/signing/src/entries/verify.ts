@@ -4,5 +4,16 @@ export { SigningError, type SigningErrorCode, type SigningErrorKind } from '../e
 export { keyId, loadPublicKey } from '../keys/key-files.ts';
 export { COSIGN_SIGN_PREDICATE_TYPE } from '../statement.ts';
 export { PREDICATE_TYPES, REVOCATION_PREDICATE_TYPE } from '../predicate-types.ts';
-export { unverifiedPredicates, verifyAttached, verifyBundle, type BundleVerdict, type IdentityPolicy, type KeyPolicy, type Thresholds, type VerifiedBundle, type VerifyPolicy } from '../verify.ts';
+export {
+  unverifiedPredicates,
+  verifyAttached,
+  verifyAttachedByType,
+  verifyBundle,
+  type BundleVerdict,
+  type IdentityPolicy,
+  type KeyPolicy,
+  type Thresholds,
+  type VerifiedBundle,
+  type VerifyPolicy,
+} from '../verify.ts';
 export { publicGoodTrustMaterial, trustMaterialFromJSON, type TrustMaterial } from '../trust.ts';

@@ -108,28 +108,32 @@ function compileRule(rule: Rule, policy: Policy): CompiledRule {
         path: 'subject.pinned',
         check: (e) => (e.subject.pinned ? pass(`pinned to ${e.subject.digest}`) : fail(`${e.subject.reference} names a tag, not a digest: what was checked may not be what is used`)),
       };
-    case 'signatures':
+    case 'signatures': {
+      const trusted = signerMatcher(rule.id, rule.signers);
       return {
         rule,
         path: 'signatures',
         check: (e) => {
-          const good = e.signatures.filter((s) => s.valid && signedByOneOf(s, rule.signers));
+          const good = e.signatures.filter((s) => s.valid && trusted(s));
           if (good.length >= rule.minimum) return pass(`${good.length} valid signature(s)${describeSigners(good)}`);
           const why = e.signatures.length === 0 ? 'no signature attached' : `${e.signatures.filter((s) => s.valid).length} valid of ${e.signatures.length}${firstReason(e.signatures)}`;
           return fail(`needs ${rule.minimum} valid signature(s)${rule.signers === undefined ? '' : ' from the trusted signers'}: ${why}`);
         },
       };
-    case 'attestation':
+    }
+    case 'attestation': {
+      const trusted = signerMatcher(rule.id, rule.signers);
       return {
         rule,
         path: 'attestations',
         check: (e) => {
           const ofType = e.attestations.filter((a) => a.predicateType === rule.predicateType);
-          const good = ofType.filter((a) => a.valid && signedByOneOf(a, rule.signers));
+          const good = ofType.filter((a) => a.valid && trusted(a));
           if (good.length >= rule.minimum) return pass(`${good.length} verified ${rule.predicateType} attestation(s)`);
           return fail(ofType.length === 0 ? `no ${rule.predicateType} attestation attached` : `no ${rule.predicateType} attestation verifies${firstReason(ofType)}`);
         },
       };
+    }
     case 'sbomWhenSoftware':
       return {
         rule,
@@ -206,8 +210,10 @@ function compileRule(rule: Rule, policy: Policy): CompiledRule {
           return missing.length === 0 ? pass('all required annotations present') : fail(`missing annotations: ${missing.join(', ')}`);
         },
       };
-    case 'sensitivityInheritance':
-      return { rule, path: 'lineage.inputs', check: (e) => checkInheritance(e, policy.sensitivityLevels, rule.declassifiers) };
+    case 'sensitivityInheritance': {
+      const declassifier = rule.declassifiers.length === 0 ? () => false : signerMatcher(rule.id, rule.declassifiers);
+      return { rule, path: 'lineage.inputs', check: (e) => checkInheritance(e, policy.sensitivityLevels, declassifier) };
+    }
     case 'cel': {
       let expression: ReturnType<typeof parseCel>;
       try {
@@ -243,15 +249,33 @@ function describeSigners(items: ReadonlyArray<SignatureEvidence>): string {
 
 type Signer = NonNullable<Extract<Rule, { type: 'signatures' }>['signers']>[number];
 
-/** Whether a verified signature or attestation came from one of the trusted signers (any, when none is listed). */
-function signedByOneOf(item: SignatureEvidence | AttestationEvidence, signers: readonly Signer[] | undefined): boolean {
-  if (signers === undefined || signers.length === 0) return true;
-  return signers.some((s) => {
-    if (s.keyId !== undefined) return item.keyId === s.keyId;
-    const identityOk = s.identity !== undefined ? item.identity === s.identity : new RegExp(s.identityRegexp as string).test(item.identity ?? '');
-    const issuerOk = s.issuer !== undefined ? item.issuer === s.issuer : new RegExp(s.issuerRegexp as string).test(item.issuer ?? '');
-    return item.identity !== undefined && identityOk && issuerOk;
+/**
+ * Whether a verified signature or attestation came from one of the trusted signers (any, when none
+ * is listed). The patterns are compiled once, with the policy: a bad one is a policy error then,
+ * not a crash at the first evaluation.
+ */
+function signerMatcher(ruleId: string, signers: readonly Signer[] | undefined): (item: SignatureEvidence | AttestationEvidence) => boolean {
+  if (signers === undefined || signers.length === 0) return () => true;
+  const pattern = (text: string | undefined, field: string): RegExp => {
+    try {
+      return new RegExp(text as string);
+    } catch (error) {
+      throw new PolicyError('INVALID_POLICY', `rule ${ruleId}: ${field} ${text} is not a regular expression`, { cause: error });
+    }
+  };
+  const matchers = signers.map((s) => {
+    if (s.keyId !== undefined) {
+      const keyId = s.keyId;
+      return (item: SignatureEvidence | AttestationEvidence) => item.keyId === keyId;
+    }
+    const identity = s.identity !== undefined ? undefined : pattern(s.identityRegexp, 'identityRegexp');
+    const issuer = s.issuer !== undefined ? undefined : pattern(s.issuerRegexp, 'issuerRegexp');
+    return (item: SignatureEvidence | AttestationEvidence) =>
+      item.identity !== undefined &&
+      (identity === undefined ? item.identity === s.identity : identity.test(item.identity)) &&
+      (issuer === undefined ? item.issuer === s.issuer : issuer.test(item.issuer ?? ''));
   });
+  return (item) => matchers.some((matches) => matches(item));
 }
 
 type SpdxNode = ReturnType<typeof parseSpdxExpression>;
@@ -277,7 +301,7 @@ function licenseAllowed(expression: string, allow: readonly string[]): boolean {
  * input is a violation, unless a verified PROV attestation by a trusted declassifier records a
  * declassifying activity (a `declassification` parameter, e.g. coordinates generalised).
  */
-function checkInheritance(e: Evidence, levels: readonly string[], declassifiers: readonly Signer[]) {
+function checkInheritance(e: Evidence, levels: readonly string[], declassifier: (item: AttestationEvidence) => boolean) {
   const rank = (label: string | undefined) => (label === undefined ? -1 : levels.indexOf(label));
   const own = e.labels.sensitivity;
   if (own === undefined || rank(own) < 0) return fail(`the subject's sensitivity ${own ?? '(none)'} is not a level of this policy`);
@@ -288,7 +312,7 @@ function checkInheritance(e: Evidence, levels: readonly string[], declassifiers:
   if (unknown !== undefined) return fail(`input ${unknown.id} has sensitivity ${unknown.sensitivity}, not a level of this policy`);
   const stricter = e.lineage.inputs.filter((i) => rank(i.sensitivity) > rank(own));
   if (stricter.length === 0) return pass(`${own} is at least as restrictive as every input`);
-  const declassified = e.attestations.some((a) => a.valid && a.predicateType === PROV_PREDICATE && declassifiers.length > 0 && signedByOneOf(a, declassifiers) && recordsDeclassification(a.predicate));
+  const declassified = e.attestations.some((a) => a.valid && a.predicateType === PROV_PREDICATE && declassifier(a) && recordsDeclassification(a.predicate));
   const worst = stricter.map((i) => `${i.id} (${i.sensitivity})`).join(', ');
   return declassified
     ? pass(`${own} below its inputs (${worst}), declassified by a trusted, signed activity`)

@@ -32,6 +32,12 @@ describe('policy files: a malformed policy is an input error that names the plac
     const policy = parsePolicy(`${HEAD}rules:\n  - { id: c, type: cel, expression: 'subject.(' }\n`, 'p.yaml');
     expect(() => compilePolicy(policy)).toThrow(expect.objectContaining({ code: 'INVALID_POLICY', message: expect.stringMatching(/rule c: the CEL expression does not parse/) }));
   });
+
+  it('a signer pattern that is no regular expression is refused when the policy is compiled, not at the first evaluation', async () => {
+    const { compilePolicy } = await import('../src/index.ts');
+    const policy = parsePolicy(`${HEAD}rules:\n  - { id: s, type: signatures, signers: [{ identityRegexp: '(unclosed', issuer: 'https://issuer.example' }] }\n`, 'p.yaml');
+    expect(() => compilePolicy(policy)).toThrow(expect.objectContaining({ code: 'INVALID_POLICY', message: expect.stringMatching(/rule s: identityRegexp \(unclosed is not a regular expression/) }));
+  });
 });
 
 describe('destinations', () => {

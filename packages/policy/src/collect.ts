@@ -1,12 +1,18 @@
 import { ANNOTATION_CREATED, ANNOTATION_TITLE, type Descriptor, parseManifest, type ReadOnlyTarget } from '@sealpack/oci-client';
 import { canonicalDigest, parseProvDocument } from '@sealpack/provenance';
-import { type BundleVerdict, REVOCATION_PREDICATE_TYPE, verifyAttachedByType, type VerifyPolicy } from '@sealpack/signing/verify';
+import {
+  ANNOTATION_BUNDLE_PREDICATE_TYPE as PREDICATE_ANNOTATION,
+  type BundleVerdict,
+  COSIGN_SIGN_PREDICATE_TYPE as SIGN_PREDICATE,
+  MEDIA_TYPE_SIGSTORE_BUNDLE_V03 as BUNDLE,
+  PREDICATE_TYPES,
+  REVOCATION_PREDICATE_TYPE,
+  verifyAttachedByType,
+  type VerifyPolicy,
+} from '@sealpack/signing/verify';
 import { type AttestationEvidence, type Evidence, EvidenceSchema, type SignatureEvidence } from './evidence.ts';
 
-const BUNDLE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
-const PREDICATE_ANNOTATION = 'dev.sigstore.bundle.predicateType';
-const SIGN_PREDICATE = 'https://sigstore.dev/cosign/sign/v1';
-const PROV_PREDICATE = 'https://sealpack.dev/attestation/prov/v1';
+const PROV_PREDICATE = PREDICATE_TYPES.prov;
 
 export interface CollectOptions {
   /** The reference as the user gave it, and whether it named the digest. */

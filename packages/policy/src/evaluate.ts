@@ -1,4 +1,5 @@
 import { parse as parseCel } from '@marcbachmann/cel-js';
+import { PREDICATE_TYPES } from '@sealpack/signing/verify';
 import parseSpdxExpression from 'spdx-expression-parse';
 import { PolicyError } from './errors.ts';
 import type { AttestationEvidence, Evidence, SignatureEvidence } from './evidence.ts';
@@ -6,8 +7,8 @@ import type { Policy, Rule } from './policy-file.ts';
 import { matchesPattern } from './patterns.ts';
 
 export const DECISION_SCHEMA = 'https://sealpack.dev/policy/decision/v1';
-const PROV_PREDICATE = 'https://sealpack.dev/attestation/prov/v1';
-const SBOM_PREDICATES = ['https://spdx.dev/Document', 'https://cyclonedx.org/bom'];
+const PROV_PREDICATE = PREDICATE_TYPES.prov;
+const SBOM_PREDICATES = [PREDICATE_TYPES.spdx, PREDICATE_TYPES.cyclonedx];
 
 export interface RuleResult {
   id: string;

@@ -5,7 +5,8 @@ import { SigningError } from './errors.ts';
 // pkg/oci/remote/write.go WriteAttestationNewBundleFormat): one referrer manifest per bundle.
 export const MEDIA_TYPE_SIGSTORE_BUNDLE_V03 = 'application/vnd.dev.sigstore.bundle.v0.3+json';
 const ANNOTATION_BUNDLE_CONTENT = 'dev.sigstore.bundle.content';
-const ANNOTATION_BUNDLE_PREDICATE_TYPE = 'dev.sigstore.bundle.predicateType';
+/** The referrer manifest's (unsigned) note of its bundle's predicate type, for choosing bundles without reading them. */
+export const ANNOTATION_BUNDLE_PREDICATE_TYPE = 'dev.sigstore.bundle.predicateType';
 const MEDIA_TYPE_EMPTY_JSON = 'application/vnd.oci.empty.v1+json';
 const MEDIA_TYPE_IMAGE_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const EMPTY_JSON = new TextEncoder().encode('{}');

@@ -7,7 +7,7 @@ export { keylessSigner, witnessesFor, type KeylessOptions, type Witness } from '
 export { ciIdentityToken, OIDC_PROVIDERS, type OidcProvider } from './ci-identity.ts';
 export { servicesFromSigningConfig, type SigningServices } from './signing-config.ts';
 export { buildStatement, COSIGN_SIGN_PREDICATE_TYPE, IN_TOTO_PAYLOAD_TYPE, parseStatement, type Statement } from './statement.ts';
-export { attachBundle, attachedBundles, MEDIA_TYPE_SIGSTORE_BUNDLE_V03, type AttachedBundle } from './bundle-referrer.ts';
+export { ANNOTATION_BUNDLE_PREDICATE_TYPE, attachBundle, attachedBundles, MEDIA_TYPE_SIGSTORE_BUNDLE_V03, type AttachedBundle } from './bundle-referrer.ts';
 export { signManifest, type SignOptions, type SignResult } from './sign.ts';
 export { attestManifest, DEFAULT_DETACH_THRESHOLD, type AttestOptions } from './attest.ts';
 export { PREDICATE_TYPES, REVOCATION_PREDICATE_TYPE } from './predicate-types.ts';

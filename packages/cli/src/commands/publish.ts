@@ -17,9 +17,6 @@ import { writeOutputFile } from '../write-output.ts';
 import { publishedArtifact } from './catalog.ts';
 import { loadSigning, loadVerifying, type Signing, signerFrom, signingKeyOptions, verifyPolicyFrom } from './signing-options.ts';
 
-const PROV = 'https://sealpack.dev/attestation/prov/v1';
-const SPDX = 'https://spdx.dev/Document';
-
 export const publishCommand: Command = {
   path: ['publish'],
   usage:
@@ -202,6 +199,7 @@ async function publishArtifact(context: CommandContext, p: Plan, shared: Shared)
   const subjectName = repositoryName(ref);
 
   // 2. sign, 3. attest PROV and the SBOM — each skipped when one that verifies is already there (resumable)
+  const PROV = signing.PREDICATE_TYPES.prov as string;
   if (!(await hasValid(signing, target, subject, verifyPolicy))) {
     await signing.signManifest(target, subject, { signer, witnesses, subjectName });
     out.detail('signed');
@@ -234,7 +232,7 @@ async function publishArtifact(context: CommandContext, p: Plan, shared: Shared)
   // a re-run the ones already attached (their signature verified), never a newer unattested copy.
   for (const [predicateType, predicate, label, file] of [
     [PROV, prov, 'PROV', 'prov.jsonld'],
-    [SPDX, sbom, 'SBOM', 'sbom.spdx.json'],
+    [signing.PREDICATE_TYPES.spdx as string, sbom, 'SBOM', 'sbom.spdx.json'],
   ] as const) {
     // The subject's digest fixes the files (and so the SBOM) but not what the PROV says of the run:
     // one made from other inputs or parameters (a declassification added on a re-run) is attested anew.
@@ -262,7 +260,7 @@ async function publishArtifact(context: CommandContext, p: Plan, shared: Shared)
     ...(p.name === undefined ? {} : { name: p.name }),
     reference: pinned,
     digest: subject.digest,
-    referrers: describe(tree.referrers),
+    referrers: describe(tree.referrers, signing.ANNOTATION_BUNDLE_PREDICATE_TYPE),
     evidence: outDir,
     catalogs,
     stages,
@@ -270,7 +268,7 @@ async function publishArtifact(context: CommandContext, p: Plan, shared: Shared)
   };
   if (!out.options.json) {
     out.detail(`evidence  ${outDir}`);
-    for (const line of describe(tree.referrers))
+    for (const line of describe(tree.referrers, signing.ANNOTATION_BUNDLE_PREDICATE_TYPE))
       out.detail(`  ${line.depth > 0 ? '  '.repeat(line.depth) : ''}${line.artifactType}${line.predicateType === undefined ? '' : ` ${line.predicateType}`}  ${line.digest}`);
     for (const file of catalogs) out.detail(`catalog   ${file}`);
     if (decision !== undefined) out.raw(`${gate.decisionTable(decision)}\n`);
@@ -293,15 +291,15 @@ async function hasValid(signing: Signing, target: Target, subject: Descriptor, p
   return (await signing.verifyAttached(target, subject, policy)).some((v) => v.valid);
 }
 
-function describe(nodes: readonly ReferrerNode[], depth = 0): Array<{ depth: number; digest: string; artifactType: string; predicateType?: string }> {
+function describe(nodes: readonly ReferrerNode[], predicateAnnotation: string, depth = 0): Array<{ depth: number; digest: string; artifactType: string; predicateType?: string }> {
   return nodes.flatMap((node) => [
     {
       depth,
       digest: node.descriptor.digest,
       artifactType: node.descriptor.artifactType ?? 'unknown',
-      ...(node.descriptor.annotations?.['dev.sigstore.bundle.predicateType'] === undefined ? {} : { predicateType: node.descriptor.annotations['dev.sigstore.bundle.predicateType'] }),
+      ...(node.descriptor.annotations?.[predicateAnnotation] === undefined ? {} : { predicateType: node.descriptor.annotations[predicateAnnotation] }),
     },
-    ...describe(node.referrers, depth + 1),
+    ...describe(node.referrers, predicateAnnotation, depth + 1),
   ]);
 }
 

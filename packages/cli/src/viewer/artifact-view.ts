@@ -41,8 +41,6 @@ export interface ViewSources {
   catalogFiles: string[];
 }
 
-const BUNDLE_PREDICATE = 'dev.sigstore.bundle.predicateType';
-
 export async function artifactView(ref: Reference, sources: ViewSources): Promise<ArtifactView> {
   const target = await sources.open(ref);
   const subject = await target.resolve(referenceSelector(ref) ?? 'latest');
@@ -52,7 +50,7 @@ export async function artifactView(ref: Reference, sources: ViewSources): Promis
   const predicateTypes = new Set<string | undefined>([sources.verifying.COSIGN_SIGN_PREDICATE_TYPE]);
   const collect = (nodes: readonly ReferrerNode[]) => {
     for (const node of nodes) {
-      predicateTypes.add(node.descriptor.annotations?.[BUNDLE_PREDICATE]);
+      predicateTypes.add(node.descriptor.annotations?.[sources.verifying.ANNOTATION_BUNDLE_PREDICATE_TYPE]);
       collect(node.referrers);
     }
   };
@@ -79,16 +77,16 @@ export async function artifactView(ref: Reference, sources: ViewSources): Promis
     ...(manifest.artifactType === undefined ? {} : { artifactType: manifest.artifactType }),
     annotations: manifest.annotations,
     files: manifest.files,
-    referrers: tree.referrers.map((node) => referrerView(node, verdicts)),
+    referrers: tree.referrers.map((node) => referrerView(node, verdicts, sources.verifying.ANNOTATION_BUNDLE_PREDICATE_TYPE)),
     ...(evidence === undefined || sources.gate === undefined ? {} : { decision: sources.gate.compiled.evaluate(evidence) }),
     lineage,
     catalogs: await catalogsNaming(subject.digest, sources.catalogFiles),
   };
 }
 
-function referrerView(node: ReferrerNode, verdicts: ReadonlyMap<string, BundleVerdict>): ReferrerView {
+function referrerView(node: ReferrerNode, verdicts: ReadonlyMap<string, BundleVerdict>, predicateAnnotation: string): ReferrerView {
   const verdict = verdicts.get(node.descriptor.digest);
-  const predicateType = node.descriptor.annotations?.[BUNDLE_PREDICATE];
+  const predicateType = node.descriptor.annotations?.[predicateAnnotation];
   return {
     digest: node.descriptor.digest,
     artifactType: node.descriptor.artifactType ?? node.descriptor.mediaType,
@@ -105,7 +103,7 @@ function referrerView(node: ReferrerNode, verdicts: ReadonlyMap<string, BundleVe
             ...(verdict.signedAt === undefined ? {} : { signedAt: verdict.signedAt }),
           },
         }),
-    referrers: node.referrers.map((child) => referrerView(child, verdicts)),
+    referrers: node.referrers.map((child) => referrerView(child, verdicts, predicateAnnotation)),
   };
 }
 

@@ -17,3 +17,4 @@ export {
   type VerifyPolicy,
 } from '../verify.ts';
 export { publicGoodTrustMaterial, trustMaterialFromJSON, type TrustMaterial } from '../trust.ts';
+export { ANNOTATION_BUNDLE_PREDICATE_TYPE, MEDIA_TYPE_SIGSTORE_BUNDLE_V03 } from '../bundle-referrer.ts';

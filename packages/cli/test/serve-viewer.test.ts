@@ -134,5 +134,9 @@ describe('sealpack serve, the evidence viewer', () => {
       }).end();
     });
     expect(status).toBe(421);
+    // A second viewer on the same port: a one-line I/O failure, not a stack trace.
+    const port = new URL(url).port;
+    const taken = await runCli(['serve', 'ocidir://good:v1', '--key', 'cosign.pub', '--port', port], { cwd, env });
+    expect(taken).toMatchObject({ code: 3, stderr: `sealpack serve: cannot listen on 127.0.0.1:${port}: the port is in use (--port N picks another, --port 0 any free one) [LISTEN_FAILED]\n` });
   });
 });

@@ -71,7 +71,7 @@ export const serveCommand: Command = {
       });
     });
     await new Promise<void>((done, fail) => {
-      server.once('error', (error: NodeJS.ErrnoException) => fail(new UsageError(`cannot listen on 127.0.0.1:${options.port}: ${error.code ?? error.message}`)));
+      server.once('error', (error: NodeJS.ErrnoException) => fail(new ListenError(options.port, error)));
       server.listen(options.port, '127.0.0.1', done);
     });
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
@@ -87,6 +87,17 @@ export const serveCommand: Command = {
     await new Promise<void>((done) => server.close(() => done()));
   },
 };
+
+/** The port is taken or not ours to use: an I/O failure (exit 3), with the way out named. */
+class ListenError extends Error {
+  readonly code = 'LISTEN_FAILED';
+  readonly kind = 'transport';
+
+  constructor(port: number, cause: NodeJS.ErrnoException) {
+    const why = cause.code === 'EADDRINUSE' ? 'the port is in use (--port N picks another, --port 0 any free one)' : (cause.code ?? cause.message);
+    super(`cannot listen on 127.0.0.1:${port}: ${why}`, { cause });
+  }
+}
 
 /** One target per reference for the life of the server, instead of a new connection pool per page. */
 function reusingTargets(context: CommandContext): CommandContext['open'] {

@@ -23,7 +23,8 @@ let parsed: ReturnType<typeof parse>;
 try {
   parsed = parse();
 } catch (error) {
-  process.stderr.write(`demo: ${(error as Error).message}\n${USAGE}`);
+  // node:util's message goes on to explain `--`; its first sentence says what is wrong.
+  process.stderr.write(`demo: ${((error as Error).message.split(/\.\s/)[0] ?? '').trim()}\n${USAGE}`);
   process.exit(2);
 }
 if (parsed.values.help === true) {
@@ -36,6 +37,10 @@ const result = await runDemo({
   write: (text) => process.stdout.write(text),
   runScript: resolve(repoRoot, 'run'),
   ...(parsed.values.registry === undefined ? {} : { registry: parsed.values.registry }),
+}).catch((error: unknown) => {
+  // The failed command has printed its own one-line reason above; this says which step stopped.
+  process.stderr.write(`demo: stopped: ${(error as Error).message}\n`);
+  process.exit(1);
 });
 if (parsed.values.serve === true) {
   // The viewer over the demo's artifacts, the denied one among them; Ctrl-C ends it (exit 0).

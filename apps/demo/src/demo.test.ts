@@ -1,9 +1,14 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { uniqueRepository } from '@sealpack/test-registry';
 import { describe, expect, inject, it } from 'vitest';
 import { runDemo } from './demo.ts';
+
+const run = promisify(execFile);
 
 describe('the README’s first command', () => {
   it.each([
@@ -17,7 +22,12 @@ describe('the README’s first command', () => {
 
     expect(result.world).toMatch(/^ocidir:\/\/public\/world@sha256:[a-f0-9]{64}$/);
     expect(result.distributed.endsWith(result.world.slice(-71))).toBe(true);
-    if (target !== undefined) expect(result.distributed.startsWith(`${target}/sealpack-demo/world@`)).toBe(true);
+    if (target !== undefined) {
+      expect(result.distributed.startsWith(`${target}/sealpack-demo/world@`)).toBe(true);
+      // The peer client reads the distributed publication: the bytes of the same manifest digest.
+      const raw = (await run('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${result.distributed}`], { encoding: 'buffer' })).stdout;
+      expect(`sha256:${createHash('sha256').update(raw).digest('hex')}`).toBe(result.world.slice(-71));
+    }
     // The refused publish said why, and the gate's table was printed for each release.
     expect(transcript).toMatch(/public\/sites-exact is not a destination for restricted artifacts .*\[DESTINATION_DENIED\]/);
     expect(transcript.match(/^ALLOW {2}sha256:/gm)?.length).toBeGreaterThanOrEqual(5);

@@ -5,7 +5,7 @@
 // signed PROV records the declassifying step. Then the consumer's side and the distribution story:
 // verify with the policy, pull, walk the lineage, copy the publication with its evidence (but not
 // the publisher's internal claims) to where it is served, and verify it there, digests unchanged.
-import { createHash, createPublicKey } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { access, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -104,12 +104,6 @@ destinations:
 `;
 }
 
-function keyIdOf(publicKeyPem: string): string {
-  return createHash('sha256')
-    .update(createPublicKey(publicKeyPem).export({ format: 'der', type: 'spki' }))
-    .digest('base64');
-}
-
 async function exists(path: string): Promise<boolean> {
   return access(path).then(
     () => true,
@@ -130,8 +124,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   for (const name of (await readdir(join(workDir, 'data'))).sort()) write(`  data/${name}\n`);
 
   // A local key and no transparency log: nothing leaves the machine. A real pipeline signs keyless or with its KMS key.
-  await sealpack.run(['generate-key-pair']);
-  await writeFile(join(workDir, 'policy.yaml'), demoPolicy(keyIdOf(await readFile(join(workDir, 'cosign.pub'), 'utf8'))));
+  const pair = JSON.parse(await sealpack.run(['generate-key-pair', '--json'])) as { keyId: string };
+  await writeFile(join(workDir, 'policy.yaml'), demoPolicy(pair.keyId));
   const signing = ['--key', 'cosign.key', '--tlog-upload=false', '--policy', 'policy.yaml'];
   const consumer = ['--key', 'cosign.pub', '--insecure-ignore-tlog', '--policy', 'policy.yaml'];
 

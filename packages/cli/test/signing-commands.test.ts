@@ -19,7 +19,8 @@ describe('generate-key-pair, sign, verify (cosign spelling, key mode, offline)',
   it('makes a cosign key pair, signs a pushed artifact and verifies it, in a layout and the real registry', async () => {
     const made = await runCli(['generate-key-pair', '--json'], { cwd, env });
     expect(made.code).toBe(0);
-    expect(JSON.parse(made.stdout)).toEqual({ privateKey: join(cwd, 'cosign.key'), publicKey: join(cwd, 'cosign.pub') });
+    const pair = JSON.parse(made.stdout) as { keyId: string };
+    expect(pair).toEqual({ privateKey: join(cwd, 'cosign.key'), publicKey: join(cwd, 'cosign.pub'), keyId: expect.stringMatching(/^[A-Za-z0-9+/]{43}=$/) });
     expect(await readFile(join(cwd, 'cosign.key'), 'utf8')).toMatch(/^-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\n/);
     expect((await stat(join(cwd, 'cosign.key'))).mode & 0o777).toBe(0o600);
     expect(await runCli(['generate-key-pair'], { cwd, env })).toMatchObject({ code: 2, stderr: expect.stringMatching(/exists: refusing to overwrite a key/) });
@@ -35,7 +36,8 @@ describe('generate-key-pair, sign, verify (cosign spelling, key mode, offline)',
 
       const verified = await runCli(['verify', `${base}:v1`, '--key', 'cosign.pub', '--insecure-ignore-tlog'], { cwd, env });
       expect(verified.code).toBe(0);
-      expect(verified.stdout).toMatch(/^valid {4}sha256:[a-f0-9]{64} {2}key /m);
+      // The verdict names the key by the id generate-key-pair printed.
+      expect(verified.stdout).toMatch(new RegExp(`^valid {4}sha256:[a-f0-9]{64} {2}key ${pair.keyId.replace(/[+/]/g, '\\$&')}`, 'm'));
       expect(verified.stdout).toMatch(/Verified .*@sha256:/);
       // As cosign: without a transparency-log entry a key signature passes only when that is waived.
       const strict = await runCli(['verify', `${base}:v1`, '--key', 'cosign.pub'], { cwd, env });

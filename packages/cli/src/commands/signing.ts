@@ -48,13 +48,15 @@ export const generateKeyPairCommand: Command = {
         throw new UsageError(`${path} exists: refusing to overwrite a key`);
     }
     const password = await keyPassword(io, values['key-password-file'], true);
-    const { generateCosignKeyPair } = await loadSigning();
+    const { generateCosignKeyPair, keyId } = await loadSigning();
     const pair = await generateCosignKeyPair(password);
     // `wx`: a key file that appeared meanwhile is not overwritten either.
     await writeFile(keyPath, pair.privateKeyFile, { flag: 'wx', mode: 0o600 });
     await writeFile(pubPath, pair.publicKeyFile, { flag: 'wx' });
-    if (out.options.json) out.json({ privateKey: keyPath, publicKey: pubPath });
-    else out.result(`Private key written to ${keyPath}\nPublic key written to ${pubPath}`, pubPath);
+    // The id policies name the key by (`signers: [{ keyId }]`), as verdicts print it.
+    const id = keyId(pair.privateKey);
+    if (out.options.json) out.json({ privateKey: keyPath, publicKey: pubPath, keyId: id });
+    else out.result(`Private key written to ${keyPath}\nPublic key written to ${pubPath}\nKey id ${id}`, pubPath);
   },
 };
 

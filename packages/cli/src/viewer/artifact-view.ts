@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { type Descriptor, discoverReferrers, pinnedReference, type Reference, type ReferrerNode, referenceSelector } from '@sealpack/oci-client';
+import { type Descriptor, discoverReferrers, parseManifest, pinnedReference, type Reference, type ReferrerNode, referenceSelector } from '@sealpack/oci-client';
 import type { Decision } from '@sealpack/policy';
 import type { LineageGraph } from '@sealpack/provenance';
 import type { BundleVerdict, VerifyPolicy } from '@sealpack/signing/verify';
@@ -108,7 +108,6 @@ function referrerView(node: ReferrerNode, verdicts: ReadonlyMap<string, BundleVe
 }
 
 async function manifestFacts(target: Awaited<ReturnType<CommandContext['open']>>, subject: Descriptor): Promise<Pick<ArtifactView, 'artifactType' | 'annotations' | 'files'>> {
-  const { parseManifest } = await import('@sealpack/oci-client');
   const parsed = parseManifest(await target.fetchManifest(subject), subject.mediaType);
   if (parsed.kind !== 'manifest') return { annotations: parsed.manifest.annotations ?? {}, files: [] };
   const m = parsed.manifest;

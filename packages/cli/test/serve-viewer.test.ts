@@ -61,7 +61,7 @@ beforeAll(async () => {
   const stdout = new PassThrough();
   const printed = new Promise<string>((done) => stdout.once('data', (chunk: Buffer) => done(chunk.toString('utf8'))));
   stopped = main(
-    ['serve', 'ocidir://good:v1', 'ocidir://refused:v1', '--key', 'cosign.pub', '--insecure-ignore-tlog', '--policy', BASELINE, '--catalog', 'good-evidence/parks.stac.json', '--port', '0'],
+    ['serve', 'ocidir://good:v1', 'ocidir://refused:v1', 'ocidir://gone:v1', '--key', 'cosign.pub', '--insecure-ignore-tlog', '--policy', BASELINE, '--catalog', 'good-evidence/parks.stac.json', '--port', '0'],
     { stdout, stderr: new PassThrough(), stdin: new PassThrough(), env, cwd, signal: stop.signal },
   );
   const line = await printed;
@@ -123,6 +123,11 @@ describe('sealpack serve, the evidence viewer', () => {
     expect(await page.text()).not.toMatch(/<script/i);
     expect((await fetch(url, { method: 'POST' })).status).toBe(405);
     expect((await fetch(`${url}artifact/7`)).status).toBe(404);
+    // An artifact that cannot be read is told as such, and the others are still served.
+    expect(await (await fetch(url)).text()).toMatch(/ERROR<\/span> <span class="bad">[^<]*gone[^<]*<\/span>/);
+    const gone = await fetch(`${url}artifact/2`);
+    expect(gone.status).toBe(502);
+    expect(await gone.text()).toMatch(/gone/);
     const json = (await (await fetch(`${url}artifact/1.json`)).json()) as { decision: { allow: boolean } };
     expect(json.decision.allow).toBe(false);
     // A rebinding page reaches 127.0.0.1 under its own host name: refused.

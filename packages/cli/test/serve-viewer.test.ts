@@ -61,7 +61,21 @@ beforeAll(async () => {
   const stdout = new PassThrough();
   const printed = new Promise<string>((done) => stdout.once('data', (chunk: Buffer) => done(chunk.toString('utf8'))));
   stopped = main(
-    ['serve', 'ocidir://good:v1', 'ocidir://refused:v1', 'ocidir://gone:v1', '--key', 'cosign.pub', '--insecure-ignore-tlog', '--policy', BASELINE, '--catalog', 'good-evidence/parks.stac.json', '--port', '0'],
+    [
+      'serve',
+      'ocidir://good:v1',
+      'ocidir://refused:v1',
+      'ocidir://gone:v1',
+      '--key',
+      'cosign.pub',
+      '--insecure-ignore-tlog',
+      '--policy',
+      BASELINE,
+      '--catalog',
+      'good-evidence/parks.stac.json',
+      '--port',
+      '0',
+    ],
     { stdout, stderr: new PassThrough(), stdin: new PassThrough(), env, cwd, signal: stop.signal },
   );
   const line = await printed;

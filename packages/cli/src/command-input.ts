@@ -20,6 +20,11 @@ export function parseOptions<T extends z.ZodType>(schema: T, values: Record<stri
   throw new UsageError(`--${key}${typeof given === 'string' ? ` '${given}'` : ''}: ${issue.message}`);
 }
 
+/** A repeatable string option's values (`--stac A --stac B`), none when it was not given. */
+export function stringList(values: Record<string, unknown>, name: string): string[] {
+  return Array.isArray(values[name]) ? (values[name] as string[]) : [];
+}
+
 /**
  * `FILE[:MEDIATYPE]` arguments, paths taken relative to the command's working directory. As with
  * oras, a relative path inside it keeps its directories in the title (`tiles/z10.pmtiles`), so a

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { stringList } from './command-input.ts';
 import { UsageError } from './errors.ts';
 
 // What one artifact of a publish is: its files, where it goes, its labels, records and lineage.
@@ -106,7 +107,7 @@ function withConfig(values: Record<string, unknown>, positionals: string[], conf
   single('env', config.env);
   single('out', config.out);
   const list = (flag: string, more: string[] | undefined) => {
-    const given = Array.isArray(values[flag]) ? (values[flag] as string[]) : [];
+    const given = stringList(values, flag);
     if (more !== undefined || given.length > 0) merged[flag] = [...(more ?? []), ...given];
   };
   list('annotation', config.annotations === undefined ? undefined : Object.entries(config.annotations).map(([k, v]) => `${k}=${v}`));

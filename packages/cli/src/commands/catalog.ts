@@ -3,6 +3,7 @@ import { basename, join, resolve } from 'node:path';
 import { ANNOTATION_TITLE, type Descriptor, parseManifest, type Reference, referenceSelector } from '@sealpack/oci-client';
 import type { DistributionInput } from '@sealpack/catalog-stac-dcat';
 import type { Command, CommandContext } from '../command.ts';
+import { stringList } from '../command-input.ts';
 import { UsageError } from '../errors.ts';
 import { parseRef, withLayoutPath } from '../global-options.ts';
 import { writeOutputFile } from '../write-output.ts';
@@ -35,7 +36,7 @@ export const catalogPatchCommand: Command = {
   },
   async run(context) {
     const { values, positionals, io, out } = context;
-    const list = (name: string) => (Array.isArray(values[name]) ? (values[name] as string[]) : []);
+    const list = (name: string) => stringList(values, name);
     const stacFiles = list('stac').map((f) => resolve(io.cwd, f));
     const dcatFiles = list('dcat').map((f) => resolve(io.cwd, f));
     const distributionFile = typeof values['distribution-json'] === 'string' ? resolve(io.cwd, values['distribution-json']) : undefined;

@@ -2,7 +2,7 @@ import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { Command, CommandContext } from '../command.ts';
-import { createdTime, fileArguments } from '../command-input.ts';
+import { createdTime, fileArguments, stringList } from '../command-input.ts';
 import { UsageError } from '../errors.ts';
 import { VERSION } from '../version.ts';
 import { writeOutputFile } from '../write-output.ts';
@@ -46,7 +46,7 @@ export const provenanceBuildCommand: Command = {
     const { values, io, out } = context;
     const provenance = await import('@sealpack/provenance');
     const file = typeof values['run-file'] === 'string' ? await readRunFile(resolve(io.cwd, values['run-file'])) : RunFile.parse({});
-    const list = (name: string) => (Array.isArray(values[name]) ? (values[name] as string[]) : []);
+    const list = (name: string) => stringList(values, name);
     const outputs = [...file.outputs, ...list('output')];
     if (outputs.length === 0) throw new UsageError('provenance build needs at least one --output REF|FILE');
     const now = (createdTime(io.env, false) ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -3,7 +3,7 @@ import { basename, join, resolve } from 'node:path';
 import { type Descriptor, discoverReferrers, pinnedReference, pushFiles, type Reference, type ReferrerNode, type Target } from '@sealpack/oci-client';
 import type { VerifyPolicy } from '@sealpack/signing/verify';
 import type { Command, CommandContext } from '../command.ts';
-import { createdTime, fileArguments } from '../command-input.ts';
+import { createdTime, fileArguments, stringList } from '../command-input.ts';
 import { parseAnnotations } from '../annotations.ts';
 import { keyValue, pinnedArtifact } from '../artifact-input.ts';
 import { inputSensitivityReader } from '../input-sensitivity.ts';
@@ -104,7 +104,9 @@ interface Plan {
   artifactType: string;
   annotations: Record<string, string>;
   outDir: string;
-  list: (name: string) => string[];
+  /** The catalog records to patch once the gate allows. */
+  stac: string[];
+  dcat: string[];
   parameters: Record<string, string>;
   derivedFrom: Array<Awaited<ReturnType<typeof pinnedArtifact>>>;
 }
@@ -146,8 +148,8 @@ async function plan(context: CommandContext, job: PublishJob, shared: Pick<Share
   if (typeof values.to !== 'string') throw new UsageError(`--to REF is required: where to publish${what}`);
   const ref = withLayoutPath(parseRef(values.to, '--to'), io.cwd);
   if (ref.digest !== undefined) throw new UsageError(`--to takes a tag, not a digest: the digest is what publish computes${what}`);
-  const annotations = parseAnnotations(Array.isArray(values.annotation) ? (values.annotation as string[]) : []);
-  const list = (name: string) => (Array.isArray(values[name]) ? (values[name] as string[]) : []);
+  const annotations = parseAnnotations(stringList(values, 'annotation'));
+  const list = (name: string) => stringList(values, name);
   // Before any byte leaves: may an artifact of this sensitivity go there at all?
   if (shared.policy !== undefined) shared.gate.checkDestination(shared.policy, annotations['dev.sealpack.sensitivity'], repositoryName(ref));
   // What the files were made from and how, resolved before the push: a bad ref fails with nothing written.
@@ -160,7 +162,8 @@ async function plan(context: CommandContext, job: PublishJob, shared: Pick<Share
     artifactType: typeof values['artifact-type'] === 'string' ? values['artifact-type'] : 'application/vnd.sealpack.dataset.v1',
     annotations,
     outDir: resolve(io.cwd, typeof values.out === 'string' ? values.out : 'publish-evidence'),
-    list,
+    stac: list('stac'),
+    dcat: list('dcat'),
     parameters,
     derivedFrom,
   };
@@ -168,7 +171,7 @@ async function plan(context: CommandContext, job: PublishJob, shared: Pick<Share
 
 async function publishArtifact(context: CommandContext, p: Plan, shared: Shared): Promise<Published> {
   const { io, out } = context;
-  const { ref, files, annotations, outDir, list, parameters, derivedFrom } = p;
+  const { ref, files, annotations, outDir, parameters, derivedFrom } = p;
   const { gate, compiled, signing, signer, witnesses, verifyPolicy } = shared;
   // Milliseconds per stage, in --json: where the time of a publish goes (the bench reports them).
   const stages: Record<string, number> = {};
@@ -251,7 +254,7 @@ async function publishArtifact(context: CommandContext, p: Plan, shared: Shared)
     decision = compiled.evaluate(evidence);
   }
   lap('gate');
-  const catalogs = decision === undefined || decision.allow ? await patchCatalogs(context, { list, outDir, subject, ref }) : [];
+  const catalogs = decision === undefined || decision.allow ? await patchCatalogs(context, { stac: p.stac, dcat: p.dcat, outDir, subject, ref }) : [];
   lap('catalog');
 
   // 5. what was published
@@ -304,7 +307,7 @@ function describe(nodes: readonly ReferrerNode[], predicateAnnotation: string, d
 }
 
 /** STAC and DCAT records patched for the published artifact, and distribution.oci.json. */
-async function patchCatalogs(context: CommandContext, facts: { list: (name: string) => string[]; outDir: string; subject: Descriptor; ref: Reference }): Promise<string[]> {
+async function patchCatalogs(context: CommandContext, facts: { stac: readonly string[]; dcat: readonly string[]; outDir: string; subject: Descriptor; ref: Reference }): Promise<string[]> {
   const catalog = await import('@sealpack/catalog-stac-dcat');
   const { io, out } = context;
   // The ref pinned to what was just published: the catalog names this digest, never the tag.
@@ -314,7 +317,7 @@ async function patchCatalogs(context: CommandContext, facts: { list: (name: stri
     await writeOutputFile(file, text);
     written.push(file);
   };
-  for (const name of facts.list('stac')) {
+  for (const name of facts.stac) {
     const file = resolve(io.cwd, name);
     const result = catalog.patchStac(await readRecord(file), distribution, { record: basename(file) });
     await write(join(facts.outDir, basename(file)), result.text);
@@ -323,7 +326,7 @@ async function patchCatalogs(context: CommandContext, facts: { list: (name: stri
       await write(join(facts.outDir, 'restricted', basename(file)), result.restricted);
     }
   }
-  for (const name of facts.list('dcat')) {
+  for (const name of facts.dcat) {
     const file = resolve(io.cwd, name);
     const result = catalog.patchDcat(await readRecord(file), distribution, { record: basename(file) });
     await write(join(facts.outDir, basename(file)), result.text);

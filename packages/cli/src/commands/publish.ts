@@ -1,6 +1,6 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { type Descriptor, discoverReferrers, pinnedReference, pushFiles, type Reference, type ReferrerNode, type Target } from '@sealpack/oci-client';
+import { type Descriptor, discoverReferrers, pinnedReference, pushFiles, type Reference, type ReferrerNode } from '@sealpack/oci-client';
 import type { VerifyPolicy } from '@sealpack/signing/verify';
 import type { Command, CommandContext } from '../command.ts';
 import { createdTime, fileArguments, stringList } from '../command-input.ts';
@@ -203,7 +203,10 @@ async function publishArtifact(context: CommandContext, p: Plan, shared: Shared)
 
   // 2. sign, 3. attest PROV and the SBOM — each skipped when one that verifies is already there (resumable)
   const PROV = signing.PREDICATE_TYPES.prov as string;
-  if (!(await hasValid(signing, target, subject, verifyPolicy))) {
+  const SBOM = signing.PREDICATE_TYPES.spdx as string;
+  // What is already attached, judged in one reading of the referrers (signing adds nothing the attestations are judged on).
+  const attached = await signing.verifyAttachedByType(target, subject, verifyPolicy, [signing.COSIGN_SIGN_PREDICATE_TYPE, PROV, SBOM]);
+  if (!(attached.get(signing.COSIGN_SIGN_PREDICATE_TYPE) ?? []).some((v) => v.valid)) {
     await signing.signManifest(target, subject, { signer, witnesses, subjectName });
     out.detail('signed');
   } else out.detail('signed    (already)');
@@ -235,11 +238,11 @@ async function publishArtifact(context: CommandContext, p: Plan, shared: Shared)
   // a re-run the ones already attached (their signature verified), never a newer unattested copy.
   for (const [predicateType, predicate, label, file] of [
     [PROV, prov, 'PROV', 'prov.jsonld'],
-    [signing.PREDICATE_TYPES.spdx as string, sbom, 'SBOM', 'sbom.spdx.json'],
+    [SBOM, sbom, 'SBOM', 'sbom.spdx.json'],
   ] as const) {
     // The subject's digest fixes the files (and so the SBOM) but not what the PROV says of the run:
     // one made from other inputs or parameters (a declassification added on a re-run) is attested anew.
-    const existing = (await signing.verifyAttached(target, subject, { ...verifyPolicy, predicateType })).find((v) => v.valid && (predicateType !== PROV || sameActivity(v.predicate, prov)));
+    const existing = (attached.get(predicateType) ?? []).find((v) => v.valid && (predicateType !== PROV || sameActivity(v.predicate, prov)));
     if (existing === undefined) {
       await signing.attestManifest(target, subject, { signer, witnesses, subjectName, predicateType, predicate: new TextEncoder().encode(JSON.stringify(predicate)) });
     }
@@ -288,10 +291,6 @@ function sameActivity(a: unknown, b: unknown): boolean {
     return JSON.stringify([node?.used, node?.parameter]);
   };
   return activity(a) === activity(b);
-}
-
-async function hasValid(signing: Signing, target: Target, subject: Descriptor, policy: VerifyPolicy): Promise<boolean> {
-  return (await signing.verifyAttached(target, subject, policy)).some((v) => v.valid);
 }
 
 function describe(nodes: readonly ReferrerNode[], predicateAnnotation: string, depth = 0): Array<{ depth: number; digest: string; artifactType: string; predicateType?: string }> {

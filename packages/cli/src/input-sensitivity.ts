@@ -1,5 +1,6 @@
-import { parseManifest, parseReference, type Reference, referenceSelector } from '@sealpack/oci-client';
+import { parseManifest, referenceSelector } from '@sealpack/oci-client';
 import type { CommandContext } from './command.ts';
+import { referenceOfProvId } from './prov-reference.ts';
 
 /**
  * How every gate of the CLI (policy check, verify --policy, publish, promote) reads the
@@ -9,12 +10,8 @@ import type { CommandContext } from './command.ts';
  */
 export function inputSensitivityReader(context: Pick<CommandContext, 'open'>): (id: string) => Promise<string | undefined> {
   return async (id) => {
-    let ref: Reference;
-    try {
-      ref = parseReference(id.replace(/^oci:\/\//, ''));
-    } catch {
-      return undefined;
-    }
+    const ref = referenceOfProvId(id);
+    if (ref === undefined) return undefined;
     try {
       const target = await context.open(ref);
       const descriptor = await target.resolve(referenceSelector(ref) ?? 'latest');

@@ -1,10 +1,11 @@
-import { isOciError, parseReference, pinnedReference, type Reference, referenceSelector } from '@sealpack/oci-client';
+import { isOciError, pinnedReference, referenceSelector } from '@sealpack/oci-client';
 import type { AttestedProv, ProvReader } from '@sealpack/provenance';
 import type { VerifyPolicy } from '@sealpack/signing/verify';
 import { z } from 'zod';
 import type { Command, CommandContext } from '../command.ts';
 import { parseOptions } from '../command-input.ts';
 import { parseRef, withLayoutPath } from '../global-options.ts';
+import { referenceOfProvId } from '../prov-reference.ts';
 import { loadVerifying, type Verifying, verifyingKeyOptions, verifyPolicyFrom } from './signing-options.ts';
 
 const LineageValues = z.object({
@@ -50,12 +51,8 @@ const hasIdentityFlags = (values: Record<string, unknown>) => ['key', 'certifica
 export function attestedProvReader(context: Pick<CommandContext, 'open'>, verifying: Verifying, policy: VerifyPolicy | undefined, predicateType: string): ProvReader {
   return {
     async provenanceOf(id) {
-      let ref: Reference;
-      try {
-        ref = parseReference(id.replace(/^oci:\/\//, ''));
-      } catch {
-        return [];
-      }
+      const ref = referenceOfProvId(id);
+      if (ref === undefined) return [];
       try {
         const target = await context.open(ref);
         const subject = await target.resolve(referenceSelector(ref) ?? 'latest');

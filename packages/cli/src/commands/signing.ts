@@ -368,8 +368,11 @@ function signedBy(verdict: BundleVerdict): string {
   return `${who}${logged}${verdict.signedAt === undefined ? '' : `, signed by ${verdict.signedAt}`}${legacy}`;
 }
 
-/** A verdict's who and when for --json: only the fields it has. */
-function witnessFields(v: BundleVerdict): Record<string, string> {
+/** Who signed a bundle and when, and where it was found: the verdict's fields that say so. */
+export type VerdictWitness = Partial<Pick<BundleVerdict, 'keyId' | 'identity' | 'issuer' | 'tlogIndex' | 'signedAt' | 'legacyTag'>>;
+
+/** A verdict's who and when for --json and the viewer: only the fields it has. */
+export function witnessFields(v: BundleVerdict): VerdictWitness {
   const fields: Record<string, string | undefined> = { keyId: v.keyId, identity: v.identity, issuer: v.issuer, tlogIndex: v.tlogIndex, signedAt: v.signedAt, legacyTag: v.legacyTag };
   return Object.fromEntries(Object.entries(fields).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }

@@ -8,13 +8,14 @@ import type { CommandContext } from '../command.ts';
 import { inputSensitivityReader } from '../input-sensitivity.ts';
 import { attestedProvReader } from '../commands/lineage.ts';
 import type { Verifying } from '../commands/signing-options.ts';
+import { type VerdictWitness, witnessFields } from '../commands/signing.ts';
 
 /** A referrer in the graph, with the verdict of its bundle when it is one. */
 export interface ReferrerView {
   digest: string;
   artifactType: string;
   predicateType?: string;
-  verdict?: Pick<BundleVerdict, 'valid' | 'reason' | 'keyId' | 'identity' | 'issuer' | 'signedAt'>;
+  verdict?: Pick<BundleVerdict, 'valid' | 'reason'> & VerdictWitness;
   referrers: ReferrerView[];
 }
 
@@ -94,14 +95,7 @@ function referrerView(node: ReferrerNode, verdicts: ReadonlyMap<string, BundleVe
     ...(verdict === undefined
       ? {}
       : {
-          verdict: {
-            valid: verdict.valid,
-            ...(verdict.reason === undefined ? {} : { reason: verdict.reason }),
-            ...(verdict.keyId === undefined ? {} : { keyId: verdict.keyId }),
-            ...(verdict.identity === undefined ? {} : { identity: verdict.identity }),
-            ...(verdict.issuer === undefined ? {} : { issuer: verdict.issuer }),
-            ...(verdict.signedAt === undefined ? {} : { signedAt: verdict.signedAt }),
-          },
+          verdict: { valid: verdict.valid, ...(verdict.reason === undefined ? {} : { reason: verdict.reason }), ...witnessFields(verdict) },
         }),
     referrers: node.referrers.map((child) => referrerView(child, verdicts, predicateAnnotation)),
   };

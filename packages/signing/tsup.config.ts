@@ -1,12 +1,7 @@
-import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.package.ts';
 
-export default defineConfig({
+export default packageBuild({
   // One entry per subpath export (package.json "exports"); shared code is split into chunks.
   entry: { index: 'src/index.ts', verify: 'src/entries/verify.ts' },
   splitting: true,
-  format: ['esm'],
-  target: 'node22',
-  dts: true,
-  clean: true,
-  sourcemap: true,
 });

@@ -1,4 +1,5 @@
 import type { LegacyTile } from 'geojson-vt';
+import { pushVarint } from './varint.ts';
 
 // Mapbox Vector Tile 2.1 (https://github.com/mapbox/vector-tile-spec/tree/master/2.1): a protobuf
 // message per tile. Written here with a few lines of protobuf rather than a library, so that the
@@ -8,12 +9,7 @@ class ProtoWriter {
   private readonly bytes: number[] = [];
 
   varint(value: number): this {
-    let v = value;
-    while (v > 0x7f) {
-      this.bytes.push((v & 0x7f) | 0x80);
-      v = Math.floor(v / 128);
-    }
-    this.bytes.push(v);
+    pushVarint(this.bytes, value);
     return this;
   }
 

@@ -1,4 +1,5 @@
 import { gzipSync } from 'node:zlib';
+import { pushVarint } from './varint.ts';
 
 // PMTiles v3 (https://github.com/protomaps/PMTiles/blob/main/spec/v3/spec.md): a 127-byte header,
 // a root directory, JSON metadata and the tiles, clustered (ordered by tile id). Small archives
@@ -43,14 +44,7 @@ export function tileId(z: number, x: number, y: number): number {
 
 function varints(values: readonly number[]): number[] {
   const out: number[] = [];
-  for (const value of values) {
-    let v = value;
-    while (v > 0x7f) {
-      out.push((v % 128) | 0x80);
-      v = Math.floor(v / 128);
-    }
-    out.push(v);
-  }
+  for (const value of values) pushVarint(out, value);
   return out;
 }
 

@@ -64,16 +64,22 @@ export interface AttachedBundle {
   others: Descriptor[];
 }
 
-/** Every Sigstore bundle attached to a subject in cosign's v3 layout, read and size-checked. */
+/**
+ * Every Sigstore bundle attached to a subject in cosign's v3 layout, read and size-checked. Which
+ * referrers hold one is read from each referrer manifest itself (a layer of the bundle media type),
+ * not from the `artifactType` of its referrers-index entry: a fallback index is written by clients
+ * and signed by nobody, so it may not hide a bundle (a revocation, say) from the verifier.
+ */
 export async function attachedBundles(target: ReadOnlyTarget, subject: Descriptor): Promise<AttachedBundle[]> {
-  const referrers = await target.referrers(subject, { artifactType: MEDIA_TYPE_SIGSTORE_BUNDLE_V03 });
   const found: AttachedBundle[] = [];
-  for (const referrer of referrers.filter((r) => r.artifactType === MEDIA_TYPE_SIGSTORE_BUNDLE_V03)) {
+  for (const referrer of await target.referrers(subject)) {
+    if (referrer.mediaType !== MEDIA_TYPE_IMAGE_MANIFEST) continue;
     const parsed = parseManifest(await target.fetchManifest(referrer), referrer.mediaType);
     if (parsed.kind !== 'manifest') continue;
     const manifest = parsed.manifest;
     const layer = manifest.layers.find((l) => l.mediaType === MEDIA_TYPE_SIGSTORE_BUNDLE_V03);
-    if (layer === undefined || layer.size > MAX_BUNDLE_BYTES) throw new SigningError('INVALID_BUNDLE', `referrer ${referrer.digest} holds no Sigstore bundle layer of a sane size`);
+    if (layer === undefined) continue;
+    if (layer.size > MAX_BUNDLE_BYTES) throw new SigningError('INVALID_BUNDLE', `referrer ${referrer.digest} holds no Sigstore bundle layer of a sane size`);
     found.push({ referrer, predicateType: manifest.annotations?.[ANNOTATION_BUNDLE_PREDICATE_TYPE], bytes: await fetchBytes(target, layer), others: manifest.layers.filter((l) => l !== layer) });
   }
   return found;

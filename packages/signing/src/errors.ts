@@ -1,3 +1,5 @@
+import type { BundleVerdict } from './verify.ts';
+
 /** Every failure the signing package reports carries one of these codes; callers branch on the code. */
 export type SigningErrorCode =
   | 'INVALID_KEY'
@@ -41,10 +43,13 @@ const KIND_OF_CODE: Record<SigningErrorCode, SigningErrorKind> = {
 export class SigningError extends Error {
   override readonly name = 'SigningError';
   readonly code: SigningErrorCode;
+  /** A refusal's verdicts (NO_SIGNATURES, REVOKED), for a caller that shows each bundle's. */
+  readonly verdicts: readonly BundleVerdict[];
 
-  constructor(code: SigningErrorCode, message: string, options: { cause?: unknown } = {}) {
+  constructor(code: SigningErrorCode, message: string, options: { cause?: unknown; verdicts?: readonly BundleVerdict[] } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
+    this.verdicts = options.verdicts ?? [];
   }
 
   get kind(): SigningErrorKind {

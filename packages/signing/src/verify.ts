@@ -4,7 +4,7 @@ import { RFC3161Timestamp, X509Certificate } from '@sigstore/core';
 import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
 import type { Descriptor, ReadOnlyTarget } from '@sealpack/oci-client';
 import { z } from 'zod';
-import { DETACHED_PREDICATE_KEY } from './predicate-types.ts';
+import { DETACHED_PREDICATE_KEY, REVOCATION_PREDICATE_TYPE } from './predicate-types.ts';
 import { attachedBundles, fetchBytes } from './bundle-referrer.ts';
 import { SigningError } from './errors.ts';
 import { exactly } from './identity.ts';
@@ -122,7 +122,7 @@ function thresholdsFor(policy: VerifyPolicy, keyed: boolean): { tlogThreshold: n
 type Bundle = ReturnType<typeof bundleFromJSON>;
 
 /** Verifies one bundle against a key policy and the subject it must be about; throws with the reason. */
-export function verifyBundle(bytes: Uint8Array, subject: Descriptor, policy: VerifyPolicy): VerifiedBundle {
+export function verifyBundle(bytes: Uint8Array, subject: Descriptor, policy: VerifyPolicy, anyPredicate = false): VerifiedBundle {
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder().decode(bytes));
@@ -132,7 +132,7 @@ export function verifyBundle(bytes: Uint8Array, subject: Descriptor, policy: Ver
   const bundle = parseBundle(json);
   if (!isBundleWithDsseEnvelope(bundle)) throw new SigningError('INVALID_BUNDLE', 'the bundle holds a message signature, not the DSSE envelope a signed manifest needs');
   if (bundle.mediaType !== 'application/vnd.dev.sigstore.bundle.v0.3+json') throw new SigningError('INVALID_BUNDLE', `bundle ${bundle.mediaType} where v0.3 is required`);
-  return verifyStatementBundle(bundle, subject, policy);
+  return verifyStatementBundle(bundle, subject, policy, anyPredicate);
 }
 
 /**
@@ -142,7 +142,7 @@ export function verifyBundle(bytes: Uint8Array, subject: Descriptor, policy: Ver
  */
 function verifyLegacySignature(legacy: LegacySignature, subject: Descriptor, policy: VerifyPolicy): VerifiedBundle {
   const bundle = parseBundle(legacyToBundle(legacy));
-  if (legacy.kind === 'att') return verifyStatementBundle(bundle, subject, policy);
+  if (legacy.kind === 'att') return verifyStatementBundle(bundle, subject, policy, true);
   const verified = verifySignatureOf(bundle, policy, legacy.payload);
   if (simpleSigningDigest(legacy.payload) !== subject.digest) throw new SigningError('SUBJECT_MISMATCH', `the signed payload is about another artifact, not ${subject.digest}`);
   return { ...verified, predicateType: COSIGN_SIGN_PREDICATE_TYPE, predicate: {} };
@@ -156,8 +156,12 @@ function parseBundle(json: unknown): Bundle {
   }
 }
 
-/** A DSSE bundle whose in-toto statement must name the subject with the predicate the policy wants. */
-function verifyStatementBundle(bundle: Bundle, subject: Descriptor, policy: VerifyPolicy): VerifiedBundle {
+/**
+ * A DSSE bundle whose in-toto statement must name the subject, with the predicate the policy wants;
+ * `anyPredicate`: whatever predicate it signs, which the verdict then reports (the signed type is
+ * the only one a decision may rest on).
+ */
+function verifyStatementBundle(bundle: Bundle, subject: Descriptor, policy: VerifyPolicy, anyPredicate = false): VerifiedBundle {
   if (!isBundleWithDsseEnvelope(bundle)) throw new SigningError('INVALID_BUNDLE', 'the bundle holds a message signature, not the DSSE envelope a statement needs');
   const verified = verifySignatureOf(bundle, policy);
   const envelope = bundle.content.dsseEnvelope;
@@ -165,7 +169,7 @@ function verifyStatementBundle(bundle: Bundle, subject: Descriptor, policy: Veri
   const statement = parseStatement(envelope.payload);
   if (!statementNames(statement, subject.digest)) throw new SigningError('SUBJECT_MISMATCH', `the signed statement is about another artifact, not ${subject.digest}`);
   const wanted = policy.predicateType ?? COSIGN_SIGN_PREDICATE_TYPE;
-  if (statement.predicateType !== wanted) throw new SigningError('SUBJECT_MISMATCH', `the statement's predicate is ${statement.predicateType}, not ${wanted}`);
+  if (!anyPredicate && statement.predicateType !== wanted) throw new SigningError('SUBJECT_MISMATCH', `the statement's predicate is ${statement.predicateType}, not ${wanted}`);
   return { ...verified, predicateType: statement.predicateType, predicate: statement.predicate };
 }
 
@@ -238,7 +242,8 @@ function certificateWindow(bundle: Bundle): string {
 
 /**
  * Every bundle attached to a subject, each judged on its own: the caller decides how many valid
- * ones it needs. A bundle that fails says exactly why.
+ * ones it needs. A bundle that fails says exactly why. Revocations are not looked at here:
+ * `verifyArtifact` answers whether an artifact may be trusted.
  */
 export async function verifyAttached(target: ReadOnlyTarget, subject: Descriptor, policy: VerifyPolicy): Promise<BundleVerdict[]> {
   const wanted = policy.predicateType ?? COSIGN_SIGN_PREDICATE_TYPE;
@@ -247,39 +252,82 @@ export async function verifyAttached(target: ReadOnlyTarget, subject: Descriptor
 
 /**
  * The verdicts of `verifyAttached` for several predicate types at once (`policy.predicateType` is
- * ignored), with the referrers, bundles and cosign v2 tags read once instead of once per type: the
- * policy collector and the evidence viewer want every type an artifact carries.
+ * ignored). Every bundle is verified once, whatever its referrer's annotation claims, and a valid
+ * one is filed under the predicate type of its signed statement: the annotation is unsigned, and
+ * a bundle re-wrapped without it (or with a false one) is found all the same. A bundle that does
+ * not verify is filed under the type its annotation claims, or under every type asked for when it
+ * claims none, so that each list shows the failures that might have been meant for it.
  */
 export async function verifyAttachedByType(target: ReadOnlyTarget, subject: Descriptor, policy: VerifyPolicy, predicateTypes: readonly string[]): Promise<Map<string, BundleVerdict[]>> {
-  thresholdsFor(policy, 'publicKey' in policy); // a policy mistake fails the call, not each bundle
-  const bundles = await attachedBundles(target, subject);
-  // Signed by an older cosign: the v2 layout's tag, `.sig` for signatures, `.att` for the rest.
-  const legacy = {
-    sig: predicateTypes.includes(COSIGN_SIGN_PREDICATE_TYPE) ? await legacySignatures(target, subject, 'sig') : [],
-    att: predicateTypes.some((t) => t !== COSIGN_SIGN_PREDICATE_TYPE) ? await legacySignatures(target, subject, 'att') : [],
-  };
+  const every = await verifyEveryAttached(target, subject, policy);
   const byType = new Map<string, BundleVerdict[]>();
   for (const wanted of new Set(predicateTypes)) {
-    const judging = { ...policy, predicateType: wanted };
-    const verdicts: BundleVerdict[] = [];
-    // The annotation is unsigned, so it only chooses which bundles to look at; the signed statement decides.
-    for (const attached of bundles.filter((a) => a.predicateType === undefined || a.predicateType === wanted)) {
-      const base = { referrer: attached.referrer, ...(attached.predicateType === undefined ? {} : { predicateType: attached.predicateType }) };
-      verdicts.push(
-        await judged(base, async () => {
-          const { predicate, ...found } = verifyBundle(attached.bytes, subject, judging);
-          return { ...found, predicate: await resolveDetached(target, attached.others, predicate) };
-        }),
-      );
-    }
-    const kind = wanted === COSIGN_SIGN_PREDICATE_TYPE ? 'sig' : 'att';
-    for (const found of legacy[kind].filter((l) => l.predicateType === undefined || l.kind === 'sig' || l.predicateType === wanted)) {
-      const base = { referrer: found.manifest, legacyTag: found.tag, ...(found.predicateType === undefined ? {} : { predicateType: found.predicateType }) };
-      verdicts.push(await judged(base, async () => verifyLegacySignature(found, subject, judging)));
-    }
-    byType.set(wanted, verdicts);
+    byType.set(
+      wanted,
+      every.filter((v) => v.predicateType === wanted || (!v.valid && v.predicateType === undefined)),
+    );
   }
   return byType;
+}
+
+/**
+ * Every bundle attached to a subject (cosign v3 referrers, and cosign v2 `.sig`/`.att` tags),
+ * each verified under the policy's key or identity whatever predicate it signs. A valid verdict's
+ * `predicateType` is the signed statement's; an invalid one's is what its annotation claims.
+ */
+export async function verifyEveryAttached(target: ReadOnlyTarget, subject: Descriptor, policy: VerifyPolicy): Promise<BundleVerdict[]> {
+  thresholdsFor(policy, 'publicKey' in policy); // a policy mistake fails the call, not each bundle
+  const verdicts: BundleVerdict[] = [];
+  for (const attached of await attachedBundles(target, subject)) {
+    const base = { referrer: attached.referrer, ...(attached.predicateType === undefined ? {} : { predicateType: attached.predicateType }) };
+    verdicts.push(
+      await judged(base, async () => {
+        const { predicate, ...found } = verifyBundle(attached.bytes, subject, policy, true);
+        return { ...found, predicate: await resolveDetached(target, attached.others, predicate) };
+      }),
+    );
+  }
+  // Signed by an older cosign: the v2 layout's tag, `.sig` for signatures, `.att` for the rest.
+  for (const kind of ['sig', 'att'] as const) {
+    for (const found of await legacySignatures(target, subject, kind)) {
+      const claimed = kind === 'sig' ? COSIGN_SIGN_PREDICATE_TYPE : found.predicateType;
+      const base = { referrer: found.manifest, legacyTag: found.tag, ...(claimed === undefined ? {} : { predicateType: claimed }) };
+      verdicts.push(await judged(base, async () => verifyLegacySignature(found, subject, policy)));
+    }
+  }
+  return verdicts;
+}
+
+/** What `verifyArtifact` found: the valid signatures, and every verdict for the record. */
+export interface ArtifactVerification {
+  signatures: BundleVerdict[];
+  /** Every bundle's verdict, signatures, attestations and failures alike. */
+  verdicts: BundleVerdict[];
+}
+
+/**
+ * Whether an artifact may be trusted as `cosign verify` asks it, and more: at least one signature
+ * that verifies under the policy's key or identity, and no revocation that verifies under the
+ * same (a signer's withdrawal outranks its signature). Throws NO_SIGNATURES or REVOKED.
+ */
+export async function verifyArtifact(target: ReadOnlyTarget, subject: Descriptor, policy: VerifyPolicy): Promise<ArtifactVerification> {
+  const verdicts = await verifyEveryAttached(target, subject, policy);
+  const revocation = verdicts.find((v) => v.valid && v.predicateType === REVOCATION_PREDICATE_TYPE);
+  if (revocation !== undefined) {
+    const reason = (revocation.predicate as { reason?: unknown } | undefined)?.reason;
+    const by = revocation.keyId !== undefined ? `key ${revocation.keyId}` : `identity ${revocation.identity ?? '?'}`;
+    throw new SigningError('REVOKED', `${subject.digest} is revoked by ${by}: ${typeof reason === 'string' ? reason : '(no reason given)'}`, { verdicts });
+  }
+  const signatures = verdicts.filter((v) => v.predicateType === COSIGN_SIGN_PREDICATE_TYPE || (!v.valid && v.predicateType === undefined));
+  if (!signatures.some((v) => v.valid)) {
+    const reason = signatures.find((v) => !v.valid)?.reason;
+    throw new SigningError(
+      'NO_SIGNATURES',
+      signatures.length === 0 ? `no signatures attached to ${subject.digest}` : `none of the ${signatures.length} signature(s) attached to ${subject.digest} verifies (${reason ?? ''})`,
+      { verdicts: signatures },
+    );
+  }
+  return { signatures, verdicts };
 }
 
 /** A verdict: valid with what verification found, or invalid with the exact reason. */

@@ -7,8 +7,11 @@ export { PREDICATE_TYPES, REVOCATION_PREDICATE_TYPE } from '../predicate-types.t
 export {
   unverifiedPredicates,
   verifyAttached,
+  verifyArtifact,
   verifyAttachedByType,
   verifyBundle,
+  verifyEveryAttached,
+  type ArtifactVerification,
   type BundleVerdict,
   type IdentityPolicy,
   type KeyPolicy,

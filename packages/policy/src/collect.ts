@@ -7,7 +7,7 @@ import {
   MEDIA_TYPE_SIGSTORE_BUNDLE_V03 as BUNDLE,
   PREDICATE_TYPES,
   REVOCATION_PREDICATE_TYPE,
-  verifyAttachedByType,
+  verifyEveryAttached,
   type VerifyPolicy,
 } from '@sealpack/signing/verify';
 import { type AttestationEvidence, type Evidence, EvidenceSchema, type SignatureEvidence } from './evidence.ts';
@@ -37,22 +37,15 @@ export async function collectEvidence(target: ReadOnlyTarget, subject: Descripto
     const title = layer.annotations?.[ANNOTATION_TITLE];
     return title === undefined ? [] : [{ name: title, mediaType: layer.mediaType, size: layer.size, digest: layer.digest }];
   });
-  const bundles = (await target.referrers(subject, { artifactType: BUNDLE })).filter((r) => r.artifactType === BUNDLE);
-  const predicateTypes = [
-    ...new Set(bundles.map((b) => b.annotations?.[PREDICATE_ANNOTATION]).filter((t): t is string => t !== undefined && t !== SIGN_PREDICATE && t !== REVOCATION_PREDICATE_TYPE)),
-  ].sort();
-
-  // Every type judged in one pass over the referrers: the signature, each attestation's type, and a revocation if one is there.
-  const revoked = bundles.some((b) => b.annotations?.[PREDICATE_ANNOTATION] === REVOCATION_PREDICATE_TYPE);
-  const verdicts =
-    options.verifyPolicy === undefined
-      ? undefined
-      : await verifyAttachedByType(target, subject, options.verifyPolicy, [SIGN_PREDICATE, ...predicateTypes, ...(revoked ? [REVOCATION_PREDICATE_TYPE] : [])]);
-  const judged = (predicateType: string) => verdicts?.get(predicateType) ?? unverifiable(bundles.filter((b) => b.annotations?.[PREDICATE_ANNOTATION] === predicateType));
-  const signatures = judged(SIGN_PREDICATE).map(toSignature);
-  const attestations: AttestationEvidence[] = predicateTypes.flatMap((predicateType) => judged(predicateType).map((v) => toAttestation(v, predicateType)));
+  // Every bundle verified once and filed under the predicate type its signed statement names: the
+  // referrer's annotation is unsigned, so no verdict (a revocation least of all) may rest on it.
+  const verdicts = options.verifyPolicy === undefined ? await unverifiable(target, subject) : await verifyEveryAttached(target, subject, options.verifyPolicy);
+  const signatures = verdicts.filter((v) => v.predicateType === SIGN_PREDICATE || (!v.valid && v.predicateType === undefined)).map(toSignature);
+  const attestations: AttestationEvidence[] = verdicts
+    .filter((v): v is BundleVerdict & { predicateType: string } => v.predicateType !== undefined && v.predicateType !== SIGN_PREDICATE && v.predicateType !== REVOCATION_PREDICATE_TYPE)
+    .map((v) => toAttestation(v, v.predicateType));
   // Only a revocation that verifies counts (anyone can attach one); one that does is always a deny.
-  const revocations = (verdicts?.get(REVOCATION_PREDICATE_TYPE) ?? []).filter((v) => v.valid).map(toRevocation);
+  const revocations = verdicts.filter((v) => v.valid && v.predicateType === REVOCATION_PREDICATE_TYPE).map(toRevocation);
 
   const inputs: Array<{ id: string; sensitivity?: string }> = [];
   for (const attestation of attestations.filter((a) => a.valid && a.predicateType === PROV_PREDICATE)) {
@@ -105,9 +98,18 @@ function toRevocation(v: BundleVerdict): { reason: string; revokedAt?: string; s
   };
 }
 
-/** Bundles nobody asked to verify: present, and not valid, with the reason. */
-function unverifiable(referrers: Descriptor[]): BundleVerdict[] {
-  return referrers.map((referrer) => ({ referrer, valid: false, reason: 'not verified: no key or identity given' }));
+/**
+ * Bundles nobody asked to verify: present, and not valid, with the reason. Their annotated type is
+ * kept for the reader's sake only; nothing counts an invalid verdict.
+ */
+async function unverifiable(target: ReadOnlyTarget, subject: Descriptor): Promise<BundleVerdict[]> {
+  const referrers = await target.referrers(subject, { artifactType: BUNDLE });
+  return referrers
+    .filter((r) => r.artifactType === BUNDLE)
+    .map((referrer) => {
+      const claimed = referrer.annotations?.[PREDICATE_ANNOTATION];
+      return { referrer, valid: false, reason: 'not verified: no key or identity given', ...(claimed === undefined ? {} : { predicateType: claimed }) };
+    });
 }
 
 function toSignature(v: BundleVerdict): SignatureEvidence {
@@ -136,10 +138,18 @@ function toAttestation(v: BundleVerdict, predicateType: string): AttestationEvid
   };
 }
 
-/** The artifacts a verified PROV document says the subject came from. */
+/**
+ * The artifacts a verified PROV document names as inputs: every entity an activity used or an
+ * entity was derived from, but the subject itself. The attestation's signed in-toto subject is
+ * what binds the document to this artifact, so every input it names counts, whatever id the
+ * document gives the output (`oci://…@sha256:`, a file's `urn:sha256:`, another tool's IRI).
+ */
 function provenanceInputs(predicate: unknown, digest: string): string[] {
   const prov = parseProvDocument(predicate);
   const hex = digest.slice(7);
-  const entity = [...prov.nodes.keys()].find((id) => id.endsWith(`@sha256:${hex}`) || id === `urn:sha256:${hex}`);
-  return entity === undefined ? [] : prov.sourcesOf(entity).filter((id) => /^oci(dir)?:\/\//.test(id));
+  const sources = new Set<string>();
+  for (const node of prov.nodes.values()) {
+    for (const id of [...(node.relations.used ?? []), ...(node.relations.wasDerivedFrom ?? [])]) sources.add(id);
+  }
+  return [...sources].filter((id) => /^oci(dir)?:\/\//.test(id) && !id.endsWith(`@sha256:${hex}`)).sort();
 }

@@ -12,8 +12,11 @@ const SBOM_PREDICATES = [PREDICATE_TYPES.spdx, PREDICATE_TYPES.cyclonedx];
 
 export interface RuleResult {
   id: string;
-  /** The rule's type; `revocation` is the built-in check no policy can leave out. */
-  type: Rule['type'] | 'revocation';
+  /**
+   * The rule's type; `revocation` is the built-in check no policy can leave out, `destination` the
+   * judge's check of where the artifact is going.
+   */
+  type: Rule['type'] | 'revocation' | 'destination';
   severity: 'deny' | 'warn';
   passed: boolean;
   message: string;

@@ -54,6 +54,11 @@ describe('destinations', () => {
     expect(() => checkDestination(policy, 'restricted', 'registry.internal/restricted/x/y')).not.toThrow();
     expect(() => checkDestination(policy, 'confidential', 'registry.internal/restricted/x')).toThrow(/confidential artifacts may go nowhere/);
     expect(() => checkDestination(policy, undefined, 'registry.example/data/parks')).toThrow(/no sensitivity label/);
-    expect(() => checkDestination(parsePolicy(`${HEAD}rules:\n  - { id: a, type: digestPinned }\n`, 'p.yaml'), 'restricted', 'anywhere/x')).not.toThrow();
+    // A policy without destinations keeps everything above the lowest level home (fail closed).
+    const none = parsePolicy(`${HEAD}rules:\n  - { id: a, type: digestPinned }\n`, 'p.yaml');
+    expect(() => checkDestination(none, 'restricted', 'anywhere/x')).toThrow(/restricted artifacts go only where a policy's destinations allow, and policy p lists none/);
+    expect(() => checkDestination(none, 'secret', 'anywhere/x')).toThrow(/secret is not a level of it/);
+    expect(() => checkDestination(none, 'public', 'anywhere/x')).not.toThrow();
+    expect(() => checkDestination(none, undefined, 'anywhere/x')).not.toThrow();
   });
 });

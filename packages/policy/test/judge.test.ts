@@ -1,0 +1,113 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { bytesSource, openTarget, packLayers, parseReference, pushPacked, sha256Of, type Target } from '@sealpack/oci-client';
+import { buildProvDocument } from '@sealpack/provenance';
+import { attestManifest, keySigner, signManifest } from '@sealpack/signing';
+import { DEFAULT_POLICY_NAME, judgeArtifact, parsePolicy } from '../src/index.ts';
+
+const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const verifyPolicy = { publicKey, ignoreTlog: true };
+const PROV = 'https://sealpack.dev/attestation/prov/v1';
+const signer = keySigner(privateKey);
+
+async function push(target: Target, text: string, annotations: Record<string, string>) {
+  const bytes = new TextEncoder().encode(text);
+  const artifact = packLayers([{ descriptor: { mediaType: 'application/geo+json', digest: sha256Of(bytes), size: bytes.byteLength }, source: bytesSource(bytes) }], {
+    created: null,
+    annotations,
+  });
+  await pushPacked(target, artifact, { tag: text.replace(/\W/g, '').slice(0, 20) });
+  return artifact.descriptor;
+}
+
+async function layout(): Promise<{ target: Target; path: string }> {
+  const path = join(await mkdtemp(join(tmpdir(), 'sealpack-judge-')), 'lay');
+  return { target: openTarget(parseReference(`ocidir://${path}`)), path };
+}
+
+const INHERIT = parsePolicy(
+  'apiVersion: sealpack.dev/policy/v1\nkind: Policy\nmetadata: { name: inherit }\nrules:\n  - { id: signed, type: signatures }\n  - { id: inherit, type: sensitivityInheritance }\ndestinations:\n  public: ["**"]\n  restricted: ["vault.example/**"]\n',
+  'inherit.yaml',
+);
+
+describe('judgeArtifact: the one decision', () => {
+  it('counts every input a signed PROV names, however it names the output (a file’s urn:sha256)', async () => {
+    const { target, path } = await layout();
+    const raw = await push(target, 'exact nesting sites', { 'dev.sealpack.sensitivity': 'restricted' });
+    const derived = await push(target, 'gridded counts', { 'dev.sealpack.sensitivity': 'public' });
+    await signManifest(target, derived, { signer, subjectName: 'lay' });
+    const rawRef = `ocidir://${path}@${raw.digest}`;
+    // As `provenance build --output FILE` writes it: the output is the file, not the artifact.
+    const prov = buildProvDocument({
+      runId: 'grid',
+      startedAt: '2026-12-04T10:00:00Z',
+      endedAt: '2026-12-04T10:00:00Z',
+      inputs: [{ ref: rawRef }],
+      outputs: [{ file: 'counts.geojson', sha256: 'a'.repeat(64), size: 10 }],
+      toolchain: [{ name: 'grid', version: '1' }],
+    });
+    await attestManifest(target, derived, { signer, subjectName: 'lay', predicateType: PROV, predicate: new TextEncoder().encode(JSON.stringify(prov)) });
+    const judged = await judgeArtifact(target, derived, { reference: 'x', pinned: true, verifyPolicy, policy: INHERIT, openInput: async () => target });
+    expect(judged.evidence.lineage.inputs).toEqual([{ id: rawRef, sensitivity: 'restricted' }]);
+    expect(judged.allow).toBe(false);
+    expect(judged.reasons).toEqual([expect.stringMatching(/^inherit: labelled public, lower than its inputs/)]);
+  });
+
+  it('without a policy, the built-in default: signed, and nothing above public leaves', async () => {
+    const { target } = await layout();
+    const restricted = await push(target, 'restricted layer', { 'dev.sealpack.sensitivity': 'restricted' });
+    const unlabelled = await push(target, 'unlabelled layer', {});
+    const open = await push(target, 'public layer', { 'dev.sealpack.sensitivity': 'public' });
+    for (const subject of [restricted, unlabelled, open]) await signManifest(target, subject, { signer, subjectName: 'lay' });
+    const judge = (subject: typeof open, destination?: string, withKey = true) =>
+      judgeArtifact(target, subject, { reference: 'x', pinned: true, ...(withKey ? { verifyPolicy } : {}), ...(destination === undefined ? {} : { destination }) });
+
+    const moved = await judge(restricted, 'mirror.example/data/layer');
+    expect(moved.decision.policy).toBe(DEFAULT_POLICY_NAME);
+    expect(moved.allow).toBe(false);
+    expect(moved.reasons).toEqual([expect.stringMatching(/^destination: the artifact: restricted artifacts go only where a policy's destinations allow/)]);
+    // Using it in place is not moving it: allowed, signed.
+    expect((await judge(restricted)).allow).toBe(true);
+    expect((await judge(unlabelled, 'mirror.example/data/layer')).allow).toBe(true);
+    expect((await judge(open, 'mirror.example/data/layer')).allow).toBe(true);
+    // Without a key the default asks for no signature, and still keeps restricted data home.
+    expect((await judge(unlabelled, 'mirror.example/data/layer', false)).allow).toBe(true);
+    expect((await judge(restricted, 'mirror.example/data/layer', false)).allow).toBe(false);
+    // A policy whose destinations allow it moves it there, and only there.
+    expect((await judgeArtifact(target, restricted, { reference: 'x', pinned: true, verifyPolicy, policy: INHERIT, destination: 'vault.example/sites' })).decision.results).toContainEqual(
+      expect.objectContaining({ id: 'destination', passed: true }),
+    );
+  });
+
+  it('an input whose label cannot be read counts as the most restrictive level at a destination', async () => {
+    const { target } = await layout();
+    const derived = await push(target, 'derived of a stranger', { 'dev.sealpack.sensitivity': 'public' });
+    await signManifest(target, derived, { signer, subjectName: 'lay' });
+    const prov = buildProvDocument({
+      runId: 'x',
+      startedAt: '2026-12-04T10:00:00Z',
+      endedAt: '2026-12-04T10:00:00Z',
+      inputs: [{ ref: `oci://unreachable.example/raw@sha256:${'b'.repeat(64)}` }],
+      outputs: [{ file: 'out.geojson', sha256: 'c'.repeat(64), size: 1 }],
+      toolchain: [{ name: 't', version: '1' }],
+    });
+    await attestManifest(target, derived, { signer, subjectName: 'lay', predicateType: PROV, predicate: new TextEncoder().encode(JSON.stringify(prov)) });
+    const opened: string[] = [];
+    const judged = await judgeArtifact(target, derived, {
+      reference: 'x',
+      pinned: true,
+      verifyPolicy,
+      destination: 'mirror.example/data/x',
+      openInput: async (ref) => {
+        opened.push(ref.kind === 'registry' ? ref.registry : ref.path);
+        throw new Error('offline');
+      },
+    });
+    expect(opened).toEqual(['unreachable.example']);
+    expect(judged.allow).toBe(false);
+    expect(judged.reasons[0]).toMatch(/its input oci:\/\/unreachable\.example\/raw@sha256:b+ has no sensitivity label that could be read, so it counts as confidential/);
+  });
+});

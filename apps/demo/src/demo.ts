@@ -25,8 +25,6 @@ export interface DemoOptions {
 
 export interface DemoResult {
   world: string;
-  /** The derivative published without its declassification: signed, but denied by the gate. */
-  undeclaredSites: string;
   /** The catalog records and distribution files the publishes wrote, for the viewer. */
   catalogs: string[];
   restrictedSites: string;
@@ -197,12 +195,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     'evidence/public-sites',
   ]);
   const publicSites = `ocidir://public/sites@${await sealpack.digest('ocidir://public/sites:2026')}`;
-  write('\n# ...while the same derivative without the declassification step is denied by the gate (exit 1) and enters no catalog\n');
+  write('\n# ...while the same derivative without the declassification step is denied by the judge (exit 1): never tagged, in no catalog\n');
   await sealpack.run(
     ['publish', ...derivative, '--to', 'ocidir://staging/sites-undeclared:2026', ...signing, '--stac', `data/${SAMPLE_FILES.generalisedRecord}`, '--out', 'evidence/undeclared-sites'],
     1,
   );
-  const undeclaredSites = `ocidir://staging/sites-undeclared@${await sealpack.digest('ocidir://staging/sites-undeclared:2026')}`;
+  // Nothing is pullable by name: the tag was never written.
+  await sealpack.run(['resolve', 'ocidir://staging/sites-undeclared:2026'], 3);
   if (await exists(join(workDir, 'evidence/undeclared-sites', SAMPLE_FILES.generalisedRecord))) throw new Error('a denied release entered a catalog');
   // The public catalog names the derivative only: no href, digest or ref of the restricted original.
   const publicRecord = await readFile(join(workDir, 'evidence/public-sites', SAMPLE_FILES.generalisedRecord), 'utf8');
@@ -256,5 +255,5 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     `evidence/public-sites/${SAMPLE_FILES.generalisedRecord}`,
     `evidence/restricted-sites/restricted/${SAMPLE_FILES.sitesRecord}`,
   ];
-  return { world, undeclaredSites, restrictedSites, publicSites, distributed, catalogs, policy: resolve(workDir, 'policy.yaml') };
+  return { world, restrictedSites, publicSites, distributed, catalogs, policy: resolve(workDir, 'policy.yaml') };
 }

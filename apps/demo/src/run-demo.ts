@@ -43,7 +43,7 @@ const result = await runDemo({
   process.exit(1);
 });
 if (parsed.values.serve === true) {
-  // The viewer over the demo's artifacts, the denied one among them; Ctrl-C ends it (exit 0).
+  // The viewer over the demo's artifacts; Ctrl-C ends it (exit 0).
   const stop = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop.abort());
   process.stdout.write(`\n$ sealpack serve … (in ${workDir})\n`);
@@ -53,7 +53,6 @@ if (parsed.values.serve === true) {
       result.world,
       result.publicSites,
       result.restrictedSites,
-      result.undeclaredSites,
       '--key',
       'cosign.pub',
       '--insecure-ignore-tlog',

@@ -71,7 +71,10 @@ describe('sealpack publish', () => {
       expect(interrupted.code).toBe(130);
       const direct = inject('registries').anonymous.host;
       const ref = `${direct}/${(halfway as string).replace(/:2026$/, '')}`;
-      const landed = await runCli(['discover', `${ref}:2026`, '--format', 'json'], { cwd, env });
+      const first = JSON.parse((await runCli(['resolve', `${direct}/${full}`, '--json'], { cwd, env })).stdout) as { digest: string };
+      // Interrupted before the judge: nothing is pullable by name, and the evidence is incomplete.
+      expect((await runCli(['resolve', `${ref}:2026`], { cwd, env })).code).not.toBe(0);
+      const landed = await runCli(['discover', `${ref}@${first.digest}`, '--format', 'json'], { cwd, env });
       expect(landed.code).toBe(0);
       const before = (JSON.parse(landed.stdout) as { referrers: unknown[] }).referrers;
       expect(before.length).toBeLessThan(3);
@@ -79,8 +82,8 @@ describe('sealpack publish', () => {
       const resumed = await runCli(args(halfway as string, direct), { cwd, env });
       expect(resumed.code).toBe(0);
       const done = JSON.parse(resumed.stdout) as { digest: string; referrers: unknown[] };
-      const first = JSON.parse((await runCli(['resolve', `${direct}/${full}`, '--json'], { cwd, env })).stdout) as { digest: string };
       expect(done.digest).toBe(first.digest);
+      expect(JSON.parse((await runCli(['resolve', `${ref}:2026`, '--json'], { cwd, env })).stdout)).toMatchObject({ digest: first.digest });
       expect(done.referrers).toHaveLength(3);
       expect((await runCli(['verify', `${ref}@${done.digest}`, '--key', 'cosign.pub', '--insecure-ignore-tlog'], { cwd, env })).code).toBe(0);
     } finally {
@@ -112,7 +115,15 @@ describe('sealpack publish', () => {
     expect(denied.code).toBe(1);
     expect(denied.stderr).toMatch(/push 100%/); // the bar, on a terminal
     expect(denied.stdout).toMatch(/^✘ license +GPL-3\.0-only is not within/m);
-    expect(denied.stderr).toMatch(/denies sha256:[a-f0-9]+: license; no catalog was patched/);
+    expect(denied.stderr).toMatch(/denies sha256:[a-f0-9]+: license: GPL-3\.0-only is not within the allowed licenses .*; not tagged, no catalog patched/);
+    // Nothing pullable by name: no tag, no "Published"; the untagged manifest and its referrers are named, and gone.
+    expect(denied.stdout).not.toMatch(/Published/);
+    const untagged = /not published: ocidir:\/\/\S+@(sha256:[a-f0-9]{64}) and the 3 referrer\(s\) this run attached \((sha256:[a-f0-9]{64}(?:, )?){3}\) were deleted; no tag names them/.exec(
+      denied.stderr,
+    );
+    expect(untagged).not.toBeNull();
+    expect((await runCli(['resolve', 'ocidir://lay:x'], { cwd, env })).code).not.toBe(0);
+    expect((await runCli(['manifest', 'get', `ocidir://lay@${untagged?.[1]}`], { cwd, env })).code).not.toBe(0);
     await expect(readFile(join(cwd, 'publish-evidence', 'parks.stac.json'), 'utf8')).rejects.toThrow();
 
     await writeFile(join(cwd, 'destinations.yaml'), `${await readFile(BASELINE, 'utf8')}destinations:\n  public: ['**']\n  restricted: ['registry.internal/restricted/**']\n`);
@@ -174,7 +185,12 @@ describe('open when safe, restricted when required', () => {
     expect(undeclared.code).toBe(1);
     const refused = JSON.parse(undeclared.stdout);
     expect(refused.error).toMatchObject({ code: 'DENIED', exitCode: 1 });
-    expect(refused.decision.violations).toMatchObject([{ id: 'inherits', message: expect.stringMatching(/lower than its inputs .*restricted.*no trusted declassification/) }]);
+    expect(refused.decision.violations).toMatchObject([
+      { id: 'inherits', message: expect.stringMatching(/lower than its inputs .*restricted.*no trusted declassification/) },
+      { id: 'destination', message: expect.stringMatching(/its input ocidir:.*restricted@sha256:[a-f0-9]+ is restricted: ocidir:.*public is not a destination for restricted artifacts/) },
+    ]);
+    expect(refused).toMatchObject({ published: false, untagged: { deleted: true } });
+    expect((await runCli(['resolve', 'ocidir://public:v1'], { cwd, env })).code).not.toBe(0);
     await expect(readFile(join(cwd, 'undeclared', 'parks.stac.json'), 'utf8')).rejects.toThrow();
 
     const declassified = await runCli([...derive, '--to', 'ocidir://public:v2', '--param', 'declassification=coordinates-generalised', '--param', 'grid_degrees=0.5', '--out', 'public-evidence'], {

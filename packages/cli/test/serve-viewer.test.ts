@@ -57,6 +57,29 @@ beforeAll(async () => {
     { cwd, env },
   );
   expect(denied.code).toBe(1);
+  // A denied publish leaves nothing by name; the refused artifact is published under a laxer policy
+  // instead, and the viewer's baseline then refuses it.
+  expect((await runCli(['resolve', 'ocidir://refused:v1'], { cwd, env })).code).not.toBe(0);
+  await writeFile(join(cwd, 'lax.yaml'), 'apiVersion: sealpack.dev/policy/v1\nkind: Policy\nmetadata: { name: lax }\nrules:\n  - { id: signed, type: signatures }\n');
+  await ok([
+    'publish',
+    'parks.geojson',
+    '--to',
+    'ocidir://refused:v1',
+    '-a',
+    'org.opencontainers.image.licenses=GPL-3.0-only',
+    '-a',
+    'dev.sealpack.sensitivity=public',
+    '--derived-from',
+    'ocidir://raw:v1',
+    '--key',
+    'cosign.key',
+    '--tlog-upload=false',
+    '--policy',
+    'lax.yaml',
+    '--out',
+    'refused-evidence',
+  ]);
 
   const stdout = new PassThrough();
   const printed = new Promise<string>((done) => stdout.once('data', (chunk: Buffer) => done(chunk.toString('utf8'))));

@@ -1,10 +1,11 @@
 import type { Descriptor, Target } from '@sealpack/oci-client';
+import type { OpenInput, Policy } from '@sealpack/policy';
 import type { Signer, Witness } from '@sealpack/signing';
-import { verifyAttached, type VerifyPolicy } from '@sealpack/signing/verify';
+import type { VerifyPolicy } from '@sealpack/signing/verify';
 import { environment, type LifecycleConfig } from './config.ts';
 import { LifecycleError } from './errors.ts';
 import { claimEnvironment } from './environment-lock.ts';
-import { attachRecord, type PromotionRecord, promotionRecords } from './promote.ts';
+import { attachRecord, judgeMove, type PromotionRecord, promotionRecords } from './promote.ts';
 
 export interface HistoryEntry {
   digest: string;
@@ -72,6 +73,8 @@ export async function historyOf(target: Target, subjects: readonly Descriptor[],
 
 export interface RollbackOptions {
   config: LifecycleConfig;
+  /** The policy the config names: a rollback is a promotion, judged as one. */
+  policy: Policy;
   environment: string;
   target: Target;
   repositoryName: string;
@@ -80,12 +83,14 @@ export interface RollbackOptions {
   witnesses?: Witness[];
   /** The digest to go back to; default: the one promoted there before the current one. */
   to?: string;
+  openInput?: OpenInput;
   now?: () => Date;
 }
 
 /**
- * Moves an environment's tag back to a digest that was promoted there and whose signature still
- * verifies, and records the rollback as a promotion record of its own. Only a moving tag (no
+ * Moves an environment's tag back to a digest that was promoted there, if the judge still allows
+ * it there today (signed, not revoked, the environment's policy and destination rule: a rollback
+ * is a promotion), and records the rollback as a promotion record of its own. Only a moving tag (no
  * `{version}`) can be rolled back: a versioned tag names one artifact for good.
  */
 export async function rollback(options: RollbackOptions): Promise<{ digest: string; tag: string; record: Descriptor }> {
@@ -100,8 +105,19 @@ export async function rollback(options: RollbackOptions): Promise<{ digest: stri
     throw new LifecycleError('NOT_PROMOTED_FROM', options.to === undefined ? `nothing else was ever promoted to ${options.environment}` : `${options.to} was never promoted to ${options.environment}`);
   }
   const subject = await options.target.resolve(chosen.digest);
-  const signatures = await verifyAttached(options.target, subject, options.verifyPolicy);
-  if (!signatures.some((s) => s.valid)) throw new LifecycleError('DENIED', `${chosen.digest} no longer verifies (${signatures[0]?.reason ?? 'no signature'}): not rolling back to it`);
+  await judgeMove({
+    policy: options.policy,
+    config: options.config,
+    environment: options.environment,
+    source: options.target,
+    subject,
+    reference: `${options.repositoryName}@${subject.digest}`,
+    pinned: true,
+    destinationName: options.repositoryName,
+    verifyPolicy: options.verifyPolicy,
+    now: now(),
+    ...(options.openInput === undefined ? {} : { openInput: options.openInput }),
+  });
   const release = await claimEnvironment(options.target, options.environment, subject, options.config.lockSettleMs);
   try {
     const record: PromotionRecord = { environment: options.environment, tag: env.tag, repository: options.repositoryName, promotedAt: now().toISOString(), rollback: true };

@@ -1,5 +1,5 @@
 import { copyGraph, type Descriptor, isOciError, type ReadOnlyTarget, type Target } from '@sealpack/oci-client';
-import { checkDestination, collectEvidence, compilePolicy, type Decision, type Policy } from '@sealpack/policy';
+import { type Decision, type Judgement, judgeArtifact, type OpenInput, type Policy } from '@sealpack/policy';
 import { canonicalDigest } from '@sealpack/provenance';
 import { attestManifest, type Signer, type Witness } from '@sealpack/signing';
 import { verifyAttached, type VerifyPolicy } from '@sealpack/signing/verify';
@@ -45,7 +45,8 @@ export interface PromoteOptions {
   signer: Signer;
   witnesses?: Witness[];
   version?: string;
-  inputSensitivity?: (id: string) => Promise<string | undefined>;
+  /** How to reach the inputs a verified PROV names, for their labels (see `judgeArtifact`); without it they count as unknown. */
+  openInput?: OpenInput;
   now?: () => Date;
 }
 
@@ -76,19 +77,19 @@ export async function promote(options: PromoteOptions): Promise<PromotionResult>
       );
     }
   }
-  const evidence = await collectEvidence(options.source, subject, {
+  const { decision, evidence } = await judgeMove({
+    policy: options.policy,
+    config,
+    environment: options.environment,
+    source: options.source,
+    subject,
     reference: options.reference,
     pinned: options.pinned,
+    destinationName: options.destinationName,
     verifyPolicy: options.verifyPolicy,
-    ...(options.inputSensitivity === undefined ? {} : { inputSensitivity: options.inputSensitivity }),
+    now: now(),
+    ...(options.openInput === undefined ? {} : { openInput: options.openInput }),
   });
-  const policyEnvironment = env.policyEnvironment ?? (options.policy.environments[options.environment] === undefined ? undefined : options.environment);
-  const decision = compilePolicy(options.policy, policyEnvironment).evaluate(evidence, now());
-  if (!decision.allow) {
-    const reasons = decision.violations.filter((v) => v.severity === 'deny').map((v) => `${v.id}: ${v.message}`);
-    throw Object.assign(new LifecycleError('DENIED', `policy ${decision.policy} denies promoting ${subject.digest} to ${options.environment}: ${reasons.join('; ')}`), { decision });
-  }
-  checkDestination(options.policy, evidence.labels.sensitivity, options.destinationName);
   if (env.acceptSchema !== undefined) checkSchemaVersion(evidence.subject.annotations[SCHEMA_VERSION_ANNOTATION], env.acceptSchema, subject.digest);
   const tag = tagFor(env, options.version ?? evidence.subject.annotations['org.opencontainers.image.version'], options.environment);
   await refuseMovingReleaseTag(options.destination, tag, subject, config);
@@ -101,6 +102,44 @@ export async function promote(options: PromoteOptions): Promise<PromotionResult>
   } finally {
     await release();
   }
+}
+
+/**
+ * The judge's verdict on moving an artifact into an environment (a promotion, and a rollback,
+ * which is one): the environment's policy, the destination rule, revocation, every input label.
+ * A deny throws DENIED carrying the decision, every reason in its message.
+ */
+export async function judgeMove(facts: {
+  policy: Policy;
+  config: LifecycleConfig;
+  environment: string;
+  source: ReadOnlyTarget;
+  subject: Descriptor;
+  reference: string;
+  pinned: boolean;
+  destinationName: string;
+  verifyPolicy: VerifyPolicy;
+  openInput?: OpenInput;
+  now: Date;
+}): Promise<Judgement> {
+  const env = environment(facts.config, facts.environment);
+  const policyEnvironment = env.policyEnvironment ?? (Object.hasOwn(facts.policy.environments, facts.environment) ? facts.environment : undefined);
+  const judged = await judgeArtifact(facts.source, facts.subject, {
+    reference: facts.reference,
+    pinned: facts.pinned,
+    verifyPolicy: facts.verifyPolicy,
+    policy: facts.policy,
+    ...(policyEnvironment === undefined ? {} : { environment: policyEnvironment }),
+    destination: facts.destinationName,
+    ...(facts.openInput === undefined ? {} : { openInput: facts.openInput }),
+    now: facts.now,
+  });
+  if (!judged.allow) {
+    throw Object.assign(new LifecycleError('DENIED', `policy ${judged.decision.policy} denies moving ${facts.subject.digest} to ${facts.environment}: ${judged.reasons.join('; ')}`), {
+      decision: judged.decision,
+    });
+  }
+  return judged;
 }
 
 /** The writes of a promotion, once the environment is claimed: copy, record, tag. */

@@ -5,7 +5,7 @@ import { uniqueRepository } from '@sealpack/test-registry';
 import { bytesSource, type Descriptor, openTarget, packLayers, parseReference, pushPacked, sha256Of, type Target } from '@sealpack/oci-client';
 import { parsePolicy } from '@sealpack/policy';
 import { buildProvDocument } from '@sealpack/provenance';
-import { attestManifest, keySigner, signManifest } from '@sealpack/signing';
+import { attestManifest, keySigner, REVOCATION_PREDICATE_TYPE, signManifest } from '@sealpack/signing';
 import { applyGc, parseLifecycleConfig, parseRetention, planGc, promote, promotionHistory, rollback } from '../src/index.ts';
 import { verifyAttached } from '@sealpack/signing/verify';
 import { mkdtemp, readdir } from 'node:fs/promises';
@@ -77,7 +77,7 @@ describe('verify-then-promote on the real registry', () => {
 
     for (const env of ['dev', 'staging', 'prod']) await go(v2, env);
     expect((await target.resolve('prod')).digest).toBe(v2.digest);
-    const back = await rollback({ config, environment: 'prod', target, repositoryName: name, verifyPolicy, signer, now });
+    const back = await rollback({ config, policy, environment: 'prod', target, repositoryName: name, verifyPolicy, signer, now });
     expect(back.digest).toBe(v1.digest);
     expect((await target.resolve('prod')).digest).toBe(v1.digest);
 
@@ -92,8 +92,8 @@ describe('verify-then-promote on the real registry', () => {
     expect(all.every((h) => h.signer?.startsWith('key '))).toBe(true);
     // Under another key the records are not history.
     expect(await promotionHistory(target, { publicKey: generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey, ignoreTlog: true })).toEqual([]);
-    await expect(rollback({ config, environment: 'prod', target, repositoryName: name, verifyPolicy, signer, to: v3.digest })).rejects.toMatchObject({ code: 'NOT_PROMOTED_FROM' });
-    await expect(rollback({ config, environment: 'dev', target, repositoryName: name, verifyPolicy, signer })).rejects.toMatchObject({ code: 'INVALID_CONFIG' });
+    await expect(rollback({ config, policy, environment: 'prod', target, repositoryName: name, verifyPolicy, signer, to: v3.digest })).rejects.toMatchObject({ code: 'NOT_PROMOTED_FROM' });
+    await expect(rollback({ config, policy, environment: 'dev', target, repositoryName: name, verifyPolicy, signer })).rejects.toMatchObject({ code: 'INVALID_CONFIG' });
 
     // Retention: keep what reached prod; the never-promoted v3 goes, with nothing left dangling.
     const retention = parseRetention('apiVersion: sealpack.dev/retention/v1\nkind: Retention\nkeep:\n  environments: [prod]\n');
@@ -173,6 +173,57 @@ describe('verify-then-promote on the real registry', () => {
     expect(await source.tags()).not.toContain('1.0.0-other');
     expect((await verifyAttached(source, v1, verifyPolicy)).some((v) => v.valid)).toBe(true);
     expect(await source.referrers(v1)).toHaveLength(2);
+  });
+
+  it('a rollback is a promotion: it refuses a revoked artifact, and one the policy now denies, with every reason, writing nothing', async () => {
+    const name = `${registries.anonymous.host}/${uniqueRepository()}`;
+    const target = openTarget(parseReference(name));
+    const live = parseLifecycleConfig('apiVersion: sealpack.dev/lifecycle/v1\nkind: Environments\npolicy: x\nlockSettleMs: 0\nenvironments:\n  live:\n    tag: live\n');
+    const v1 = await publish(target, name, '1.0.0');
+    const v2 = await publish(target, name, '2.0.0');
+    const v3 = await publish(target, name, '3.0.0');
+    const base = { config: live, policy, source: target, destination: target, destinationName: name, sameRepository: true, verifyPolicy, signer, pinned: true, now, environment: 'live' };
+    for (const subject of [v1, v2, v3]) await promote({ ...base, subject, reference: `${name}@${subject.digest}` });
+    expect((await target.resolve('live')).digest).toBe(v3.digest);
+    const back = (options: { to?: string; policy?: typeof policy } = {}) =>
+      rollback({
+        config: live,
+        policy: options.policy ?? policy,
+        environment: 'live',
+        target,
+        repositoryName: name,
+        verifyPolicy,
+        signer,
+        now,
+        ...(options.to === undefined ? {} : { to: options.to }),
+      });
+
+    // v2 is withdrawn by its signer: rolling back onto it is refused, and live stays where it is.
+    await attestManifest(target, v2, {
+      signer,
+      subjectName: name,
+      predicateType: REVOCATION_PREDICATE_TYPE,
+      predicate: new TextEncoder().encode(JSON.stringify({ reason: 'wrong park boundaries', revokedAt: '2026-12-04T12:00:00Z' })),
+    });
+    const tagsBefore = (await target.tags()).sort();
+    await expect(back()).rejects.toMatchObject({ code: 'DENIED', message: expect.stringMatching(/not-revoked: revoked by key .*: wrong park boundaries/) });
+    expect((await target.resolve('live')).digest).toBe(v3.digest);
+    expect((await target.tags()).sort()).toEqual(tagsBefore);
+
+    // v1 under a policy that now wants another licence and a label it lacks: every reason is named.
+    const stricter = parsePolicy(
+      'apiVersion: sealpack.dev/policy/v1\nkind: Policy\nmetadata: { name: stricter }\nrules:\n  - { id: signed, type: signatures }\n  - { id: license, type: license, allow: [MIT] }\n  - { id: annotated, type: requiredAnnotations, keys: [dev.sealpack.rights-holder] }\n',
+      'stricter.yaml',
+    );
+    const refused = (await back({ to: v1.digest, policy: stricter }).then(
+      () => undefined,
+      (error: unknown) => error,
+    )) as { code: string; message: string; decision?: { violations: Array<{ id: string }> } };
+    expect(refused).toMatchObject({ code: 'DENIED', message: expect.stringMatching(/license: CC-BY-4\.0 is not within the allowed licenses .*; annotated: missing annotations/) });
+    expect(refused.decision?.violations.map((v) => v.id)).toEqual(['license', 'annotated']);
+    expect((await target.resolve('live')).digest).toBe(v3.digest);
+    // Under the policy it was promoted with, v1 is still fine.
+    expect(await back({ to: v1.digest })).toMatchObject({ digest: v1.digest });
   });
 
   it('reads a config strictly and says where it is wrong', () => {

@@ -5,6 +5,7 @@ import { isDigest } from './digest.ts';
 import { OciError } from './errors.ts';
 import { archiveLayout, extractLayoutArchive } from './layout/layout-archive.ts';
 import { LayoutTarget } from './layout/layout-target.ts';
+import type { Descriptor } from './schemas.ts';
 import type { ReadOnlyTarget, Target } from './target.ts';
 
 export type BackupOptions = Omit<CopyOptions, 'recursive' | 'tag'> & {
@@ -74,12 +75,22 @@ export async function backup(source: ReadOnlyTarget, reference: string, destinat
   }
 }
 
+export type RestoreOptions = Omit<BackupOptions, 'merge'> & {
+  /** The tag to give the root (default: every tag it had in the backup). */
+  tag?: string;
+  /**
+   * Called with the backup's root before anything is written to the destination: a rejection
+   * stops the restore there (a policy's judge, deciding whether the artifact may go there).
+   */
+  admit?: (source: ReadOnlyTarget, root: Descriptor) => Promise<void>;
+};
+
 /**
  * Puts a backup (a layout directory or a tar of one) back into a target. Its root is the one
  * manifest the backup tags (under one or several tags); it is tagged with `tag` when given, else
  * with every tag it had.
  */
-export async function restore(path: string, destination: Target, options: Omit<BackupOptions, 'merge'> & { tag?: string } = {}): Promise<CopyResult & { tag: string; tags: string[] }> {
+export async function restore(path: string, destination: Target, options: RestoreOptions = {}): Promise<CopyResult & { tag: string; tags: string[] }> {
   const source = resolve(path);
   const tar = (await backupKind(source)) === 'tar';
   const dir = tar ? await extractLayoutArchive(source) : source;
@@ -92,7 +103,10 @@ export async function restore(path: string, destination: Target, options: Omit<B
     }
     const [first, ...more] = options.tag === undefined ? tags : [options.tag];
     const tag = first as string;
-    const result = await copyGraph(layout, destination, tags[0] as string, { ...options, recursive: true, tag });
+    const root = await layout.resolve(tags[0] as string);
+    await options.admit?.(layout, root);
+    const { admit: _admit, ...copyOptions } = options;
+    const result = await copyGraph(layout, destination, root.digest, { ...copyOptions, recursive: true, tag });
     if (more.length > 0) await destination.tag(result.root, more[0] as string, ...more.slice(1));
     return { ...result, tag, tags: [tag, ...more] };
   } finally {

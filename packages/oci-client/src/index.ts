@@ -17,4 +17,4 @@ export { pushFiles, pushPacked, type PushArtifactOptions, type PushResult } from
 export { pullArtifact, type PulledFile, type PullOptions, type PullResult } from './pull-artifact.ts';
 export { discoverReferrers, referrerType, type DiscoverOptions, type ReferrerNode } from './discover.ts';
 export { artifactTypeFilter, copyGraph, type CopyOptions, type CopyResult } from './copy.ts';
-export { backup, restore, type BackupOptions } from './backup.ts';
+export { backup, restore, type BackupOptions, type RestoreOptions } from './backup.ts';

@@ -8,6 +8,7 @@ export { buildProvDocument, type ProvDocument, type ProvRun } from './prov/build
 export { parseProvDocument, type ParsedProv, type ProvNode } from './prov/parse.ts';
 export { buildStatement, IN_TOTO_STATEMENT_V1, parseStatement, PREDICATE, type Statement } from './statement.ts';
 export { hashFile, type HashedFile } from './sbom/files.ts';
+export { checkLicense } from './sbom/license.ts';
 export { spdxDocument, validateSpdxDocument, type SbomOptions, type SpdxDocument } from './sbom/spdx.ts';
 export { cyclonedxBom } from './sbom/cyclonedx.ts';
 export { walkLineage, type AttestedProv, type LineageEdge, type LineageGraph, type LineageNode, type LineageNodeKind, type LineageOptions, type ProvReader } from './lineage.ts';

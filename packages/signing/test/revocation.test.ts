@@ -55,7 +55,7 @@ async function attachWithoutAnnotation(target: Target, subject: Descriptor, bund
   const layer = { mediaType: MEDIA_TYPE_SIGSTORE_BUNDLE_V03, digest: sha256Of(bundle), size: bundle.byteLength };
   const manifest = {
     schemaVersion: 2 as const,
-    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    mediaType: 'application/vnd.oci.image.manifest.v1+json' as const,
     artifactType: 'application/vnd.example.innocent',
     config,
     layers: [layer],

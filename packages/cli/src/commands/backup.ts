@@ -3,26 +3,33 @@ import { backup, pinnedReference, referenceSelector, restore } from '@sealpack/o
 import type { Command } from '../command.ts';
 import { signalOption } from '../io.ts';
 import { UsageError } from '../errors.ts';
-import { parseRef } from '../global-options.ts';
+import { parseRef, repositoryName } from '../global-options.ts';
 import { sideOptions } from '../connection-options.ts';
 import { ARTIFACT_TYPE_FILTER_OPTIONS, referrerFilterOption } from '../command-input.ts';
+import { judgeMoveTo, MOVE_GATE_OPTIONS } from '../move-gate.ts';
 
 export const backupCommand: Command = {
   path: ['backup'],
-  usage: 'sealpack backup REF -o DIR|FILE.tar [--merge] [--include-artifact-type T]... [--exclude-artifact-type T]...',
+  usage: 'sealpack backup REF -o DIR|FILE.tar [--merge] [--policy FILE [--env ENV]] [--key PUB] [--include-artifact-type T]... [--exclude-artifact-type T]...',
   operands: 1,
   summary: 'save an artifact with its whole referrers graph as an OCI layout directory or tar (air-gap transfer)',
   options: {
     output: { type: 'string', short: 'o', valueName: 'DIR|FILE.tar', description: 'where to write: an OCI layout directory (or ocidir://DIR), or a tar when the name ends in .tar; required' },
     merge: { type: 'boolean', description: 'add to a directory that already holds content instead of refusing' },
     ...ARTIFACT_TYPE_FILTER_OPTIONS,
+    ...MOVE_GATE_OPTIONS,
   },
-  async run({ values, positionals, out, io, open }) {
+  async run(context) {
+    const { values, positionals, out, io, open } = context;
     const ref = parseRef(positionals[0]);
     if (typeof values.output !== 'string') throw new UsageError('backup needs -o DIR or -o FILE.tar');
     const path = resolve(io.cwd, backupPath(values.output));
+    const source = await open(ref);
+    const subject = await source.resolve(referenceSelector(ref) ?? 'latest');
+    // A backup is a move too (an air-gap hand-over): its destination is the layout it writes.
+    await judgeMoveTo(context, source, subject, pinnedReference(ref, subject.digest), `ocidir://${path}`);
     const progress = out.progress('backup');
-    const result = await backup(await open(ref), referenceSelector(ref) ?? 'latest', path, {
+    const result = await backup(source, ref.digest === undefined ? (referenceSelector(ref) ?? 'latest') : subject.digest, path, {
       merge: values.merge === true,
       ...referrerFilterOption(values),
       onWarning: (w) => out.warn(w),
@@ -53,11 +60,12 @@ export const backupCommand: Command = {
 
 export const restoreCommand: Command = {
   path: ['restore'],
-  usage: 'sealpack restore DIR|FILE.tar DST',
+  usage: 'sealpack restore DIR|FILE.tar DST [--policy FILE [--env ENV]] [--key PUB]',
   operands: 2,
-  summary: 'put a backup back into a registry or layout, digests unchanged',
-  options: { ...sideOptions('to') },
-  async run({ positionals, out, io, open }) {
+  summary: 'put a backup back into a registry or layout, digests unchanged (judged first: restricted data goes only where a policy allows)',
+  options: { ...MOVE_GATE_OPTIONS, ...sideOptions('to') },
+  async run(context) {
+    const { positionals, out, io, open } = context;
     const [from, dstText] = positionals;
     if (from === undefined) throw new UsageError('missing DIR|FILE.tar');
     const dst = parseRef(dstText, 'DST');
@@ -65,6 +73,7 @@ export const restoreCommand: Command = {
     const progress = out.progress('restore');
     const result = await restore(resolve(io.cwd, from), await open(dst, { side: 'to' }), {
       ...(dst.tag === undefined ? {} : { tag: dst.tag }),
+      admit: (source, root) => judgeMoveTo(context, source, root, `ocidir://${resolve(io.cwd, from)}@${root.digest}`, repositoryName(dst)),
       onWarning: (w) => out.warn(w),
       onProgress: (n) => progress.update(n),
       ...signalOption(io),

@@ -140,7 +140,7 @@ async function readRecord(file: string): Promise<string> {
 }
 
 /** The artifact as a catalog describes it: its files (titled layers), labels and evidence, by digest. */
-export async function publishedArtifact(context: CommandContext, ref: Reference, publishAs: string | undefined): Promise<DistributionInput> {
+async function publishedArtifact(context: CommandContext, ref: Reference, publishAs: string | undefined): Promise<DistributionInput> {
   const target = await context.open(ref);
   const subject = await target.resolve(referenceSelector(ref) ?? 'latest');
   const parsed = parseManifest(await target.fetchManifest(subject), subject.mediaType);

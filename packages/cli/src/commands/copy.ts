@@ -3,9 +3,10 @@ import { z } from 'zod';
 import type { Command } from '../command.ts';
 import { signalOption } from '../io.ts';
 import { UsageError } from '../errors.ts';
-import { parseRef } from '../global-options.ts';
+import { parseRef, repositoryName } from '../global-options.ts';
 import { ARTIFACT_TYPE_FILTER_OPTIONS, parseOptions, referrerFilterOption } from '../command-input.ts';
 import { sideOptions } from '../connection-options.ts';
+import { judgeMoveTo, MOVE_GATE_OPTIONS } from '../move-gate.ts';
 
 const CopyValues = z.object({
   recursive: z.boolean().optional(),
@@ -14,17 +15,20 @@ const CopyValues = z.object({
 
 export const copyCommand: Command = {
   path: ['copy'],
-  usage: 'sealpack copy SRC DST [-r] [--concurrency N] [--include-artifact-type T]... [--exclude-artifact-type T]... [--from-username U --from-password-stdin|--from-password-file F] [--to-…]',
+  usage:
+    'sealpack copy SRC DST [-r] [--policy FILE [--env ENV]] [--key PUB] [--concurrency N] [--include-artifact-type T]... [--exclude-artifact-type T]... [--from-username U --from-password-stdin|--from-password-file F] [--to-…]',
   operands: 2,
   summary: 'copy an artifact (with -r its referrers graph) between registries and layouts, digests unchanged',
   options: {
     recursive: { type: 'boolean', short: 'r', description: 'copy the referrers graph too (signatures, SBOMs, provenance, and theirs)' },
     concurrency: { type: 'string', valueName: 'N', defaultText: '8', description: 'blobs and referrers in flight at once' },
     ...ARTIFACT_TYPE_FILTER_OPTIONS,
+    ...MOVE_GATE_OPTIONS,
     ...sideOptions('from'),
     ...sideOptions('to'),
   },
-  async run({ values, positionals, out, io, open }) {
+  async run(context) {
+    const { values, positionals, out, io, open } = context;
     const options = parseOptions(CopyValues, values);
     const filter = referrerFilterOption(values);
     if (filter.includeReferrer !== undefined && options.recursive !== true) throw new UsageError('--include-artifact-type and --exclude-artifact-type choose referrers: they need -r');
@@ -35,8 +39,14 @@ export const copyCommand: Command = {
     const selector = referenceSelector(src) ?? 'latest';
     // As oras: the destination tag defaults to the source tag when the source named one.
     const tag = dst.tag ?? src.tag;
+    // Both ends opened first: a credential mistake on either side is found before any request.
+    const source = await open(src, { side: 'from', peer: dst });
+    const destination = await open(dst, { side: 'to', peer: src });
+    const subject = await source.resolve(selector);
+    // The judge first, on the digest it resolved; that digest is what is copied, whatever the tag does meanwhile.
+    await judgeMoveTo(context, source, subject, pinnedReference(src, subject.digest), repositoryName(dst));
     const progress = out.progress('copy');
-    const result = await copyGraph(await open(src, { side: 'from', peer: dst }), await open(dst, { side: 'to', peer: src }), selector, {
+    const result = await copyGraph(source, destination, subject.digest, {
       recursive: options.recursive === true,
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
       ...(tag === undefined ? {} : { tag }),

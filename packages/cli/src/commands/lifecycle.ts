@@ -4,7 +4,7 @@ import { parseReference, pinnedReference, referenceSelector, sameRepository } fr
 import type { Command, CommandContext, OptionSpecs } from '../command.ts';
 import { sideOptions } from '../connection-options.ts';
 import { UsageError } from '../errors.ts';
-import { inputSensitivityReader } from '../input-sensitivity.ts';
+import { inputOpener } from '../input-sensitivity.ts';
 import { readPolicyFile } from '../policy-file.ts';
 import { parseRef, repositoryName, withLayoutPath } from '../global-options.ts';
 import { KEY_PASSWORD_OPTION, loadSigning, loadVerifying, signerFrom, verifyingKeyOptions, verifyPolicyFrom } from './signing-options.ts';
@@ -65,11 +65,11 @@ export const promoteCommand: Command = {
     const source = await context.open(ref, { side: 'from', peer: destinationRef });
     const destination = same ? source : await context.open(destinationRef, { side: 'to', peer: ref });
     const subject = await source.resolve(referenceSelector(ref) ?? 'latest');
-    try {
-      const result = await lifecycle.promote({
+    const result = await showingDecision(out, gate, () =>
+      lifecycle.promote({
         config,
         policy,
-        environment: values.to,
+        environment: values.to as string,
         source,
         subject,
         reference: positionals[0] as string,
@@ -78,29 +78,32 @@ export const promoteCommand: Command = {
         destinationName: repositoryName(destinationRef),
         sameRepository: same,
         verifyPolicy,
-        inputSensitivity: inputSensitivityReader(context),
+        openInput: inputOpener(context),
         signer,
         witnesses,
         ...(typeof values.version === 'string' ? { version: values.version } : {}),
-      });
-      const pinned = pinnedReference(destinationRef, subject.digest);
-      if (out.options.json) out.json({ reference: pinned, environment: values.to, tag: result.tag, record: result.record.digest, copied: result.copied, decision: result.decision });
-      else
-        out.result(
-          `Promoted ${pinned} to ${values.to} as ${result.tag}${result.copied ? ' (copied with its referrers)' : ''}\nRecord ${pinnedReference(destinationRef, result.record.digest)}`,
-          pinned,
-        );
-    } catch (error) {
-      // A deny prints every reason, as a policy check does, then fails with exit 1.
-      const decision = (error as { decision?: Parameters<typeof gate.decisionTable>[0] }).decision;
-      if (decision !== undefined) {
-        if (out.options.json) out.json(decision);
-        else out.raw(`${gate.decisionTable(decision)}\n`);
-      }
-      throw error;
-    }
+      }),
+    );
+    const pinned = pinnedReference(destinationRef, subject.digest);
+    if (out.options.json) out.json({ reference: pinned, environment: values.to, tag: result.tag, record: result.record.digest, copied: result.copied, decision: result.decision });
+    else
+      out.result(`Promoted ${pinned} to ${values.to} as ${result.tag}${result.copied ? ' (copied with its referrers)' : ''}\nRecord ${pinnedReference(destinationRef, result.record.digest)}`, pinned);
   },
 };
+
+/** A deny prints every reason, as a policy check does (the decision travels on the error), then fails with exit 1. */
+async function showingDecision<T>(out: CommandContext['out'], gate: typeof import('@sealpack/policy'), act: () => Promise<T>): Promise<T> {
+  try {
+    return await act();
+  } catch (error) {
+    const decision = (error as { decision?: Parameters<typeof gate.decisionTable>[0] }).decision;
+    if (decision !== undefined) {
+      if (out.options.json) out.json(decision);
+      else out.raw(`${gate.decisionTable(decision)}\n`);
+    }
+    throw error;
+  }
+}
 
 export const historyCommand: Command = {
   path: ['history'],
@@ -142,14 +145,29 @@ export const rollbackCommand: Command = {
   async run(context) {
     const { values, positionals, io, out } = context;
     if (typeof values.env !== 'string') throw new UsageError('--env ENV is required');
-    const { config, lifecycle } = await loadConfig(io, values.config);
+    const { config, dir, lifecycle } = await loadConfig(io, values.config);
+    // A rollback is a promotion: judged by the same policy the config names.
+    const { gate, policy } = await readPolicyFile(resolve(dir, config.policy), config.policy, `cannot read the policy ${config.policy} the config names`);
     const verifyPolicy = await verifyPolicyFrom(values, io, await loadVerifying(), undefined);
     const { signer, witnesses } = await signerFrom({ ...values, key: values['signing-key'] }, io, await loadSigning());
     const ref = withLayoutPath(parseRef(positionals[0], 'REPO'), io.cwd);
     const target = await context.open(ref);
     const to = values.to;
     if (to !== undefined && (typeof to !== 'string' || !/^sha256:[a-f0-9]{64}$/.test(to))) throw new UsageError(`--to '${String(to)}': want sha256:<64 hex>`);
-    const result = await lifecycle.rollback({ config, environment: values.env, target, repositoryName: repositoryName(ref), verifyPolicy, signer, witnesses, ...(to === undefined ? {} : { to }) });
+    const result = await showingDecision(out, gate, () =>
+      lifecycle.rollback({
+        config,
+        policy,
+        environment: values.env as string,
+        target,
+        repositoryName: repositoryName(ref),
+        verifyPolicy,
+        signer,
+        witnesses,
+        openInput: inputOpener(context),
+        ...(to === undefined ? {} : { to }),
+      }),
+    );
     const pinned = pinnedReference(ref, result.digest as `sha256:${string}`);
     if (out.options.json) out.json({ reference: pinned, environment: values.env, tag: result.tag, record: result.record.digest });
     else out.result(`Rolled ${values.env} (${result.tag}) back to ${pinned}`, pinned);

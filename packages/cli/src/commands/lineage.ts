@@ -5,7 +5,6 @@ import { z } from 'zod';
 import type { Command, CommandContext } from '../command.ts';
 import { parseOptions } from '../command-input.ts';
 import { parseRef, withLayoutPath } from '../global-options.ts';
-import { referenceOfProvId } from '../prov-reference.ts';
 import { loadVerifying, type Verifying, verifyingKeyOptions, verifyPolicyFrom } from './signing-options.ts';
 
 const LineageValues = z.object({
@@ -51,6 +50,7 @@ const hasIdentityFlags = (values: Record<string, unknown>) => ['key', 'certifica
 export function attestedProvReader(context: Pick<CommandContext, 'open'>, verifying: Verifying, policy: VerifyPolicy | undefined, predicateType: string): ProvReader {
   return {
     async provenanceOf(id) {
+      const { referenceOfProvId } = await import('@sealpack/policy');
       const ref = referenceOfProvId(id);
       if (ref === undefined) return [];
       try {

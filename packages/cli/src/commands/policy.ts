@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { referenceSelector } from '@sealpack/oci-client';
 import { z } from 'zod';
 import type { Command } from '../command.ts';
-import { inputSensitivityReader } from '../input-sensitivity.ts';
+import { inputOpener } from '../input-sensitivity.ts';
 import { parseOptions } from '../command-input.ts';
 import { readPolicyFile } from '../policy-file.ts';
 import { parseRef, withLayoutPath } from '../global-options.ts';
@@ -30,20 +30,21 @@ export const policyCheckCommand: Command = {
     const options = parseOptions(PolicyCheckValues, values);
     const { gate, policy } = await readPolicyFile(resolve(io.cwd, options.policy), options.policy, `cannot read --policy ${options.policy}`);
     // A malformed policy or an unknown environment stops here: exit 2, and never an allow.
-    const compiled = gate.compilePolicy(policy, options.env);
+    gate.compilePolicy(policy, options.env);
     const verifying = await loadVerifying();
     const verifyPolicy = await verifyPolicyFrom(values, io, verifying, undefined);
     const ref = parseRef(positionals[0]);
     const located = withLayoutPath(ref, io.cwd);
     const target = await context.open(located);
     const subject = await target.resolve(referenceSelector(located) ?? 'latest');
-    const evidence = await gate.collectEvidence(target, subject, {
+    const { decision } = await gate.judgeArtifact(target, subject, {
       reference: positionals[0] as string,
       pinned: located.digest !== undefined,
       verifyPolicy,
-      inputSensitivity: inputSensitivityReader(context),
+      policy,
+      ...(options.env === undefined ? {} : { environment: options.env }),
+      openInput: inputOpener(context),
     });
-    const decision = compiled.evaluate(evidence);
     if (out.options.json || options.format === 'json') out.json(decision);
     else out.raw(`${options.format === 'junit' ? gate.decisionJUnit(decision) : gate.decisionTable(decision)}\n`);
     if (!decision.allow) {

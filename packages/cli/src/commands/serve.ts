@@ -56,7 +56,9 @@ export const serveCommand: Command = {
         ? undefined
         : await (async (file: string) => {
             const { gate: module, policy } = await readPolicyFile(resolve(io.cwd, file), file, `cannot read --policy ${file}`);
-            return { module, compiled: module.compilePolicy(policy, options.env) };
+            // Compiled once here: a bad policy or environment is exit 2 before the server starts.
+            module.compilePolicy(policy, options.env);
+            return { module, policy, ...(options.env === undefined ? {} : { environment: options.env }) };
           })(options.policy);
     const sources: ViewSources = {
       open: reusingTargets(context),

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { type Descriptor, pinnedReference, pullArtifact, type ReadOnlyTarget, referenceSelector } from '@sealpack/oci-client';
-import type { BundleVerdict, VerifyPolicy } from '@sealpack/signing/verify';
+import type { BundleVerdict } from '@sealpack/signing/verify';
 import type { Command } from '../command.ts';
 import { UsageError } from '../errors.ts';
-import { inputSensitivityReader } from '../input-sensitivity.ts';
+import { inputOpener } from '../input-sensitivity.ts';
 import { readPolicyFile } from '../policy-file.ts';
 import { parseRef, repositoryName } from '../global-options.ts';
 import type { CliIo } from '../io.ts';
@@ -108,30 +108,35 @@ export const verifyCommand: Command = {
     const gate = typeof values.policy === 'string' ? await loadGate(io, values.policy, typeof values.env === 'string' ? values.env : undefined) : undefined;
     const target = await open(ref);
     const subject = await target.resolve(referenceSelector(ref) ?? 'latest');
-    const verdicts = await signing.verifyAttached(target, subject, policy);
     const pinned = pinnedReference(ref, subject.digest);
-    requireOneValid(out, signing, verdicts, {
-      none: `no signatures attached to ${pinned}`,
-      noneValid: (count, reason) => `none of the ${count} signature(s) attached to ${pinned} verifies (${reason})`,
-    });
-    await refuseRevoked(signing, target, subject, policy, pinned);
-    let decision: Awaited<ReturnType<typeof evaluateGate>> | undefined;
+    // The library's verify: a valid signature and no verified revocation; each verdict shown either way.
+    const verdicts = await signing.verifyArtifact(target, subject, policy).then(
+      (verified) => {
+        showVerdicts(out, verified.signatures);
+        return verified.signatures;
+      },
+      (error: unknown) => {
+        if (error instanceof signing.SigningError)
+          showVerdicts(
+            out,
+            error.verdicts.filter((v) => v.predicateType === signing.COSIGN_SIGN_PREDICATE_TYPE || v.predicateType === undefined),
+          );
+        throw error;
+      },
+    );
+    let decision: import('@sealpack/policy').Decision | undefined;
     if (gate !== undefined) {
-      decision = await evaluateGate(gate, target, subject, {
+      const judged = await gate.module.judgeArtifact(target, subject, {
         reference: positionals[0] as string,
         pinned: ref.digest !== undefined,
         verifyPolicy: policy,
-        inputSensitivity: inputSensitivityReader({ open }),
+        policy: gate.policy,
+        ...(gate.environment === undefined ? {} : { environment: gate.environment }),
+        openInput: inputOpener({ open }),
       });
+      decision = judged.decision;
       if (!out.options.json) out.raw(`${gate.module.decisionTable(decision)}\n`);
-      if (!decision.allow)
-        throw new gate.module.PolicyError(
-          'DENIED',
-          `policy ${decision.policy} denies ${subject.digest}: ${decision.violations
-            .filter((v) => v.severity === 'deny')
-            .map((v) => v.id)
-            .join(', ')}`,
-        );
+      if (!judged.allow) throw new gate.module.PolicyError('DENIED', `policy ${decision.policy} denies ${subject.digest}: ${judged.reasons.join('; ')}`);
     }
     const pulled = typeof values.pull === 'string' ? await pullAllOrNothing(target, subject, resolve(io.cwd, values.pull)) : undefined;
     if (out.options.json) {
@@ -179,17 +184,8 @@ async function pullAllOrNothing(target: ReadOnlyTarget, subject: Descriptor, dir
 
 async function loadGate(io: CliIo, file: string, environment: string | undefined) {
   const { gate, policy } = await readPolicyFile(resolve(io.cwd, file), file, `cannot read --policy ${file}`);
-  return { module: gate, compiled: gate.compilePolicy(policy, environment) };
-}
-
-async function evaluateGate(
-  gate: Awaited<ReturnType<typeof loadGate>>,
-  target: ReadOnlyTarget,
-  subject: Descriptor,
-  options: { reference: string; pinned: boolean; verifyPolicy: VerifyPolicy; inputSensitivity: (id: string) => Promise<string | undefined> },
-) {
-  const evidence = await gate.module.collectEvidence(target, subject, options);
-  return gate.compiled.evaluate(evidence);
+  gate.compilePolicy(policy, environment);
+  return { module: gate, policy, environment };
 }
 
 export const conformanceVerifyBundleCommand: Command = {
@@ -341,23 +337,20 @@ export const verifyAttestationCommand: Command = {
   },
 };
 
-/**
- * Each bundle's verdict as a line for people; when none is valid, the command ends with one line
- * saying why (NO_SIGNATURES, exit 1). Shared by `verify` and `verify-attestation`.
- */
-function requireOneValid(out: Output, signing: Verifying, verdicts: readonly BundleVerdict[], messages: { none: string; noneValid: (count: number, firstReason: string) => string }): void {
+/** Each bundle's verdict as a line for people. */
+function showVerdicts(out: Output, verdicts: readonly BundleVerdict[]): void {
   for (const v of verdicts)
     out.detail(`${v.valid ? 'valid  ' : 'INVALID'}  ${v.referrer.digest}  ${v.valid ? signedBy(v) : `${v.reason ?? ''}${v.legacyTag === undefined ? '' : ` (cosign v2 tag ${v.legacyTag})`}`}`);
-  if (verdicts.some((v) => v.valid)) return;
-  throw new signing.SigningError('NO_SIGNATURES', verdicts.length === 0 ? messages.none : messages.noneValid(verdicts.length, verdicts[0]?.reason ?? ''));
 }
 
-/** A revocation that verifies under the same key or identity as the signatures: the artifact is withdrawn. */
-async function refuseRevoked(signing: Verifying, target: ReadOnlyTarget, subject: Descriptor, policy: VerifyPolicy, pinned: string): Promise<void> {
-  const revocations = (await signing.verifyAttached(target, subject, { ...policy, predicateType: signing.REVOCATION_PREDICATE_TYPE })).filter((v) => v.valid);
-  if (revocations.length === 0) return;
-  const reason = (revocations[0]?.predicate as { reason?: unknown } | undefined)?.reason;
-  throw new signing.SigningError('REVOKED', `${pinned} is revoked by ${signedBy(revocations[0] as BundleVerdict)}: ${typeof reason === 'string' ? reason : '(no reason given)'}`);
+/**
+ * Each bundle's verdict as a line for people; when none is valid, the command ends with one line
+ * saying why (NO_SIGNATURES, exit 1).
+ */
+function requireOneValid(out: Output, signing: Verifying, verdicts: readonly BundleVerdict[], messages: { none: string; noneValid: (count: number, firstReason: string) => string }): void {
+  showVerdicts(out, verdicts);
+  if (verdicts.some((v) => v.valid)) return;
+  throw new signing.SigningError('NO_SIGNATURES', verdicts.length === 0 ? messages.none : messages.noneValid(verdicts.length, verdicts[0]?.reason ?? ''));
 }
 
 /** Who signed and what witnessed it, as a verdict line says it. */

@@ -5,7 +5,7 @@ import type { Decision } from '@sealpack/policy';
 import type { LineageGraph } from '@sealpack/provenance';
 import type { BundleVerdict, VerifyPolicy } from '@sealpack/signing/verify';
 import type { CommandContext } from '../command.ts';
-import { inputSensitivityReader } from '../input-sensitivity.ts';
+import { inputOpener } from '../input-sensitivity.ts';
 import { attestedProvReader } from '../commands/lineage.ts';
 import type { Verifying } from '../commands/signing-options.ts';
 import { type VerdictWitness, witnessFields } from '../commands/signing.ts';
@@ -36,8 +36,8 @@ export interface ViewSources {
   open: CommandContext['open'];
   verifying: Verifying;
   verifyPolicy: VerifyPolicy;
-  /** The policy to evaluate, compiled; none: no verdict shown. */
-  gate?: { module: typeof import('@sealpack/policy'); compiled: ReturnType<typeof import('@sealpack/policy').compilePolicy> };
+  /** The policy the judge applies, and its environment; none: no verdict shown. */
+  gate?: { module: typeof import('@sealpack/policy'); policy: import('@sealpack/policy').Policy; environment?: string };
   /** Catalog records and distribution.oci.json files; each is shown for the artifact whose digest it names. */
   catalogFiles: string[];
 }
@@ -47,28 +47,20 @@ export async function artifactView(ref: Reference, sources: ViewSources): Promis
   const subject = await target.resolve(referenceSelector(ref) ?? 'latest');
   const pinned = pinnedReference(ref, subject.digest);
   const tree = await discoverReferrers(target, subject, { depth: 4 });
-  // Each bundle judged under its own predicate type, so that every referrer in the graph has its verdict.
-  const predicateTypes = new Set<string | undefined>([sources.verifying.COSIGN_SIGN_PREDICATE_TYPE]);
-  const collect = (nodes: readonly ReferrerNode[]) => {
-    for (const node of nodes) {
-      predicateTypes.add(node.descriptor.annotations?.[sources.verifying.ANNOTATION_BUNDLE_PREDICATE_TYPE]);
-      collect(node.referrers);
-    }
-  };
-  collect(tree.referrers);
-  const verdicts = new Map<string, BundleVerdict>();
-  const byType = await sources.verifying.verifyAttachedByType(
-    target,
-    subject,
-    sources.verifyPolicy,
-    [...predicateTypes].filter((t): t is string => t !== undefined),
-  );
-  // A bundle judged under several types (it named none) keeps the verdict that verified, if any.
-  for (const verdict of [...byType.values()].flat()) if (verdicts.get(verdict.referrer.digest)?.valid !== true) verdicts.set(verdict.referrer.digest, verdict);
-  const evidence =
-    sources.gate === undefined
+  // Every bundle judged once, under the type its signed statement names, so each referrer in the graph has its verdict.
+  const verdicts = new Map((await sources.verifying.verifyEveryAttached(target, subject, sources.verifyPolicy)).map((v) => [v.referrer.digest, v]));
+  const gate = sources.gate;
+  const judged =
+    gate === undefined
       ? undefined
-      : await sources.gate.module.collectEvidence(target, subject, { reference: pinned, pinned: true, verifyPolicy: sources.verifyPolicy, inputSensitivity: inputSensitivityReader(sources) });
+      : await gate.module.judgeArtifact(target, subject, {
+          reference: pinned,
+          pinned: true,
+          verifyPolicy: sources.verifyPolicy,
+          policy: gate.policy,
+          ...(gate.environment === undefined ? {} : { environment: gate.environment }),
+          openInput: inputOpener(sources),
+        });
   const { walkLineage, PREDICATE } = await import('@sealpack/provenance');
   const lineage = await walkLineage(pinned, attestedProvReader(sources, sources.verifying, { ...sources.verifyPolicy, predicateType: PREDICATE.prov }, PREDICATE.prov), { maxDepth: 6 });
   const manifest = await manifestFacts(target, subject);
@@ -79,7 +71,7 @@ export async function artifactView(ref: Reference, sources: ViewSources): Promis
     annotations: manifest.annotations,
     files: manifest.files,
     referrers: tree.referrers.map((node) => referrerView(node, verdicts, sources.verifying.ANNOTATION_BUNDLE_PREDICATE_TYPE)),
-    ...(evidence === undefined || sources.gate === undefined ? {} : { decision: sources.gate.compiled.evaluate(evidence) }),
+    ...(judged === undefined ? {} : { decision: judged.decision }),
     lineage,
     catalogs: await catalogsNaming(subject.digest, sources.catalogFiles),
   };

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { lstat, mkdir, mkdtemp, readdir, rename, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
@@ -147,7 +147,11 @@ export async function unpackDirectoryLayer(archive: string, root: string, title:
     for await (const entry of extract as AsyncIterable<Readable & { header: TarHeader }>) {
       const { name, type, linkname } = entry.header;
       const parts = entryParts(title, name);
-      const path = await makeRealParents(staging, parts, name);
+      const path = await makeRealParents(staging, parts, (what, at) =>
+        what === 'link'
+          ? new OciError('PATH_TRAVERSAL', `refusing archive entry '${name}': its path goes through the link '${relative(staging, at)}'`)
+          : new OciError('PATH_CONFLICT', `refusing archive entry '${name}': '${relative(staging, at)}' on its path is a file, not a folder`),
+      );
       const present = await lstatIfPresent(path);
       if (type === 'directory') {
         // A folder entry after a link of the same name must not become a way through it (CVE-2021-32803).

@@ -28,18 +28,21 @@ export async function lstatIfPresent(path: string): Promise<Stats | undefined> {
   }
 }
 
+/** What is in the way of a path: a link (never gone through) or a file (where a folder must be). */
+export type InTheWay = (what: 'link' | 'file', at: string) => OciError;
+
 /**
- * Makes the directories leading to `parts` under `base` (a fresh, private staging folder), one by
- * one. An existing component must be a real directory: a link there is refused (rule 1), as is a file.
+ * Makes the directories leading to `parts` under `base`, one by one. An existing component must
+ * be a real directory: a link there is refused (rule 1), as is a file.
  */
-export async function makeRealParents(base: string, parts: readonly string[], entry: string): Promise<string> {
+export async function makeRealParents(base: string, parts: readonly string[], inTheWay: InTheWay): Promise<string> {
   let current = base;
   for (const part of parts.slice(0, -1)) {
     current = join(current, part);
     const info = await lstatIfPresent(current);
     if (info === undefined) await mkdir(current, 0o755);
-    else if (info.isSymbolicLink()) throw new OciError('PATH_TRAVERSAL', `refusing archive entry '${entry}': its path goes through the link '${part}'`);
-    else if (!info.isDirectory()) throw new OciError('PATH_CONFLICT', `refusing archive entry '${entry}': '${part}' on its path is a file, not a folder`);
+    else if (info.isSymbolicLink()) throw inTheWay('link', current);
+    else if (!info.isDirectory()) throw inTheWay('file', current);
   }
   return join(current, parts.at(-1) as string);
 }

@@ -317,7 +317,8 @@ describe('the built bin', () => {
       const stderr: Buffer[] = [];
       child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      await waitFor(async () => (await readdir(outDir).catch(() => [])).some((name) => name.endsWith('.tmp')));
+      // The file is fetched into a private staging folder inside the output directory.
+      await waitFor(async () => (await readdir(outDir, { recursive: true }).catch(() => [])).some((name) => name.endsWith('.tmp')));
       child.kill('SIGINT');
       expect(await exited).toBe(130);
       expect(Buffer.concat(stderr).toString('utf8')).toBe(`sealpack pull: interrupted (SIGINT)\n`);

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, inject, it } from 'vitest';
@@ -96,6 +96,48 @@ describe('what a new user gets wrong: one line, the documented exit code, nothin
     expect(both.code).toBe(0);
     expectOneLine(await runCli(['pull', 'ocidir://lay:v3', '-o', 'out'], { cwd }), 1, /layer titles 'a' and 'a\/b' cannot both be files: .* \[PATH_CONFLICT\]/);
     expect(await readdir(cwd)).not.toContain('out');
+  });
+});
+
+describe('pull and verify --pull take one path with one set of rules: every conflict found before the first file lands', () => {
+  const env = () => ({ HOME: cwd, DOCKER_CONFIG: join(cwd, '.docker'), COSIGN_PASSWORD: 'correct horse' });
+  /** a.txt, b.txt, c.txt pushed and signed; `out/` is where each case pulls. */
+  async function signedArtifact(): Promise<void> {
+    for (const name of ['a.txt', 'b.txt', 'c.txt']) await writeFile(join(cwd, name), `content of ${name}`);
+    await writeFile(join(cwd, 'outside.txt'), 'outside');
+    expect((await runCli(['generate-key-pair'], { cwd, env: env() })).code).toBe(0);
+    expect((await runCli(['push', 'ocidir://lay:v1', 'a.txt', 'b.txt', 'c.txt'], { cwd })).code).toBe(0);
+    expect((await runCli(['sign', 'ocidir://lay:v1', '--key', 'cosign.key', '--tlog-upload=false'], { cwd, env: env() })).code).toBe(0);
+    await mkdir(join(cwd, 'out'));
+  }
+  const commands: Array<[string, string[]]> = [
+    ['pull', ['pull', 'ocidir://lay:v1', '-o', 'out']],
+    ['pull --overwrite', ['pull', 'ocidir://lay:v1', '-o', 'out', '--overwrite']],
+    ['verify --pull', ['verify', 'ocidir://lay:v1', '--key', 'cosign.pub', '--insecure-ignore-tlog', '--pull', 'out']],
+  ];
+
+  it.each(commands)('%s: a link already in DIR that points outside is refused (exit 2), nothing written through it or beside it', async (_, args) => {
+    await signedArtifact();
+    await symlink(join(cwd, 'outside.txt'), join(cwd, 'out', 'c.txt'));
+    expectOneLine(await runCli(args, { cwd, env: env() }), 2, /out\/c\.txt is a symbolic link, and pull writes nothing through one .*\[OUTPUT_CONFLICT\]/);
+    expect(await readFile(join(cwd, 'outside.txt'), 'utf8')).toBe('outside');
+    expect(await readdir(join(cwd, 'out'))).toEqual(['c.txt']);
+  });
+
+  it.each(commands.filter(([name]) => name !== 'pull --overwrite'))('%s: a file there with other content is refused without --overwrite (exit 2), and no other file is written', async (_, args) => {
+    await signedArtifact();
+    await writeFile(join(cwd, 'out', 'c.txt'), 'mine');
+    expectOneLine(await runCli(args, { cwd, env: env() }), 2, /out\/c\.txt exists with other content \(use --overwrite to replace it\) \[ALREADY_EXISTS\]/);
+    expect(await readFile(join(cwd, 'out', 'c.txt'), 'utf8')).toBe('mine');
+    expect(await readdir(join(cwd, 'out'))).toEqual(['c.txt']);
+  });
+
+  it.each(commands)('%s: a folder where the last file goes is found before the first file is written (exit 2, zero files)', async (_, args) => {
+    await signedArtifact();
+    await mkdir(join(cwd, 'out', 'c.txt'));
+    expectOneLine(await runCli(args, { cwd, env: env() }), 2, /out\/c\.txt is a folder \[OUTPUT_CONFLICT\]/);
+    expect(await readdir(join(cwd, 'out'))).toEqual(['c.txt']);
+    expect(await readdir(join(cwd, 'out', 'c.txt'))).toEqual([]);
   });
 });
 

@@ -109,6 +109,8 @@ describe('folders travel as oras sends them: one tar+gzip layer, unpacked on pul
   it.each([
     ['a parent-directory name', [{ name: 'd/../escape.txt', body: 'x' }]],
     ['an absolute name', [{ name: '/tmp/escape.txt', body: 'x' }]],
+    ['a name with a doubled root', [{ name: '//tmp/escape.txt', body: 'x' }]],
+    ['a drive-relative name (CVE-2021-37713)', [{ name: 'C:d/escape.txt', body: 'x' }]],
     ['an entry outside the title', [{ name: 'other/x.txt', body: 'x' }]],
     ['a link out of the folder', [{ name: 'd/passwd', type: 'symlink' as const, linkname: '../../etc/passwd' }]],
     ['an absolute link', [{ name: 'd/passwd', type: 'symlink' as const, linkname: '/etc/passwd' }]],
@@ -127,6 +129,22 @@ describe('folders travel as oras sends them: one tar+gzip layer, unpacked on pul
     expect(await readdir(out)).toEqual([]);
   });
 
+  it('judges a link by where it lands on disk: a chain through `a -> .` that climbs out is refused and nothing is written beside the output', async () => {
+    // Textually `d/a/a/a/b -> ../../..` stays in `d`; on disk `d/a` is `d`, so `b` lands two levels above the output.
+    const gz = gzipSync(
+      await tarOf([
+        { name: 'd/', type: 'directory' },
+        { name: 'd/a', type: 'symlink', linkname: '.' },
+        { name: 'd/a/a/a/b', type: 'symlink', linkname: '../../..' },
+        { name: 'd/b/escaped.txt', body: 'written through the link' },
+      ]),
+    );
+    const { target, out } = await pushFolderLayer(gz, 'd');
+    await expect(pullArtifact(target, 'v1', out)).rejects.toMatchObject({ code: 'PATH_TRAVERSAL' });
+    expect((await readdir(join(out, '..'))).sort()).toEqual(['lay', 'out']);
+    expect(await readdir(out)).toEqual([]);
+  });
+
   it('refuses a layer whose tar is not the one its annotation names, and one that is not a tar+gzip', async () => {
     const gz = gzipSync(await tarOf([{ name: 'd/a.txt', body: 'a' }]));
     const wrong = await pushFolderLayer(gz, 'd', sha256Of(new TextEncoder().encode('another tar')));
@@ -135,5 +153,96 @@ describe('folders travel as oras sends them: one tar+gzip layer, unpacked on pul
     const garbage = await pushFolderLayer(Buffer.from('not gzip at all'), 'd');
     await expect(pullArtifact(garbage.target, 'v1', garbage.out)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     expect(await readdir(garbage.out)).toEqual([]);
+  });
+});
+
+/** A folder beside the output that a hostile layer must leave exactly as it was. */
+async function canaryBeside(out: string): Promise<() => Promise<string[]>> {
+  const canary = join(out, '..', 'canary');
+  await mkdir(join(canary, 'sub'), { recursive: true });
+  await writeFile(join(canary, 'secret.txt'), 'secret');
+  const snapshot = async () => {
+    const names = (await readdir(join(out, '..'), { recursive: true })).filter((n) => !n.startsWith('out') && !n.startsWith('lay')).sort();
+    return Promise.all(names.map(async (n) => `${n} ${(await lstat(join(out, '..', n))).isFile() ? await readFile(join(out, '..', n), 'utf8') : 'dir'}`));
+  };
+  return snapshot;
+}
+
+describe('a hostile folder layer creates, changes and reads nothing outside its folder (node-tar and oras-go advisories)', () => {
+  it.each([
+    [
+      'a folder entry after a link of the same name (CVE-2021-32803)',
+      'PATH_CONFLICT',
+      [
+        { name: 'd/sub/', type: 'directory' as const },
+        { name: 'd/x', type: 'symlink' as const, linkname: 'sub' },
+        { name: 'd/x/', type: 'directory' as const },
+        { name: 'd/x/f.txt', body: 'through the link' },
+      ],
+    ],
+    [
+      'a file below a link, even one that points inside',
+      'PATH_TRAVERSAL',
+      [
+        { name: 'd/sub/', type: 'directory' as const },
+        { name: 'd/x', type: 'symlink' as const, linkname: 'sub' },
+        { name: 'd/x/f.txt', body: 'through the link' },
+      ],
+    ],
+    [
+      'a file entry after a link of the same name (a duplicate written through the link)',
+      'PATH_CONFLICT',
+      [
+        { name: 'd/a.txt', body: 'a' },
+        { name: 'd/link', type: 'symlink' as const, linkname: 'a.txt' },
+        { name: 'd/link', body: 'replaced through the link' },
+      ],
+    ],
+    [
+      'a long (pax) name linked to the folder, then a folder of that name (CVE-2021-37701)',
+      'PATH_CONFLICT',
+      [
+        { name: `d/${'x'.repeat(150)}`, type: 'symlink' as const, linkname: '.' },
+        { name: `d/${'x'.repeat(150)}/`, type: 'directory' as const },
+        { name: `d/${'x'.repeat(150)}/f.txt`, body: 'through the link' },
+      ],
+    ],
+    [
+      'a link whose missing middle is later made a link to the folder, so it climbs out',
+      'PATH_TRAVERSAL',
+      [
+        { name: 'd/L', type: 'symlink' as const, linkname: 'p/p/p/../../../canary/secret.txt' },
+        { name: 'd/p', type: 'symlink' as const, linkname: '.' },
+      ],
+    ],
+    [
+      'links that loop',
+      'PATH_TRAVERSAL',
+      [
+        { name: 'd/a', type: 'symlink' as const, linkname: 'b' },
+        { name: 'd/b', type: 'symlink' as const, linkname: 'a' },
+      ],
+    ],
+    ['a hard link out of the folder (oras-go file store)', 'PATH_TRAVERSAL', [{ name: 'd/h', type: 'link' as const, linkname: '../../canary/secret.txt' }]],
+  ])('refuses %s', async (_, code, entries) => {
+    const { target, out } = await pushFolderLayer(gzipSync(await tarOf([{ name: 'd/good.txt', body: 'fine' }, ...entries])), 'd');
+    const snapshot = await canaryBeside(out);
+    const before = await snapshot();
+    await expect(pullArtifact(target, 'v1', out)).rejects.toMatchObject({ code });
+    expect(await snapshot()).toEqual(before);
+    expect(await readdir(out)).toEqual([]);
+  });
+
+  it('keeps names that differ only in Unicode normalisation apart, as the file system does (CVE-2021-37712)', async () => {
+    const entries = [
+      { name: 'd/\u00e9', type: 'symlink' as const, linkname: '.' },
+      { name: 'd/e\u0301/f.txt', body: 'in a real folder' },
+    ];
+    const { target, out } = await pushFolderLayer(gzipSync(await tarOf(entries)), 'd');
+    const snapshot = await canaryBeside(out);
+    const before = await snapshot();
+    // Where the file system folds the two names into one, the second is refused as a path through a link.
+    await pullArtifact(target, 'v1', out).catch((error: unknown) => expect(error).toMatchObject({ code: 'PATH_TRAVERSAL' }));
+    expect(await snapshot()).toEqual(before);
   });
 });

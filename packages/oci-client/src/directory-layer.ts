@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { lstat, mkdtemp, readdir, rename, rm, symlink } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, rename, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, isAbsolute, join, normalize, posix, relative, sep } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
@@ -10,6 +10,7 @@ import tarStream from 'tar-stream';
 import type { Digest } from './digest.ts';
 import { OciError } from './errors.ts';
 import { makeDirectory, streamToFileAtomic } from './fs-atomic.ts';
+import { checkLinkOnDisk, lstatIfPresent, makeRealParents } from './staging-tree.ts';
 
 // oras's directory layers (oras-go content/file): a gzip'd tar of the folder, its entries under
 // the layer's title, with these annotations so a puller knows to unpack it.
@@ -99,27 +100,21 @@ export async function packDirectory(dir: string, title: string, signal?: AbortSi
 }
 
 /**
- * Where an entry of a directory layer titled `title` lands under `root`, or a PATH_TRAVERSAL
- * error: the tar comes from a remote artifact, so every name is hostile until proven otherwise.
+ * The components of an entry of a directory layer titled `title`, or a PATH_TRAVERSAL error: the
+ * tar comes from a remote artifact, so every name is hostile until proven otherwise. No absolute
+ * or drive names (node-tar CVE-2021-32804, -37713), no `..`, nothing outside `title/`.
  */
-function entryPath(root: string, title: string, name: string): string {
-  const clean = name.replace(/\/+$/, '');
-  if (clean.includes('\0') || clean.includes('\\') || isAbsolute(clean) || clean.split('/').includes('..')) {
+function entryParts(title: string, name: string): string[] {
+  if (name.includes('\0') || name.includes('\\') || name.startsWith('/') || /^[A-Za-z]:/.test(name)) {
     throw new OciError('PATH_TRAVERSAL', `refusing archive entry '${name}': it leaves the folder '${title}'`);
   }
-  if (clean !== title && !clean.startsWith(`${title}/`)) throw new OciError('PATH_TRAVERSAL', `refusing archive entry '${name}': it is not under the folder '${title}'`);
-  const target = normalize(join(root, clean));
-  const rel = relative(root, target);
-  if (rel.startsWith(`..${sep}`) || rel === '..' || isAbsolute(rel)) throw new OciError('PATH_TRAVERSAL', `refusing archive entry '${name}': it leaves the output directory`);
-  return target;
-}
-
-/** A symbolic link inside the folder may point elsewhere inside it, never outside. */
-function checkLinkTarget(title: string, name: string, linkname: string): void {
-  const resolved = posix.normalize(posix.join(posix.dirname(name.replace(/\/+$/, '')), linkname));
-  if (posix.isAbsolute(linkname) || (resolved !== title && !resolved.startsWith(`${title}/`))) {
-    throw new OciError('PATH_TRAVERSAL', `refusing link '${name}' -> '${linkname}': it points out of the folder '${title}'`);
+  const parts = name.split('/').filter((part) => part !== '' && part !== '.');
+  if (parts.includes('..')) throw new OciError('PATH_TRAVERSAL', `refusing archive entry '${name}': it leaves the folder '${title}'`);
+  const titleParts = title.split('/');
+  if (parts.length < titleParts.length || titleParts.some((part, i) => parts[i] !== part)) {
+    throw new OciError('PATH_TRAVERSAL', `refusing archive entry '${name}': it is not under the folder '${title}'`);
   }
+  return parts;
 }
 
 export interface UnpackOptions {
@@ -132,7 +127,8 @@ export interface UnpackOptions {
  * Unpacks a verified .tar.gz (a directory layer) into `root/title`: into a staging folder first,
  * then renamed into place once every entry was checked and the tar's digest matched, so a hostile
  * or damaged layer leaves nothing behind. Regular files, folders and links that stay inside the
- * folder only; no devices, no hard links, nothing outside `title/`.
+ * folder only; no devices, no hard links, nothing outside `title/`. Links are leaves: nothing is
+ * created through one, and each is judged by where it resolves on disk (see staging-tree.ts).
  */
 export async function unpackDirectoryLayer(archive: string, root: string, title: string, options: UnpackOptions = {}): Promise<void> {
   const staging = await mkdtemp(join(root, '.sealpack-unpack-'));
@@ -146,24 +142,44 @@ export async function unpackDirectoryLayer(archive: string, root: string, title:
     gunzip.on('error', fail);
     tar.stream.on('error', fail);
     input.pipe(gunzip).pipe(tar.stream).pipe(extract);
+    const inside = title.split('/');
+    const links: Array<{ parts: string[]; linkname: string }> = [];
     for await (const entry of extract as AsyncIterable<Readable & { header: TarHeader }>) {
       const { name, type, linkname } = entry.header;
-      const path = entryPath(staging, title, name);
+      const parts = entryParts(title, name);
+      const path = await makeRealParents(staging, parts, (what, at) =>
+        what === 'link'
+          ? new OciError('PATH_TRAVERSAL', `refusing archive entry '${name}': its path goes through the link '${relative(staging, at)}'`)
+          : new OciError('PATH_CONFLICT', `refusing archive entry '${name}': '${relative(staging, at)}' on its path is a file, not a folder`),
+      );
+      const present = await lstatIfPresent(path);
       if (type === 'directory') {
-        await makeDirectory(path);
+        // A folder entry after a link of the same name must not become a way through it (CVE-2021-32803).
+        if (present?.isDirectory() !== true) {
+          if (present !== undefined) throw new OciError('PATH_CONFLICT', `refusing archive entry '${name}': a ${present.isSymbolicLink() ? 'link' : 'file'} of that name came before`);
+          await mkdir(path, 0o755);
+        }
         entry.resume();
-      } else if (type === 'file') {
-        await makeDirectory(dirname(path));
+        continue;
+      }
+      // A second entry for a name (a file after a link, a link after a file) would replace or write
+      // through what the first made: refused, since nothing oras or a plain tar of a folder makes has it.
+      if (present !== undefined) throw new OciError('PATH_CONFLICT', `refusing archive entry '${name}': the layer already holds that name`);
+      if (type === 'file') {
+        // The temp file is opened O_CREAT|O_EXCL, which never follows a link (open(2)), and renamed
+        // over a name just seen to be absent, in a real directory of a private (0700) staging folder.
         await streamToFileAtomic(entry, path);
-      } else if (type === 'symlink' && linkname !== undefined && linkname !== null) {
-        checkLinkTarget(title, name, linkname);
-        await makeDirectory(dirname(path));
+      } else if (type === 'symlink' && typeof linkname === 'string') {
+        await checkLinkOnDisk(staging, inside, parts, linkname);
         await symlink(linkname, path);
+        links.push({ parts, linkname });
         entry.resume();
       } else {
         throw new OciError('PATH_TRAVERSAL', `refusing archive entry '${name}' of type ${type ?? 'unknown'}: only files, folders and links inside the folder are unpacked`);
       }
     }
+    // A link that passed through a name missing then may lead elsewhere now that the tree is complete.
+    for (const link of links) await checkLinkOnDisk(staging, inside, link.parts, link.linkname);
     // The hash covers the whole tar, the end-of-archive blocks after the last entry too.
     await finished(tar.stream);
     const unpacked = tar.digest();

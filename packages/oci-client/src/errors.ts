@@ -14,6 +14,7 @@ export type OciErrorCode =
   | 'PATH_TRAVERSAL'
   | 'PATH_CONFLICT'
   | 'ALREADY_EXISTS'
+  | 'OUTPUT_CONFLICT'
   | 'REGISTRY_ERROR'
   | 'NETWORK'
   | 'TIMEOUT'
@@ -32,6 +33,8 @@ const KIND_OF_CODE: Record<OciErrorCode, OciErrorKind> = {
   INVALID_REFERENCE: 'input',
   INVALID_INPUT: 'input',
   ALREADY_EXISTS: 'input',
+  // Something in the output directory is in the way whatever --overwrite says: a link, a folder where a file goes.
+  OUTPUT_CONFLICT: 'input',
   CREDENTIALS: 'input',
   INVALID_MANIFEST: 'verification',
   PATH_TRAVERSAL: 'verification',

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { LayoutTarget } from './layout/layout-target.ts';
 import { packLayers, type PackedLayer } from './pack.ts';
 import { pullArtifact } from './pull-artifact.ts';
 import { pushPacked } from './push-artifact.ts';
+import type { ReadOnlyTarget } from './target.ts';
 
 function layer(title: string | undefined, text = `content of ${title}`): PackedLayer {
   const bytes = new TextEncoder().encode(text);
@@ -46,8 +47,49 @@ describe('pullArtifact', () => {
     await mkdir(out, { recursive: true });
     await mkdir(join(dir, 'elsewhere'));
     await symlink(join(dir, 'elsewhere'), join(out, 'linked'));
-    await expect(pullArtifact(target, 'v1', out)).rejects.toMatchObject({ code: 'PATH_TRAVERSAL' });
+    await expect(pullArtifact(target, 'v1', out)).rejects.toMatchObject({ code: 'OUTPUT_CONFLICT', kind: 'input' });
     expect(await readdir(join(dir, 'elsewhere'))).toEqual([]);
+  });
+
+  it('writes nothing through a link already in the output directory, even with overwrite', async () => {
+    const { dir, target, out } = await setup([layer('a.txt'), layer('b.txt')]);
+    await mkdir(out, { recursive: true });
+    await writeFile(join(dir, 'outside.txt'), 'outside');
+    await symlink(join(dir, 'outside.txt'), join(out, 'b.txt'));
+    for (const overwrite of [false, true]) {
+      await expect(pullArtifact(target, 'v1', out, { overwrite })).rejects.toMatchObject({ code: 'OUTPUT_CONFLICT', message: expect.stringMatching(/b\.txt is a symbolic link/) });
+      expect(await readFile(join(dir, 'outside.txt'), 'utf8')).toBe('outside');
+      expect((await readdir(out)).sort()).toEqual(['b.txt']);
+    }
+  });
+
+  it('finds a conflict on the last file before writing the first: a folder where a file goes, a file where a folder goes', async () => {
+    const { target, out } = await setup([layer('a.txt'), layer('b.txt'), layer('c.txt'), layer('sub/d.txt')]);
+    await mkdir(join(out, 'c.txt'), { recursive: true });
+    await expect(pullArtifact(target, 'v1', out, { overwrite: true, concurrency: 1 })).rejects.toMatchObject({ code: 'OUTPUT_CONFLICT', message: expect.stringMatching(/c\.txt is a folder/) });
+    expect(await readdir(out)).toEqual(['c.txt']);
+    await rm(join(out, 'c.txt'), { recursive: true });
+    await writeFile(join(out, 'sub'), 'a file');
+    await expect(pullArtifact(target, 'v1', out, { overwrite: true, concurrency: 1 })).rejects.toMatchObject({
+      code: 'OUTPUT_CONFLICT',
+      message: expect.stringMatching(/sub is a file where a folder must be/),
+    });
+    expect(await readdir(out)).toEqual(['sub']);
+  });
+
+  it('refuses a file that appears, or becomes a link, while the layers are fetched, and writes none', async () => {
+    const { dir, target, out } = await setup([layer('a.txt'), layer('b.txt')]);
+    await writeFile(join(dir, 'outside.txt'), 'outside');
+    // The destination changes between the first check and the move into place.
+    const racing: ReadOnlyTarget = Object.assign(Object.create(target) as ReadOnlyTarget, {
+      fetchToFile: async (...args: Parameters<ReadOnlyTarget['fetchToFile']>) => {
+        await symlink(join(dir, 'outside.txt'), join(out, 'b.txt')).catch(() => undefined);
+        return target.fetchToFile(...args);
+      },
+    });
+    await expect(pullArtifact(racing, 'v1', out, { overwrite: true })).rejects.toMatchObject({ code: 'OUTPUT_CONFLICT' });
+    expect(await readFile(join(dir, 'outside.txt'), 'utf8')).toBe('outside');
+    expect(await readdir(out)).toEqual(['b.txt']);
   });
 
   it('does not overwrite unless asked, and replaces atomically when asked', async () => {
@@ -105,14 +147,15 @@ describe('pullArtifact', () => {
     expect((await pullArtifact(target, 'v1', out, { digestCache: vouching })).files[0]?.kept).toBe(true);
   });
 
-  it('leaves no partial or temp file when a layer fails verification', async () => {
+  it('writes no file at all when one layer fails verification', async () => {
     const { target, out } = await setup([layer('good.txt'), layer('bad.txt')]);
     const bad = layer('bad.txt').descriptor;
     const { chmod } = await import('node:fs/promises');
     await chmod(target.blobPath(bad.digest), 0o644);
     await writeFile(target.blobPath(bad.digest), 'content of BAD.txt');
     await expect(pullArtifact(target, 'v1', out, { concurrency: 1 })).rejects.toMatchObject({ code: 'DIGEST_MISMATCH' });
-    expect((await readdir(out)).filter((n) => n !== 'good.txt')).toEqual([]);
+    // All or nothing: the good file, verified first, is not left behind alone either.
+    expect(await readdir(out)).toEqual([]);
   });
 
   it('refuses titles a and a/b in one manifest before writing anything', async () => {

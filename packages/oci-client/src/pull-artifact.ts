@@ -1,6 +1,4 @@
-import type { Stats } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { lstat, rm, stat } from 'node:fs/promises';
+import { lstat, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ANNOTATION_ORAS_TAR_DIGEST, ANNOTATION_ORAS_UNPACK, unpackDirectoryLayer } from './directory-layer.ts';
 import { mapLimit } from './concurrency.ts';
@@ -10,6 +8,7 @@ import { OciError } from './errors.ts';
 import { makeDirectory } from './fs-atomic.ts';
 import { ANNOTATION_TITLE } from './media-types.ts';
 import { safeJoin } from './safe-path.ts';
+import { lstatIfPresent, makeRealParents } from './staging-tree.ts';
 import { parseManifest, type Descriptor, type ImageManifest } from './schemas.ts';
 import type { ReadOnlyTarget } from './target.ts';
 
@@ -52,10 +51,14 @@ async function fetchImageManifest(target: ReadOnlyTarget, descriptor: Descriptor
 }
 
 /**
- * Writes an artifact's titled layers into `outDir`. Every path is checked before any byte is
- * written, each file goes to a temp name and is renamed only once its digest is verified, so an
- * interrupted or hostile pull leaves no partial or misplaced file. A file already holding exactly
- * a layer's bytes is kept as it is (`kept`), so pulling an unchanged artifact again costs no transfer.
+ * Writes an artifact's titled layers into `outDir`, all or nothing. Every destination is checked
+ * before any byte is written: no link anywhere on a path inside `outDir` (nothing is written
+ * through one), no folder where a file goes or file where a folder goes, no file with other
+ * content unless `overwrite`. Then each layer is fetched into a private staging folder inside
+ * `outDir`, verified against its digest (and a folder layer unpacked there), and only when every
+ * one arrived intact are the destinations checked again and the files renamed into place. A file
+ * already holding exactly a layer's bytes is kept as it is (`kept`), so pulling an unchanged
+ * artifact again costs no transfer. This is the one pull path: the CLI's `pull` and `verify --pull` both take it.
  */
 export async function pullArtifact(target: ReadOnlyTarget, reference: string, outDir: string, options: PullOptions = {}): Promise<PullResult> {
   const descriptor = await target.resolve(reference);
@@ -71,32 +74,45 @@ export async function pullArtifact(target: ReadOnlyTarget, reference: string, ou
       skipped.push(layer);
       continue;
     }
-    const path = await safeJoin(root, title);
+    const { path } = safeJoin(root, title);
     if (seen.has(path)) throw new OciError('INVALID_MANIFEST', `two layers have the same title '${title}'`);
     seen.add(path);
     const unpack = layer.annotations?.[ANNOTATION_ORAS_UNPACK] === 'true';
-    // A folder already there is not compared (that would mean packing it again): it is replaced only when asked.
-    const present = unpack
-      ? (await lstat(path).then(
-          () => true,
-          () => false,
-        ))
-        ? 'other'
-        : 'none'
-      : await presentContent(path, layer, options.digestCache);
-    if (present === 'other' && options.overwrite !== true) throw new OciError('ALREADY_EXISTS', `${path} exists${unpack ? '' : ' with other content'} (use --overwrite to replace it)`);
+    const present = await presentAt(root, title, layer, unpack, options.digestCache);
+    refuseToReplace(path, present, unpack, options.overwrite === true);
     planned.push({ path, title, descriptor: layer, kept: present === 'same', unpacked: unpack });
   }
   refuseNestedTitles(planned);
   // Only now, with every path checked, does anything appear on disk.
   await makeDirectory(root);
   const fetching = planned.filter((f) => !f.kept);
-  const total = fetching.reduce((sum, f) => sum + f.descriptor.size, 0);
+  if (fetching.length === 0) return { descriptor, manifest, files: planned, skipped };
+  // Inside the output directory, so that each move into place is a rename(2) on one file system;
+  // mkdtemp makes it 0700, so nothing else can change what is staged there.
+  const staging = await mkdtemp(join(root, '.sealpack-pull-'));
+  try {
+    const staged = await fetchAll(target, fetching, staging, options);
+    // The output directory may have changed while the layers came: judge every destination again.
+    for (const file of fetching) {
+      const present = await presentAt(root, file.title, file.descriptor, file.unpacked, undefined, 'unread');
+      refuseToReplace(file.path, present, file.unpacked, options.overwrite === true);
+    }
+    for (const [index, file] of fetching.entries()) {
+      await makeRealParents(root, safeJoin(root, file.title).parts, (what, at) => outputConflict(file.title, what, at));
+      if (file.unpacked) await rm(file.path, { recursive: true, force: true });
+      await rename(staged[index] as string, file.path);
+    }
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+  return { descriptor, manifest, files: planned, skipped };
+}
+
+/** Fetches each layer into `staging`, verified as it lands; returns where each one is staged. */
+async function fetchAll(target: ReadOnlyTarget, files: readonly PulledFile[], staging: string, options: PullOptions): Promise<string[]> {
+  const total = files.reduce((sum, f) => sum + f.descriptor.size, 0);
   let received = 0;
-  await mapLimit(fetching, options.concurrency ?? 4, async (file) => {
-    await makeDirectory(dirname(file.path));
-    // Re-check after mkdir: a directory created meanwhile must not have become a link.
-    await safeJoin(root, file.title);
+  return mapLimit(files, options.concurrency ?? 4, async (file, index) => {
     let last = 0;
     const fetchOptions = {
       ...(options.signal === undefined ? {} : { signal: options.signal }),
@@ -106,21 +122,54 @@ export async function pullArtifact(target: ReadOnlyTarget, reference: string, ou
         options.onProgress?.(received, total);
       },
     };
+    const path = join(staging, String(index));
     if (!file.unpacked) {
-      await target.fetchToFile(file.descriptor, file.path, fetchOptions);
-      return;
+      await target.fetchToFile(file.descriptor, path, fetchOptions);
+      return path;
     }
     // The layer is verified against its digest as it lands, before a single entry is unpacked.
-    const archive = join(root, `.sealpack-layer-${randomBytes(6).toString('hex')}.tar.gz`);
-    try {
-      await target.fetchToFile(file.descriptor, archive, fetchOptions);
-      const tarDigest = file.descriptor.annotations?.[ANNOTATION_ORAS_TAR_DIGEST];
-      await unpackDirectoryLayer(archive, root, file.title, { ...(tarDigest === undefined ? {} : { tarDigest }), ...(options.signal === undefined ? {} : { signal: options.signal }) });
-    } finally {
-      await rm(archive, { force: true });
-    }
+    const archive = `${path}.tar.gz`;
+    await target.fetchToFile(file.descriptor, archive, fetchOptions);
+    await makeDirectory(path);
+    const tarDigest = file.descriptor.annotations?.[ANNOTATION_ORAS_TAR_DIGEST];
+    await unpackDirectoryLayer(archive, path, file.title, { ...(tarDigest === undefined ? {} : { tarDigest }), ...(options.signal === undefined ? {} : { signal: options.signal }) });
+    await rm(archive, { force: true });
+    return join(path, file.title);
   });
-  return { descriptor, manifest, files: planned, skipped };
+}
+
+function outputConflict(title: string, what: 'link' | 'file', at: string): OciError {
+  return what === 'link'
+    ? new OciError('OUTPUT_CONFLICT', `cannot write '${title}': ${at} is a symbolic link, and pull writes nothing through one (remove it, or pull into another directory)`)
+    : new OciError('OUTPUT_CONFLICT', `cannot write '${title}': ${at} is a file where a folder must be`);
+}
+
+/**
+ * What is at a title's destination now: nothing, exactly the layer's bytes, or something else
+ * (`unread` when the caller needs only to know whether something is there). A link anywhere on
+ * the path inside `root`, or a folder where a file goes and the reverse, is refused whatever
+ * --overwrite says: replacing them would write through a link or delete a tree no layer names.
+ */
+async function presentAt(root: string, title: string, layer: Descriptor, unpack: boolean, cache: DigestCache | undefined, compare: 'read' | 'unread' = 'read'): Promise<'none' | 'same' | 'other'> {
+  const { path, parts } = safeJoin(root, title);
+  let current = root;
+  for (const part of parts) {
+    current = join(current, part);
+    const info = await lstatIfPresent(current);
+    if (info === undefined) return 'none';
+    if (info.isSymbolicLink()) throw outputConflict(title, 'link', current);
+    if (current !== path && !info.isDirectory()) throw outputConflict(title, 'file', current);
+    if (current !== path) continue;
+    if (unpack && !info.isDirectory()) throw new OciError('OUTPUT_CONFLICT', `cannot unpack the folder '${title}': ${path} is not a folder`);
+    if (!unpack && !info.isFile()) throw new OciError('OUTPUT_CONFLICT', `cannot write '${title}': ${path} is ${info.isDirectory() ? 'a folder' : 'not a regular file'}`);
+  }
+  // A folder already there is not compared (that would mean packing it again): it is replaced only when asked.
+  if (unpack || compare === 'unread') return 'other';
+  return presentContent(path, layer, cache);
+}
+
+function refuseToReplace(path: string, present: 'none' | 'same' | 'other', unpack: boolean, overwrite: boolean): void {
+  if (present === 'other' && !overwrite) throw new OciError('ALREADY_EXISTS', `${path} exists${unpack ? '' : ' with other content'} (use --overwrite to replace it)`);
 }
 
 /** The output directory may be missing (it is made) but must not be a file or anything else. */
@@ -153,15 +202,9 @@ function refuseNestedTitles(files: readonly PulledFile[]): void {
  * artifact again neither downloads nor rewrites it.
  */
 async function presentContent(path: string, layer: Descriptor, cache: DigestCache | undefined): Promise<'none' | 'same' | 'other'> {
-  let info: Stats;
-  try {
-    info = await lstat(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'none';
-    throw error;
-  }
-  // Not a regular file (safeJoin has already refused a link): not the layer's bytes.
-  if (!info.isFile() || info.size !== layer.size || !layer.digest.startsWith('sha256:')) return 'other';
+  // A regular file (presentAt has refused anything else): the same size first, then the same digest.
+  const info = await lstat(path);
+  if (info.size !== layer.size || !layer.digest.startsWith('sha256:')) return 'other';
   try {
     const described = await describeFile(path, layer.mediaType, undefined, cache === undefined ? {} : { cache });
     return described.digest === layer.digest ? 'same' : 'other';

@@ -1,6 +1,7 @@
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import tarStream from 'tar-stream';
 import { describe, expect, inject, it } from 'vitest';
 import { uniqueRepository } from '@sealpack/test-registry';
 import { backup, bytesSource, discoverReferrers, packLayers, pushPacked, restore, sha256Of, type Descriptor, type Target } from '../src/index.ts';
@@ -67,5 +68,21 @@ describe('backup and restore', () => {
       await expect(extractLayoutArchive(join(dir, name))).rejects.toMatchObject({ code: expect.stringMatching(/PATH_TRAVERSAL|INVALID_INPUT/) });
     }
     expect((await readdir(dir)).filter((n) => n.startsWith('.sealpack-restore-'))).toEqual([]);
+  });
+
+  it('writes nothing through a link already in the folder it extracts into', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sealpack-tar-'));
+    const pack = tarStream.pack();
+    const hex = 'a'.repeat(64);
+    pack.entry({ name: `blobs/sha256/${hex}` }, 'through the link');
+    pack.finalize();
+    const chunks: Buffer[] = [];
+    for await (const chunk of pack) chunks.push(Buffer.from(chunk as Uint8Array));
+    await writeFile(join(dir, 'layout.tar'), Buffer.concat(chunks));
+    await mkdir(join(dir, 'into'));
+    await mkdir(join(dir, 'outside'));
+    await symlink(join(dir, 'outside'), join(dir, 'into', 'blobs'));
+    await expect(extractLayoutArchive(join(dir, 'layout.tar'), join(dir, 'into'))).rejects.toMatchObject({ code: 'OUTPUT_CONFLICT' });
+    expect(await readdir(join(dir, 'outside'))).toEqual([]);
   });
 });

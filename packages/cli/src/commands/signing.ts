@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+import { access, readFile, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { type Descriptor, pinnedReference, pullArtifact, type ReadOnlyTarget, referenceSelector } from '@sealpack/oci-client';
 import type { BundleVerdict } from '@sealpack/signing/verify';
 import type { Command } from '../command.ts';
@@ -97,7 +96,7 @@ export const verifyCommand: Command = {
     ...verifyingKeyOptions('signature'),
     policy: { type: 'string', valueName: 'FILE', description: 'also evaluate this policy on the artifact’s evidence (signatures, attestations, labels)' },
     env: { type: 'string', valueName: 'ENV', description: 'the policy environment to evaluate' },
-    pull: { type: 'string', valueName: 'DIR', description: 'once everything verifies, pull the files by digest into DIR' },
+    pull: { type: 'string', valueName: 'DIR', description: 'once everything verifies, pull the files by digest into DIR as pull does (without --overwrite)' },
   },
   async run({ values, positionals, io, out, open }) {
     const ref = parseRef(positionals[0]);
@@ -138,7 +137,8 @@ export const verifyCommand: Command = {
       if (!out.options.json) out.raw(`${gate.module.decisionTable(decision)}\n`);
       if (!judged.allow) throw new gate.module.PolicyError('DENIED', `policy ${decision.policy} denies ${subject.digest}: ${judged.reasons.join('; ')}`);
     }
-    const pulled = typeof values.pull === 'string' ? await pullAllOrNothing(target, subject, resolve(io.cwd, values.pull)) : undefined;
+    // The library's one pull path: every destination checked before the first file lands, all or nothing.
+    const pulled = typeof values.pull === 'string' ? await pullArtifact(target, subject.digest, resolve(io.cwd, values.pull)) : undefined;
     if (out.options.json) {
       out.json({
         reference: pinned,
@@ -159,28 +159,6 @@ export const verifyCommand: Command = {
     out.result(`Verified ${pinned}`, pinned);
   },
 };
-
-/**
- * The files by digest into `dir`, all or none: pulled into a sibling staging folder, each verified
- * against its digest, and moved into place only when every one arrived intact.
- */
-async function pullAllOrNothing(target: ReadOnlyTarget, subject: Descriptor, dir: string) {
-  const staging = `${dir}.partial-${randomBytes(4).toString('hex')}`;
-  try {
-    const result = await pullArtifact(target, subject.digest, staging);
-    await mkdir(dir, { recursive: true });
-    const files = [];
-    for (const file of result.files) {
-      const path = join(dir, relative(staging, file.path));
-      await mkdir(dirname(path), { recursive: true });
-      await rename(file.path, path);
-      files.push({ ...file, path });
-    }
-    return { ...result, files };
-  } finally {
-    await rm(staging, { recursive: true, force: true });
-  }
-}
 
 async function loadGate(io: CliIo, file: string, environment: string | undefined) {
   const { gate, policy } = await readPolicyFile(resolve(io.cwd, file), file, `cannot read --policy ${file}`);

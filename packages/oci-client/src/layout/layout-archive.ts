@@ -2,7 +2,8 @@ import { createReadStream } from 'node:fs';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { OciError } from '../errors.ts';
-import { makeDirectory, streamToFileAtomic } from '../fs-atomic.ts';
+import { streamToFileAtomic } from '../fs-atomic.ts';
+import { makeRealParents } from '../staging-tree.ts';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tarStream from 'tar-stream';
@@ -62,8 +63,12 @@ export async function extractLayoutArchive(tarPath: string, into?: string): Prom
       if (type !== 'file' || match === null) {
         throw new OciError('PATH_TRAVERSAL', `refusing archive entry '${name}': not part of an OCI image layout`);
       }
-      const target = join(dir, match[1] as string);
-      await makeDirectory(dirname(target));
+      // `into` may be a folder the caller had: nothing is written through a link already there.
+      const target = await makeRealParents(dir, (match[1] as string).split('/'), (what, at) =>
+        what === 'link'
+          ? new OciError('OUTPUT_CONFLICT', `cannot extract '${name}': ${at} is a symbolic link, and nothing is written through one`)
+          : new OciError('OUTPUT_CONFLICT', `cannot extract '${name}': ${at} is a file where a folder must be`),
+      );
       await streamToFileAtomic(Readable.from(entry), target);
     }
   } catch (error) {

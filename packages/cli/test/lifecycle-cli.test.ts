@@ -179,5 +179,15 @@ describe('gc and the promotion history (real registry)', () => {
     expect(await history(repo)).toEqual([v2]);
     expect(await history('ocidir://gc-archive')).toEqual([v1]);
     await ok(['verify', `ocidir://gc-archive@${v1}`, ...keys]);
+
+    // No other deletion takes history with it: neither the promoted artifact nor its record.
+    const record = (JSON.parse((await ok(['history', repo, ...keys, '--json'])).stdout) as { entries: Array<{ record: string }> }).entries[0]?.record;
+    for (const digest of [v2, record]) {
+      expect(await runCli(['manifest', 'delete', `${repo}@${digest}`, '--force'], { cwd, env })).toMatchObject({
+        code: 2,
+        stderr: expect.stringMatching(/out of history .*--include-history --archive-to REF/),
+      });
+    }
+    expect(await history(repo)).toEqual([v2]);
   });
 });

@@ -1,5 +1,6 @@
 import { type Descriptor, parseManifest, type ReadOnlyTarget } from '@sealpack/oci-client';
 import { ANNOTATION_BUNDLE_PREDICATE_TYPE, unverifiedPredicates } from '@sealpack/signing/verify';
+import { LifecycleError } from './errors.ts';
 import { PROMOTION_PREDICATE } from './promote.ts';
 
 /**
@@ -28,4 +29,17 @@ export async function historyLostByDeleting(target: ReadOnlyTarget, descriptor: 
     for (const child of parsed.manifest.manifests) if (child.annotations?.[ANNOTATION_BUNDLE_PREDICATE_TYPE] === PROMOTION_PREDICATE) lost.add(child.digest);
   }
   return [...lost].sort();
+}
+
+/**
+ * Refuses a single deletion that would lose promotion history (see historyLostByDeleting): the
+ * one way to remove history is gc with `includeHistory`, which archives it first.
+ */
+export async function refuseDeletingHistory(target: ReadOnlyTarget, descriptor: Descriptor): Promise<void> {
+  const lost = await historyLostByDeleting(target, descriptor);
+  if (lost.length === 0) return;
+  throw new LifecycleError(
+    'HISTORY_NOT_ARCHIVED',
+    `deleting ${descriptor.digest} would take ${lost.length} promotion record(s) out of history (${lost.join(', ')}): only gc removes history, after archiving it (sealpack gc --include-history --archive-to REF)`,
+  );
 }

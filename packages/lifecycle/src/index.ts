@@ -6,5 +6,5 @@ export { promotionHistory, rollback, type HistoryEntry, type RollbackOptions } f
 export { checkSchemaVersion, SCHEMA_VERSION_ANNOTATION } from './schema-version.ts';
 export { applyGc, type ApplyGcOptions, type GcPlan, type GcPlanEntry, parseRetention, planGc, type PlanGcOptions, type Retention } from './gc.ts';
 export type { GcArchive } from './gc-archive.ts';
-export { historyLostByDeleting } from './history-records.ts';
+export { historyLostByDeleting, refuseDeletingHistory } from './history-records.ts';
 export { parseYamlFile } from './yaml-file.ts';

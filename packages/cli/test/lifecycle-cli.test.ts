@@ -142,3 +142,52 @@ describe('promotion into an environment in another, authenticated registry', () 
     expect(there.code).toBe(0);
   });
 });
+
+describe('gc and the promotion history (real registry)', () => {
+  it('keeps what history names; --include-history needs --archive-to, lists what history loses, archives to an OCI layout before deleting, and deletes nothing when the archive fails', async () => {
+    const repo = `${inject('registries').anonymous.host}/${uniqueRepository()}`;
+    await ok(['generate-key-pair', '--output-key-prefix', 'gc']);
+    await writeFile(join(cwd, 'signed.yaml'), 'apiVersion: sealpack.dev/policy/v1\nkind: Policy\nmetadata:\n  name: signed\nrules:\n  - id: signed\n    type: signatures\n    minimum: 1\n');
+    await writeFile(join(cwd, 'gc-envs.yaml'), 'apiVersion: sealpack.dev/lifecycle/v1\nkind: Environments\npolicy: signed.yaml\nlockSettleMs: 0\nenvironments:\n  prod:\n    tag: prod\n');
+    const keys = ['--key', 'gc.pub', '--insecure-ignore-tlog'];
+    const digests: string[] = [];
+    for (const version of ['1.0.0', '2.0.0']) {
+      await writeFile(join(cwd, 'roads.json'), `{"version":"${version}"}`);
+      digests.push((JSON.parse((await ok(['push', `${repo}:${version}`, 'roads.json', '-a', 'dev.sealpack.sensitivity=public', '--json'])).stdout) as { digest: string }).digest);
+      await ok(['sign', `${repo}:${version}`, '--key', 'gc.key', '--tlog-upload=false']);
+      await ok(['promote', `${repo}:${version}`, '--to', 'prod', '--config', 'gc-envs.yaml', ...keys, '--signing-key', 'gc.key', '--tlog-upload=false']);
+    }
+    const [v1, v2] = digests as [string, string];
+    const history = async (where: string) => (JSON.parse((await ok(['history', where, ...keys, '--json'])).stdout) as { entries: Array<{ digest: string }> }).entries.map((e) => e.digest);
+    await writeFile(join(cwd, 'last-one.yaml'), 'apiVersion: sealpack.dev/retention/v1\nkind: Retention\nkeep:\n  lastPerEnvironment: 1\n');
+    const gc = ['gc', repo, '--policy', 'last-one.yaml', ...keys];
+
+    await ok([...gc, '--apply']);
+    expect(await history(repo)).toEqual([v2, v1]);
+    expect((await ok(gc)).stdout).toMatch(new RegExp(`^keep {4}${v1}  1\\.0\\.0  \\(named in the history of prod\\)$`, 'm'));
+
+    const usage = await runCli([...gc, '--include-history'], { cwd, env });
+    expect(usage).toMatchObject({ code: 2, stderr: expect.stringMatching(/^[^\n]*--include-history needs --archive-to REF[^\n]*\n?$/) });
+    const planned = await ok([...gc, '--include-history', '--archive-to', 'ocidir://gc-archive']);
+    expect(planned.stdout).toMatch(new RegExp(`^remove {2}${v1}  1\\.0\\.0  with 2 referrer\\(s\\)\\n {2}loses {2}\\S+  prod  prod  record sha256:[a-f0-9]{64}$`, 'm'));
+
+    const unreachable = await runCli([...gc, '--include-history', '--archive-to', '127.0.0.1:1/archive', '--apply'], { cwd, env });
+    expect(unreachable.code).toBe(3);
+    expect(await history(repo)).toEqual([v2, v1]);
+
+    await ok([...gc, '--include-history', '--archive-to', 'ocidir://gc-archive', '--apply']);
+    expect(await history(repo)).toEqual([v2]);
+    expect(await history('ocidir://gc-archive')).toEqual([v1]);
+    await ok(['verify', `ocidir://gc-archive@${v1}`, ...keys]);
+
+    // No other deletion takes history with it: neither the promoted artifact nor its record.
+    const record = (JSON.parse((await ok(['history', repo, ...keys, '--json'])).stdout) as { entries: Array<{ record: string }> }).entries[0]?.record;
+    for (const digest of [v2, record]) {
+      expect(await runCli(['manifest', 'delete', `${repo}@${digest}`, '--force'], { cwd, env })).toMatchObject({
+        code: 2,
+        stderr: expect.stringMatching(/out of history .*--include-history --archive-to REF/),
+      });
+    }
+    expect(await history(repo)).toEqual([v2]);
+  });
+});

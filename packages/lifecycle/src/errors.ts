@@ -1,5 +1,15 @@
 /** Every failure the lifecycle package reports carries one of these codes; callers branch on the code. */
-export type LifecycleErrorCode = 'INVALID_CONFIG' | 'UNKNOWN_ENVIRONMENT' | 'NOT_PROMOTED_FROM' | 'DENIED' | 'IMMUTABLE_TAG' | 'LOST_RACE' | 'SCHEMA_INCOMPATIBLE' | 'INTERNAL';
+export type LifecycleErrorCode =
+  | 'INVALID_CONFIG'
+  | 'UNKNOWN_ENVIRONMENT'
+  | 'NOT_PROMOTED_FROM'
+  | 'DENIED'
+  | 'IMMUTABLE_TAG'
+  | 'LOST_RACE'
+  | 'SCHEMA_INCOMPATIBLE'
+  | 'HISTORY_NOT_ARCHIVED'
+  | 'ARCHIVE_INCOMPLETE'
+  | 'INTERNAL';
 
 /** A refusal is `verification` (exit 1); a bad config or environment name `input` (exit 2). */
 export type LifecycleErrorKind = 'input' | 'verification' | 'internal';
@@ -12,6 +22,9 @@ const KIND: Record<LifecycleErrorCode, LifecycleErrorKind> = {
   IMMUTABLE_TAG: 'verification',
   LOST_RACE: 'verification',
   SCHEMA_INCOMPATIBLE: 'verification',
+  // Deleting what a history names was asked for without saying where it goes first.
+  HISTORY_NOT_ARCHIVED: 'input',
+  ARCHIVE_INCOMPLETE: 'verification',
   INTERNAL: 'internal',
 };
 

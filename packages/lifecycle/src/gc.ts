@@ -1,10 +1,13 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ANNOTATION_CREATED, type Descriptor, discoverReferrers, isOciError, parseManifest, type ReferrerNode, type Target } from '@sealpack/oci-client';
+import { ANNOTATION_CREATED, type Descriptor, isOciError, parseManifest, type Target } from '@sealpack/oci-client';
 import type { VerifyPolicy } from '@sealpack/signing/verify';
 import { z } from 'zod';
+import { LifecycleError } from './errors.ts';
+import { archiveWithReferrers, type GcArchive, referrerGraph } from './gc-archive.ts';
+import { type HistoryEntry, historyOf, taggedSubjects } from './history.ts';
+import { attachedPromotionRecords } from './history-records.ts';
 import { parseYamlFile } from './yaml-file.ts';
-import { historyOf, taggedSubjects } from './history.ts';
 
 const RetentionSchema = z.strictObject({
   apiVersion: z.literal('sealpack.dev/retention/v1'),
@@ -35,6 +38,10 @@ export interface GcPlanEntry {
   keptBecause: string[];
   /** The referrers that go with it (signatures, attestations, records, and theirs). */
   referrers: string[];
+  /** The verified history that names it: what its removal would take out of `history`. */
+  history: HistoryEntry[];
+  /** Promotion records attached to it that do not verify under the given key or identity (digests). */
+  unverifiedRecords: string[];
 }
 
 export interface GcPlan {
@@ -42,13 +49,25 @@ export interface GcPlan {
   remove: GcPlanEntry[];
 }
 
+export interface PlanGcOptions {
+  verifyPolicy: VerifyPolicy;
+  now?: Date;
+  /**
+   * Let go of artifacts an environment's history names, too, when no rule keeps them (each entry
+   * then lists the history it takes with it). Without it, history is an audit trail: any
+   * artifact with a promotion record attached, verified or not, is kept.
+   */
+  includeHistory?: boolean;
+}
+
 /**
  * Plans what a retention policy lets go in a repository: every artifact a tag reaches (not the
  * referrers indexes and cosign tags), kept when a reason holds — a kept tag, its age, a promotion
  * into a kept environment, or among the last N promoted into an environment (from the verified
- * history) — and otherwise removed together with every referrer it has.
+ * history), or, unless `includeHistory`, any promotion record at all — and otherwise removed
+ * together with every referrer it has.
  */
-export async function planGc(target: Target, retention: Retention, options: { verifyPolicy: VerifyPolicy; now?: Date }): Promise<GcPlan> {
+export async function planGc(target: Target, retention: Retention, options: PlanGcOptions): Promise<GcPlan> {
   const now = (options.now ?? new Date()).getTime();
   const subjects = await taggedSubjects(target);
   const history = await historyOf(
@@ -76,30 +95,62 @@ export async function planGc(target: Target, retention: Retention, options: { ve
       const created = await createdTime(target, descriptor);
       if (created !== undefined && now - created < retention.keep.youngerThanDays * 86_400_000) reasons.push(`younger than ${retention.keep.youngerThanDays} days`);
     }
-    const referrers = flatten((await discoverReferrers(target, descriptor)).referrers);
-    const entry = { digest: descriptor.digest, tags: tags.sort(), keptBecause: reasons, referrers: referrers.map((r) => r.digest) };
+    const named = history.filter((h) => h.digest === descriptor.digest);
+    const unverifiedRecords = (await attachedPromotionRecords(target, descriptor)).filter((record) => !named.some((h) => h.record === record)).sort();
+    // History holds what no rule keeps: the reason shows only when it is the one that holds.
+    if (reasons.length === 0 && options.includeHistory !== true) {
+      if (named.length > 0) reasons.push(`named in the history of ${[...new Set(named.map((h) => h.environment))].sort().join(', ')}`);
+      if (unverifiedRecords.length > 0) reasons.push(`${unverifiedRecords.length} promotion record(s) that do not verify under this key`);
+    }
+    const referrers = await referrerGraph(target, descriptor);
+    const entry = { digest: descriptor.digest, tags: tags.sort(), keptBecause: reasons, referrers: referrers.map((r) => r.digest), history: named, unverifiedRecords };
     (reasons.length > 0 ? plan.keep : plan.remove).push(entry);
   }
   const byDigest = (a: GcPlanEntry, b: GcPlanEntry) => (a.digest < b.digest ? -1 : 1);
   return { keep: plan.keep.sort(byDigest), remove: plan.remove.sort(byDigest) };
 }
 
+export interface ApplyGcOptions {
+  /** The OCI layout's directory, when the target is one: its unreferenced blobs go too. */
+  layoutPath?: string;
+  /**
+   * Where every removed artifact is copied first, with all its referrers, and read back. Needed
+   * when a removed artifact carries promotion records (a plan made with `includeHistory`).
+   */
+  archive?: GcArchive;
+}
+
 /**
- * Carries a plan out: each removed artifact's referrers first (deepest first, so that no index
- * ever lists what is gone), then the artifact, then its fallback referrers index. On an OCI
+ * Carries a plan out. First, nothing is deleted yet: a removed artifact that carries promotion
+ * records now (read again, so a promotion since the plan counts) needs an archive and the plan
+ * must have shown those records; with an archive, every removed artifact is copied there with its
+ * referrers and verified. Only then each removed artifact's referrers go (deepest first, so that
+ * no index ever lists what is gone), the artifact, and its fallback referrers index. On an OCI
  * layout, blobs nothing references any more are removed too.
  */
-export async function applyGc(target: Target, plan: GcPlan, options: { layoutPath?: string } = {}): Promise<{ manifests: number; blobs: number }> {
-  let manifests = 0;
+export async function applyGc(target: Target, plan: GcPlan, options: ApplyGcOptions = {}): Promise<{ manifests: number; blobs: number }> {
+  const subjects: Descriptor[] = [];
   for (const entry of plan.remove) {
     const subject = await target.resolve(entry.digest);
-    for (const referrer of flatten((await discoverReferrers(target, subject)).referrers).reverse()) {
+    const records = await attachedPromotionRecords(target, subject);
+    if (records.length > 0 && options.archive === undefined) {
+      throw new LifecycleError('HISTORY_NOT_ARCHIVED', `${entry.digest} carries ${records.length} promotion record(s): removing it takes them out of history, so it needs an archive first`);
+    }
+    const shown = new Set([...entry.history.map((h) => h.record), ...entry.unverifiedRecords]);
+    const unseen = records.filter((record) => !shown.has(record));
+    if (unseen.length > 0) throw new LifecycleError('DENIED', `${entry.digest} carries promotion record(s) the plan did not show (${unseen.join(', ')}): plan again`);
+    subjects.push(subject);
+  }
+  if (options.archive !== undefined) for (const entry of plan.remove) await archiveWithReferrers(target, options.archive, entry);
+  let manifests = 0;
+  for (const subject of subjects) {
+    for (const referrer of (await referrerGraph(target, subject)).reverse()) {
       await deleteIfThere(target, referrer);
       manifests++;
     }
     await deleteIfThere(target, subject);
     manifests++;
-    const fallback = await target.resolve(`sha256-${entry.digest.slice(7)}`).catch((error: unknown) => {
+    const fallback = await target.resolve(`sha256-${subject.digest.slice(7)}`).catch((error: unknown) => {
       if (isOciError(error, 'NOT_FOUND')) return undefined;
       throw error;
     });
@@ -115,11 +166,6 @@ async function deleteIfThere(target: Target, descriptor: Descriptor): Promise<vo
   } catch (error) {
     if (!isOciError(error, 'NOT_FOUND')) throw error;
   }
-}
-
-/** Every referrer of a tree, parents before their own referrers. */
-function flatten(nodes: readonly ReferrerNode[]): Descriptor[] {
-  return nodes.flatMap((node) => [node.descriptor, ...flatten(node.referrers)]);
 }
 
 async function createdTime(target: Target, descriptor: Descriptor): Promise<number | undefined> {

@@ -4,7 +4,9 @@ export { environment, parseLifecycleConfig, tagFor, type EnvironmentConfig, type
 export { judgeMove, promote, PROMOTION_PREDICATE, promotionRecords, type PromoteOptions, type PromotionRecord, type PromotionResult, type RecordVerdict } from './promote.ts';
 export { promotionHistory, rollback, type HistoryEntry, type RollbackOptions } from './history.ts';
 export { checkSchemaVersion, SCHEMA_VERSION_ANNOTATION } from './schema-version.ts';
-export { applyGc, type GcPlan, type GcPlanEntry, parseRetention, planGc, type Retention } from './gc.ts';
+export { applyGc, type ApplyGcOptions, type GcPlan, type GcPlanEntry, parseRetention, planGc, type PlanGcOptions, type Retention } from './gc.ts';
+export type { GcArchive } from './gc-archive.ts';
+export { historyLostByDeleting, refuseDeletingHistory } from './history-records.ts';
 export { parseYamlFile } from './yaml-file.ts';
 export { checkPublishInputs, publish, type PublishEvent, type PublishOptions, type PublishResult } from './publish.ts';
 export type { CatalogRecord, PatchedRecord } from './publish-catalogs.ts';

@@ -176,17 +176,23 @@ export const rollbackCommand: Command = {
 
 export const gcCommand: Command = {
   path: ['gc'],
-  usage: 'sealpack gc REPO --policy FILE [--apply] (--key PUB | identity flags)',
+  usage: 'sealpack gc REPO --policy FILE [--apply] [--include-history --archive-to REF] (--key PUB | identity flags)',
   operands: 1,
   summary: 'plan (by default) or apply the removal of what a retention policy lets go, each artifact with all its referrers',
   options: {
     policy: { type: 'string', valueName: 'FILE', description: 'the retention policy (keep: lastPerEnvironment, environments, youngerThanDays, tags)' },
     apply: { type: 'boolean', description: 'delete what the plan removes (without it, only the plan is shown)' },
+    'include-history': { type: 'boolean', description: 'let go of artifacts an environment’s history names too (needs --archive-to); the plan lists the history each one loses' },
+    'archive-to': { type: 'string', valueName: 'REF', description: 'first copy each removed artifact with all its referrers here (a repository or ocidir://DIR) and read it back' },
     ...verifyingKeyOptions('promotion record'),
   },
   async run(context) {
     const { values, positionals, io, out } = context;
     if (typeof values.policy !== 'string') throw new UsageError('--policy FILE is required (the retention policy)');
+    const includeHistory = values['include-history'] === true;
+    const archiveTo = values['archive-to'];
+    if (archiveTo !== undefined && typeof archiveTo !== 'string') throw new UsageError('--archive-to takes REF');
+    if (includeHistory && archiveTo === undefined) throw new UsageError('--include-history needs --archive-to REF: history is archived before it is deleted');
     const text = await readFile(resolve(io.cwd, values.policy), 'utf8').catch(() => {
       throw new UsageError(`cannot read --policy ${String(values.policy)}`);
     });
@@ -195,15 +201,28 @@ export const gcCommand: Command = {
     const verifyPolicy = await verifyPolicyFrom(values, io, await loadVerifying(), undefined);
     const ref = withLayoutPath(parseRef(positionals[0], 'REPO'), io.cwd);
     const target = await context.open(ref);
-    const plan = await lifecycle.planGc(target, retention, { verifyPolicy });
-    const applied = values.apply === true ? await lifecycle.applyGc(target, plan, ref.kind === 'layout' ? { layoutPath: ref.path } : {}) : undefined;
+    const archiveRef = archiveTo === undefined ? undefined : withLayoutPath(parseRef(archiveTo, 'REF'), io.cwd);
+    const plan = await lifecycle.planGc(target, retention, { verifyPolicy, includeHistory });
+    const archive = values.apply === true && archiveRef !== undefined ? { target: await context.open(archiveRef), name: archiveTo as string } : undefined;
+    const applied =
+      values.apply === true ? await lifecycle.applyGc(target, plan, { ...(ref.kind === 'layout' ? { layoutPath: ref.path } : {}), ...(archive === undefined ? {} : { archive }) }) : undefined;
     if (out.options.json) {
-      out.json({ repository: repositoryName(ref), applied: applied !== undefined, ...plan, ...(applied === undefined ? {} : { deleted: applied }) });
+      out.json({
+        repository: repositoryName(ref),
+        applied: applied !== undefined,
+        ...plan,
+        ...(applied === undefined ? {} : { deleted: applied, ...(archive === undefined ? {} : { archivedTo: archive.name }) }),
+      });
       return;
     }
     for (const e of plan.keep) out.line(`keep    ${e.digest}  ${e.tags.join(', ')}  (${e.keptBecause.join('; ')})`);
-    for (const e of plan.remove) out.line(`${applied === undefined ? 'remove' : 'removed'}  ${e.digest}  ${e.tags.join(', ')}  with ${e.referrers.length} referrer(s)`);
+    for (const e of plan.remove) {
+      out.line(`${applied === undefined ? 'remove' : 'removed'}  ${e.digest}  ${e.tags.join(', ')}  with ${e.referrers.length} referrer(s)`);
+      for (const h of e.history) out.line(`  ${applied === undefined ? 'loses' : 'archived'}  ${h.promotedAt}  ${h.environment}  ${h.tag}${h.rollback ? '  (rollback)' : ''}  record ${h.record}`);
+      for (const record of e.unverifiedRecords) out.line(`  ${applied === undefined ? 'loses' : 'archived'}  unverified promotion record ${record}`);
+    }
     if (applied === undefined) out.note(`dry run: ${plan.remove.length} artifact(s) would go; --apply deletes them`);
+    else if (archive !== undefined) out.note(`archived ${plan.remove.length} artifact(s) with their referrers to ${archive.name}`);
     else out.note(`deleted ${applied.manifests} manifest(s)${applied.blobs > 0 ? ` and ${applied.blobs} unreferenced blob(s)` : ''}`);
   },
 };

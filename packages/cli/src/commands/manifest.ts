@@ -46,6 +46,8 @@ export const manifestDeleteCommand: Command = {
     if (selector === undefined) throw new UsageError('manifest delete needs a tag or digest');
     const target = await open(ref);
     const descriptor = await target.resolve(selector);
+    // Before asking: promotion history is an audit trail, and --force is about the question only.
+    await (await import('@sealpack/lifecycle')).refuseDeletingHistory(target, descriptor);
     if (values.force !== true) {
       if (io.stdin.isTTY !== true) throw new UsageError('refusing to delete without confirmation: pass --force');
       const answer = await ask(io, `Delete ${pinnedReference(ref, descriptor.digest)}? [y/N] `);

@@ -100,12 +100,15 @@ export class ConnectionOptions {
   private readonly values: GlobalValues & Record<string, unknown>;
   private readonly io: CliIo;
   private readonly log: (line: string) => void;
+  private readonly remember: (secret: string) => void;
   private stdinPassword: Promise<string> | undefined;
 
-  constructor(values: GlobalValues & Record<string, unknown>, io: CliIo, log: (line: string) => void) {
+  /** `remember` learns every password read, so that the output layer can keep it out of what it prints. */
+  constructor(values: GlobalValues & Record<string, unknown>, io: CliIo, log: (line: string) => void, remember: (secret: string) => void = () => undefined) {
     this.values = values;
     this.io = io;
     this.log = log;
+    this.remember = remember;
     const stdinUsers = ['password-stdin', 'from-password-stdin', 'to-password-stdin'].filter((k) => values[k] === true);
     if (stdinUsers.length > 1) throw new UsageError(`standard input holds one password: use --${stdinUsers[1]?.replace('-stdin', '-file')} FILE instead of --${stdinUsers[1]}`);
   }
@@ -168,6 +171,7 @@ export class ConnectionOptions {
     if (flags.username === undefined) return undefined;
     if (!hasPassword) throw new UsageError(`--${prefix}username needs --${prefix}password-stdin${prefix === '' ? '' : ` or --${prefix}password-file`} (passwords are never taken as arguments)`);
     const password = flags.passwordStdin === true ? await this.readStdinPassword() : await this.readPasswordFile(flags.passwordFile as string, `${prefix}password-file`);
+    this.remember(password);
     return { kind: 'basic', username: flags.username, password };
   }
 

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { dockerConfigCredentials, firstOf, type Credential, type CredentialProvider, type OpenTargetOptions, type Reference } from '@sealpack/oci-client';
+import { dockerConfigCredentials, firstOf, parseReference, type Credential, type CredentialProvider, type OpenTargetOptions, type Reference } from '@sealpack/oci-client';
 import { z } from 'zod';
 import { UsageError } from './errors.ts';
 import { readStdin, signalOption, type CliIo } from './io.ts';
@@ -81,6 +81,27 @@ function plainCredentialGiven(values: GlobalValues, env: NodeJS.ProcessEnv): str
   return undefined;
 }
 
+/**
+ * The registries the command's own reference arguments name (its operands and `--to`): the only
+ * hosts that command-line credentials (`-u`, `--password-*`, `SEALPACK_USERNAME`/`_PASSWORD`) are
+ * for. A host found inside evidence (a PROV input, `--derived-from`, a lineage link) may be anyone's,
+ * and gets what docker's config.json or a credential helper holds for it, else nothing.
+ */
+export function hostsNamedBy(positionals: readonly string[], values: Record<string, unknown>): Set<string> {
+  const hosts = new Set<string>();
+  const to = values.to;
+  for (const text of [...positionals, ...(typeof to === 'string' ? [to] : Array.isArray(to) ? to : [])]) {
+    if (typeof text !== 'string') continue;
+    try {
+      const ref = parseReference(text);
+      if (ref.kind === 'registry') hosts.add(ref.registry);
+    } catch {
+      // A file name or another operand that is no reference names no host.
+    }
+  }
+  return hosts;
+}
+
 export type TlsOptions = Pick<OpenTargetOptions, 'plainHttp' | 'insecure' | 'ca'>;
 
 export interface ConnectionScope {
@@ -89,6 +110,8 @@ export interface ConnectionScope {
   /** The other side's reference: plain credentials are refused when it is another registry. */
   peer?: Reference;
   self: Reference;
+  /** The hosts the command's own arguments named (hostsNamedBy); any other gets docker-config credentials only. */
+  ownHosts?: ReadonlySet<string>;
 }
 
 /**
@@ -114,7 +137,8 @@ export class ConnectionOptions {
   }
 
   async for(scope: ConnectionScope): Promise<OpenTargetOptions> {
-    const { self, peer, side } = scope;
+    const { self, peer, side, ownHosts } = scope;
+    if (ownHosts !== undefined && self.kind === 'registry' && !ownHosts.has(self.registry)) return this.forForeignHost();
     const plain = plainCredentialGiven(this.values, this.io.env);
     if (plain !== undefined && self.kind === 'registry' && peer?.kind === 'registry' && peer.registry !== self.registry) {
       const [source, destination] = side === 'to' ? [peer.registry, self.registry] : [self.registry, peer.registry];
@@ -145,6 +169,21 @@ export class ConnectionOptions {
       ...(await this.tlsOf(own, global, side)),
       ...(spec === undefined ? {} : { referrersMode: spec === 'v1.1-referrers-api' ? 'api' : 'tag-schema' }),
       // Ctrl-C stops every request to the registry, those of signing and attesting too.
+      ...signalOption(this.io),
+    };
+  }
+
+  /**
+   * A host no argument of the command named: docker's config.json and credential helpers only,
+   * which are keyed by host already, and the global TLS settings (a CA is no secret).
+   */
+  private async forForeignHost(): Promise<OpenTargetOptions> {
+    const spec = this.values['distribution-spec'];
+    return {
+      credentials: dockerConfigCredentials({ env: this.io.env }),
+      log: this.log,
+      ...(await this.tlsOf({}, globalFlags(this.values), undefined)),
+      ...(spec === undefined ? {} : { referrersMode: spec === 'v1.1-referrers-api' ? 'api' : 'tag-schema' }),
       ...signalOption(this.io),
     };
   }

@@ -25,13 +25,13 @@ import { sbomCommand } from './commands/sbom.ts';
 import { attestCommand, conformanceVerifyBundleCommand, generateKeyPairCommand, revokeCommand, signCommand, verifyAttestationCommand, verifyCommand } from './commands/signing.ts';
 import { tagCommand } from './commands/tag.ts';
 import { tagsCommand } from './commands/tags.ts';
-import { Interrupted, UsageError } from './errors.ts';
+import { Interrupted, OfflineError, UsageError } from './errors.ts';
 import { parseOptions } from './command-input.ts';
 import { EXIT } from './exit-codes.ts';
 import { asTypedError, describeFailure } from './failure.ts';
 import { secretsOf } from './known-secrets.ts';
 import { escapeControls } from './safe-text.ts';
-import { ConnectionOptions } from './connection-options.ts';
+import { ConnectionOptions, hostsNamedBy } from './connection-options.ts';
 import { GLOBAL_OPTIONS, GlobalValuesSchema, openRefTarget, outputOptions } from './global-options.ts';
 import { EXIT_BROKEN_PIPE, type CliIo } from './io.ts';
 import { Output } from './output.ts';
@@ -132,6 +132,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const extra = command.operands === 'many' ? undefined : parsed.positionals[command.operands];
     if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}' (usage: ${command.usage})`);
     const values = { ...parsed.values, ...globals };
+    const ownHosts = hostsNamedBy(parsed.positionals, values);
     const connections = new ConnectionOptions(
       values,
       io,
@@ -146,7 +147,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       positionals: parsed.positionals,
       tlsOptions: () => connections.tls(),
       open: async (ref, sides) => {
-        const target = openRefTarget(ref, await connections.for({ self: ref, ...sides }), io);
+        // CLI.md "--offline": no request at all, also to a registry that evidence names.
+        if ((values as Record<string, unknown>).offline === true && ref.kind === 'registry') throw new OfflineError(`--offline: not reading ${ref.registry}/${ref.repository}`);
+        const target = openRefTarget(ref, await connections.for({ self: ref, ownHosts, ...sides }), io);
         opened.push(target);
         return target;
       },

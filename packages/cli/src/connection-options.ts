@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { dockerConfigCredentials, firstOf, type Credential, type CredentialProvider, type OpenTargetOptions, type Reference } from '@sealpack/oci-client';
+import { dockerConfigCredentials, firstOf, parseReference, type Credential, type CredentialProvider, type OpenTargetOptions, type Reference } from '@sealpack/oci-client';
 import { z } from 'zod';
 import { UsageError } from './errors.ts';
 import { readStdin, signalOption, type CliIo } from './io.ts';
@@ -81,6 +81,27 @@ function plainCredentialGiven(values: GlobalValues, env: NodeJS.ProcessEnv): str
   return undefined;
 }
 
+/**
+ * The registries the command's own reference arguments name (its operands and `--to`): the only
+ * hosts that command-line credentials (`-u`, `--password-*`, `SEALPACK_USERNAME`/`_PASSWORD`) are
+ * for. A host found inside evidence (a PROV input, `--derived-from`, a lineage link) may be anyone's,
+ * and gets what docker's config.json or a credential helper holds for it, else nothing.
+ */
+export function hostsNamedBy(positionals: readonly string[], values: Record<string, unknown>): Set<string> {
+  const hosts = new Set<string>();
+  const to = values.to;
+  for (const text of [...positionals, ...(typeof to === 'string' ? [to] : Array.isArray(to) ? to : [])]) {
+    if (typeof text !== 'string') continue;
+    try {
+      const ref = parseReference(text);
+      if (ref.kind === 'registry') hosts.add(ref.registry);
+    } catch {
+      // A file name or another operand that is no reference names no host.
+    }
+  }
+  return hosts;
+}
+
 export type TlsOptions = Pick<OpenTargetOptions, 'plainHttp' | 'insecure' | 'ca'>;
 
 export interface ConnectionScope {
@@ -89,6 +110,8 @@ export interface ConnectionScope {
   /** The other side's reference: plain credentials are refused when it is another registry. */
   peer?: Reference;
   self: Reference;
+  /** The hosts the command's own arguments named (hostsNamedBy); any other gets docker-config credentials only. */
+  ownHosts?: ReadonlySet<string>;
 }
 
 /**
@@ -100,18 +123,22 @@ export class ConnectionOptions {
   private readonly values: GlobalValues & Record<string, unknown>;
   private readonly io: CliIo;
   private readonly log: (line: string) => void;
+  private readonly remember: (secret: string) => void;
   private stdinPassword: Promise<string> | undefined;
 
-  constructor(values: GlobalValues & Record<string, unknown>, io: CliIo, log: (line: string) => void) {
+  /** `remember` learns every password read, so that the output layer can keep it out of what it prints. */
+  constructor(values: GlobalValues & Record<string, unknown>, io: CliIo, log: (line: string) => void, remember: (secret: string) => void = () => undefined) {
     this.values = values;
     this.io = io;
     this.log = log;
+    this.remember = remember;
     const stdinUsers = ['password-stdin', 'from-password-stdin', 'to-password-stdin'].filter((k) => values[k] === true);
     if (stdinUsers.length > 1) throw new UsageError(`standard input holds one password: use --${stdinUsers[1]?.replace('-stdin', '-file')} FILE instead of --${stdinUsers[1]}`);
   }
 
   async for(scope: ConnectionScope): Promise<OpenTargetOptions> {
-    const { self, peer, side } = scope;
+    const { self, peer, side, ownHosts } = scope;
+    if (ownHosts !== undefined && self.kind === 'registry' && !ownHosts.has(self.registry)) return this.forForeignHost();
     const plain = plainCredentialGiven(this.values, this.io.env);
     if (plain !== undefined && self.kind === 'registry' && peer?.kind === 'registry' && peer.registry !== self.registry) {
       const [source, destination] = side === 'to' ? [peer.registry, self.registry] : [self.registry, peer.registry];
@@ -146,6 +173,21 @@ export class ConnectionOptions {
     };
   }
 
+  /**
+   * A host no argument of the command named: docker's config.json and credential helpers only,
+   * which are keyed by host already, and the global TLS settings (a CA is no secret).
+   */
+  private async forForeignHost(): Promise<OpenTargetOptions> {
+    const spec = this.values['distribution-spec'];
+    return {
+      credentials: dockerConfigCredentials({ env: this.io.env }),
+      log: this.log,
+      ...(await this.tlsOf({}, globalFlags(this.values), undefined)),
+      ...(spec === undefined ? {} : { referrersMode: spec === 'v1.1-referrers-api' ? 'api' : 'tag-schema' }),
+      ...signalOption(this.io),
+    };
+  }
+
   /** TLS settings: a side's own flag wins over the global one (a CA is no secret, so it may serve both). */
   tls(side?: Side): Promise<TlsOptions> {
     return this.tlsOf(side === undefined ? {} : sideFlags(this.values, side), globalFlags(this.values), side);
@@ -168,6 +210,7 @@ export class ConnectionOptions {
     if (flags.username === undefined) return undefined;
     if (!hasPassword) throw new UsageError(`--${prefix}username needs --${prefix}password-stdin${prefix === '' ? '' : ` or --${prefix}password-file`} (passwords are never taken as arguments)`);
     const password = flags.passwordStdin === true ? await this.readStdinPassword() : await this.readPasswordFile(flags.passwordFile as string, `${prefix}password-file`);
+    this.remember(password);
     return { kind: 'basic', username: flags.username, password };
   }
 

@@ -7,6 +7,16 @@ export class UsageError extends Error {
   readonly kind = 'input' as const;
 }
 
+/**
+ * `--offline` promises no request at all: a reference found in evidence (a PROV input, a lineage
+ * link) that names a registry is not followed, and what it would have told counts as unknown.
+ */
+export class OfflineError extends Error {
+  override readonly name = 'OfflineError';
+  readonly code = 'OFFLINE' as const;
+  readonly kind = 'input' as const;
+}
+
 /** Why the command stopped: the signal, and the status a shell expects for it (128 + its number). */
 export class Interrupted extends Error {
   override readonly name = 'Interrupted';

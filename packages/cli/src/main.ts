@@ -25,11 +25,13 @@ import { sbomCommand } from './commands/sbom.ts';
 import { attestCommand, conformanceVerifyBundleCommand, generateKeyPairCommand, revokeCommand, signCommand, verifyAttestationCommand, verifyCommand } from './commands/signing.ts';
 import { tagCommand } from './commands/tag.ts';
 import { tagsCommand } from './commands/tags.ts';
-import { Interrupted, UsageError } from './errors.ts';
+import { Interrupted, OfflineError, UsageError } from './errors.ts';
 import { parseOptions } from './command-input.ts';
 import { EXIT } from './exit-codes.ts';
 import { asTypedError, describeFailure } from './failure.ts';
-import { ConnectionOptions } from './connection-options.ts';
+import { secretsOf } from './known-secrets.ts';
+import { escapeControls } from './safe-text.ts';
+import { ConnectionOptions, hostsNamedBy } from './connection-options.ts';
 import { GLOBAL_OPTIONS, GlobalValuesSchema, openRefTarget, outputOptions } from './global-options.ts';
 import { EXIT_BROKEN_PIPE, type CliIo } from './io.ts';
 import { Output } from './output.ts';
@@ -100,12 +102,17 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       io.stdout.write(`${group}\n`);
       return EXIT.OK;
     }
-    io.stderr.write(group === undefined ? `sealpack: unknown command '${argv[0]}' (see sealpack --help)\n` : `sealpack: unknown subcommand '${argv.slice(0, 2).join(' ')}'\n${group}\n`);
+    io.stderr.write(
+      group === undefined
+        ? `sealpack: unknown command '${escapeControls(argv[0] ?? '')}' (see sealpack --help)\n`
+        : `sealpack: unknown subcommand '${escapeControls(argv.slice(0, 2).join(' '))}'\n${group}\n`,
+    );
     return EXIT.USAGE;
   }
   const { command, rest } = found;
   const opened: Target[] = [];
-  let out = new Output(io, { json: argv.includes('--json'), quiet: false, debug });
+  const secrets = secretsOf(argv, io.env);
+  let out = new Output(io, { json: argv.includes('--json'), quiet: false, debug }, secrets);
   try {
     let parsed: { values: Record<string, unknown>; positionals: string[] };
     const specs = { ...GLOBAL_OPTIONS, ...command.options };
@@ -117,7 +124,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       throw new UsageError(`${parseArgsMessage(error, specs)} (usage: ${command.usage})`);
     }
     const globals = parseOptions(GlobalValuesSchema, Object.fromEntries(Object.entries(parsed.values).filter(([k]) => k in GLOBAL_OPTIONS)));
-    out = new Output(io, outputOptions(globals));
+    out = new Output(io, outputOptions(globals), secrets);
     if (globals.help === true) {
       io.stdout.write(`${commandHelp(command)}\n`);
       return EXIT.OK;
@@ -125,7 +132,13 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const extra = command.operands === 'many' ? undefined : parsed.positionals[command.operands];
     if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}' (usage: ${command.usage})`);
     const values = { ...parsed.values, ...globals };
-    const connections = new ConnectionOptions(values, io, (line) => out.debug(line));
+    const ownHosts = hostsNamedBy(parsed.positionals, values);
+    const connections = new ConnectionOptions(
+      values,
+      io,
+      (line) => out.debug(line),
+      (secret) => out.addSecret(secret),
+    );
     const context: CommandContext = {
       commands: COMMANDS,
       io,
@@ -134,7 +147,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       positionals: parsed.positionals,
       tlsOptions: () => connections.tls(),
       open: async (ref, sides) => {
-        const target = openRefTarget(ref, await connections.for({ self: ref, ...sides }), io);
+        // CLI.md "--offline": no request at all, also to a registry that evidence names.
+        if ((values as Record<string, unknown>).offline === true && ref.kind === 'registry') throw new OfflineError(`--offline: not reading ${ref.registry}/${ref.repository}`);
+        const target = openRefTarget(ref, await connections.for({ self: ref, ownHosts, ...sides }), io);
         opened.push(target);
         return target;
       },
@@ -149,8 +164,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     if (reason instanceof Interrupted) {
       // Whatever the abort surfaced as (a network or I/O error, usually), the cause is the user.
       out.endJson({ code: reason.code, message: reason.message, exitCode: reason.exitCode });
-      io.stderr.write(`sealpack ${command.path.join(' ')}: ${reason.message}\n`);
-      if (debug && error instanceof Error) io.stderr.write(`${error.stack ?? ''}\n`);
+      out.error(`sealpack ${command.path.join(' ')}: ${reason.message}`);
+      if (debug && error instanceof Error) out.error(error.stack ?? '');
       return reason.exitCode;
     }
     // A reader that closed the pipe early (`blob get -o - | head -c 10`) is not a failure to report.
@@ -158,8 +173,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const failure = describeFailure(error);
     // CLI.md "Global conventions": with --json a failure is also one JSON document on stdout.
     out.endJson({ code: failure.code, message: failure.message, exitCode: failure.exitCode });
-    io.stderr.write(`sealpack ${command.path.join(' ')}: ${failure.message}${asTypedError(error) === undefined || failure.code === 'USAGE' ? '' : ` [${failure.code}]`}\n`);
-    if (debug && error instanceof Error) io.stderr.write(`${error.stack ?? ''}\n${error.cause === undefined ? '' : `cause: ${String((error.cause as Error).stack ?? error.cause)}\n`}`);
+    out.error(`sealpack ${command.path.join(' ')}: ${failure.message}${asTypedError(error) === undefined || failure.code === 'USAGE' ? '' : ` [${failure.code}]`}`);
+    if (debug && error instanceof Error) out.error(`${error.stack ?? ''}${error.cause === undefined ? '' : `\ncause: ${String((error.cause as Error).stack ?? error.cause)}`}`);
     return failure.exitCode;
   } finally {
     await Promise.allSettled(opened.map((t) => t.close()));
@@ -196,7 +211,7 @@ function helpFor(words: readonly string[], io: CliIo): number {
   const found = findCommand(words);
   const text = found !== undefined && found.rest.length === 0 ? commandHelp(found.command) : groupHelp(words[0] ?? '', COMMANDS);
   if (text === undefined || (found === undefined && words.length > 1)) {
-    io.stderr.write(`sealpack help: no command '${words.join(' ')}' (see sealpack --help)\n`);
+    io.stderr.write(`sealpack help: no command '${escapeControls(words.join(' '))}' (see sealpack --help)\n`);
     return EXIT.USAGE;
   }
   io.stdout.write(`${text}\n`);

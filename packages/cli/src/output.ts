@@ -1,4 +1,5 @@
 import type { CliIo } from './io.ts';
+import { escapeControls, escapeJsonText, redactSecrets, redactValue } from './safe-text.ts';
 
 export interface OutputOptions {
   json: boolean;
@@ -8,22 +9,40 @@ export interface OutputOptions {
 
 /**
  * Human text or one JSON document on stdout (CLI.md "Global conventions"); notes and progress on
- * stderr, progress only on a TTY and never with --json or --quiet.
+ * stderr, progress only on a TTY and never with --json or --quiet. Every line and document goes
+ * out through `safe`/`endJson`: secrets redacted, control characters escaped (see safe-text.ts).
  */
 export class Output {
   readonly io: CliIo;
   readonly options: OutputOptions;
   private current: Progress | undefined;
   private document: unknown;
+  private readonly secrets: Set<string>;
 
-  constructor(io: CliIo, options: OutputOptions) {
+  constructor(io: CliIo, options: OutputOptions, secrets: Iterable<string> = []) {
     this.io = io;
     this.options = options;
+    this.secrets = new Set(secrets);
+  }
+
+  /** A secret the command came to hold (a password read from stdin): never printed from now on. */
+  addSecret(secret: string): void {
+    this.secrets.add(secret);
+  }
+
+  /** `text` as it may reach a terminal: secrets redacted, control characters made visible. */
+  safe(text: string): string {
+    return escapeControls(redactSecrets(text, this.secrets));
+  }
+
+  /** A failure (or its --debug stack) on stderr, made safe like every other line. */
+  error(text: string): void {
+    this.io.stderr.write(`${this.safe(text)}\n`);
   }
 
   /** A result line for humans; suppressed with --json (the JSON document carries it). */
   line(text: string): void {
-    if (!this.options.json) this.io.stdout.write(`${text}\n`);
+    if (!this.options.json) this.io.stdout.write(`${this.safe(text)}\n`);
   }
 
   /**
@@ -31,12 +50,12 @@ export class Output {
    * or digest a script wants), nothing with --json (its document carries both).
    */
   result(human: string, essential: string): void {
-    if (!this.options.json) this.io.stdout.write(`${this.options.quiet ? essential : human}\n`);
+    if (!this.options.json) this.io.stdout.write(`${this.safe(this.options.quiet ? essential : human)}\n`);
   }
 
   /** Detail lines for people: left out with --quiet and --json. */
   detail(text: string): void {
-    if (!this.options.json && !this.options.quiet) this.io.stdout.write(`${text}\n`);
+    if (!this.options.json && !this.options.quiet) this.io.stdout.write(`${this.safe(text)}\n`);
   }
 
   /**
@@ -56,7 +75,8 @@ export class Output {
     const failure = this.options.json ? error : undefined;
     if (failure === undefined && held === undefined) return;
     const doc = failure === undefined ? held : typeof held === 'object' && held !== null && !Array.isArray(held) ? { ...held, error: failure } : { error: failure };
-    this.io.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+    // JSON escaping already makes C0 inert; escapeJsonText does the same for what it leaves raw.
+    this.io.stdout.write(`${escapeJsonText(JSON.stringify(redactValue(doc, [...this.secrets]), null, 2))}\n`);
   }
 
   /** Writes raw bytes to stdout (manifest get, blob get -o -). */
@@ -65,16 +85,16 @@ export class Output {
   }
 
   note(text: string): void {
-    if (!this.options.quiet && !this.options.json) this.io.stderr.write(`${text}\n`);
+    if (!this.options.quiet && !this.options.json) this.io.stderr.write(`${this.safe(text)}\n`);
   }
 
   /** Something the user should know even with --json (which keeps stdout for the document). */
   warn(text: string): void {
-    if (!this.options.quiet) this.io.stderr.write(`warning: ${text}\n`);
+    if (!this.options.quiet) this.io.stderr.write(`warning: ${this.safe(text)}\n`);
   }
 
   debug(text: string): void {
-    if (this.options.debug) this.io.stderr.write(`debug: ${text}\n`);
+    if (this.options.debug) this.io.stderr.write(`debug: ${this.safe(text)}\n`);
   }
 
   get colour(): boolean {
@@ -83,7 +103,7 @@ export class Output {
 
   progress(label: string): Progress {
     const enabled = this.io.stderr.isTTY === true && !this.options.json && !this.options.quiet;
-    this.current = new Progress(this.io.stderr, label, enabled);
+    this.current = new Progress(this.io.stderr, this.safe(label), enabled);
     return this.current;
   }
 

@@ -5,6 +5,7 @@ export type OciErrorCode =
   | 'INVALID_MANIFEST'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'MANIFEST_TOO_LARGE'
+  | 'RESPONSE_TOO_LARGE'
   | 'DIGEST_MISMATCH'
   | 'SIZE_MISMATCH'
   | 'NOT_FOUND'
@@ -41,6 +42,8 @@ const KIND_OF_CODE: Record<OciErrorCode, OciErrorKind> = {
   PATH_CONFLICT: 'verification',
   UNSUPPORTED_MEDIA_TYPE: 'verification',
   MANIFEST_TOO_LARGE: 'verification',
+  // A registry answer (a tag list, an endless Link chain) past what a client holds: the registry's doing.
+  RESPONSE_TOO_LARGE: 'transport',
   DIGEST_MISMATCH: 'verification',
   SIZE_MISMATCH: 'verification',
   NOT_FOUND: 'transport',

@@ -240,3 +240,89 @@ describe('a hostile or broken registry', () => {
     expect((await target.referrers(subject, { artifactType: 'application/spdx+json' })).map((d) => d.digest)).toEqual([sha256Of('b')]);
   });
 });
+
+/**
+ * A body that never ends, written as fast as the client takes it: `sent()` is how much the client
+ * let through, so a test can tell "stopped at the bound" from "read it all, then complained".
+ */
+function endless(res: ServerResponse, head: Record<string, string>, prefix = '', status = 200): { sent: () => number } {
+  let sent = 0;
+  const chunk = Buffer.alloc(64 * 1024, 0x20);
+  res.writeHead(status, head);
+  if (prefix !== '') res.write(prefix);
+  const pump = (): void => {
+    while (!res.destroyed && sent < 512 * 1024 * 1024) {
+      sent += chunk.byteLength;
+      if (!res.write(chunk)) return void res.once('drain', pump);
+    }
+  };
+  res.on('close', () => res.removeAllListeners('drain'));
+  pump();
+  return { sent: () => sent };
+}
+
+describe('unbounded answers stop at the bound (4 MiB, as distribution bounds manifests)', () => {
+  const subject: Descriptor = { mediaType: MANIFEST, digest: sha256Of('subject'), size: 7 };
+  const NEAR_BOUND = 24 * 1024 * 1024;
+
+  it('an endless tag list is RESPONSE_TOO_LARGE, and the client stops reading near the bound', async () => {
+    let body: { sent: () => number } | undefined;
+    const target = await serve((_req, res) => {
+      body = endless(res, { 'content-type': 'application/json' }, '{"name":"data/x","tags":["');
+    });
+    await expect(target.tags()).rejects.toMatchObject({ code: 'RESPONSE_TOO_LARGE', kind: 'transport' });
+    expect(body?.sent()).toBeLessThan(NEAR_BOUND);
+  });
+
+  it('a tag list announcing a huge Content-Length is refused before its body is read', async () => {
+    let body: { sent: () => number } | undefined;
+    const target = await serve((_req, res) => {
+      body = endless(res, { 'content-type': 'application/json', 'content-length': String(300 * 1024 * 1024) });
+    });
+    await expect(target.tags()).rejects.toMatchObject({ code: 'RESPONSE_TOO_LARGE' });
+    expect(body?.sent()).toBeLessThan(NEAR_BOUND);
+  });
+
+  it('an endless referrers answer is MANIFEST_TOO_LARGE, and the client stops reading near the bound', async () => {
+    let body: { sent: () => number } | undefined;
+    const target = await serve((_req, res) => {
+      body = endless(res, { 'content-type': 'application/vnd.oci.image.index.v1+json' }, '{"schemaVersion":2,"manifests":[');
+    });
+    await expect(target.referrers(subject)).rejects.toMatchObject({ code: 'MANIFEST_TOO_LARGE' });
+    expect(body?.sent()).toBeLessThan(NEAR_BOUND);
+  });
+
+  it('an endless error body still ends in the status error, read only in part', async () => {
+    let body: { sent: () => number } | undefined;
+    const target = await serve((_req, res) => {
+      body = endless(res, { 'content-type': 'application/json' }, '', 404);
+    });
+    await expect(target.tags()).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(body?.sent()).toBeLessThan(NEAR_BOUND);
+  });
+
+  it('pages a tag list with n and Link, and a Link back to a page already read is an error, not a loop', async () => {
+    const target = await serve((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      const last = url.searchParams.get('last');
+      if (last === null) {
+        res.writeHead(200, { 'content-type': 'application/json', link: '</v2/data/x/tags/list?n=2&last=b>; rel="next"' }).end('{"name":"data/x","tags":["a","b"]}');
+      } else {
+        res.writeHead(200, { 'content-type': 'application/json', link: '</v2/data/x/tags/list?n=2>; rel="next"' }).end('{"name":"data/x","tags":["c"]}');
+      }
+    });
+    await expect(target.tags()).rejects.toMatchObject({ code: 'RESPONSE_TOO_LARGE' });
+    expect(fake?.requests[0]?.url).toMatch(/[?&]n=\d+/);
+    expect(fake?.requests.length).toBeLessThanOrEqual(3);
+  });
+
+  it('a tag list whose pages never end stops at the bound on tags, with an error rather than a truncated list', async () => {
+    const target = await serve((req, res) => {
+      const page = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('page') ?? '0');
+      const tags = Array.from({ length: 1000 }, (_, i) => `t${page}-${i}`);
+      res.writeHead(200, { 'content-type': 'application/json', link: `</v2/data/x/tags/list?page=${page + 1}>; rel="next"` }).end(JSON.stringify({ name: 'data/x', tags }));
+    });
+    await expect(target.tags()).rejects.toMatchObject({ code: 'RESPONSE_TOO_LARGE' });
+    expect(fake?.requests.length).toBeLessThanOrEqual(101);
+  });
+});

@@ -32,4 +32,12 @@ describe("sigstore-js's signing failures in this package's terms", () => {
     expect(fromSigstoreSigningError(unknown)).toBe(unknown);
     expect(fromSigstoreSigningError(undefined)).toBeUndefined();
   });
+
+  it('keeps an identity token a service quoted back out of the message', () => {
+    const token = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJjaUBleGFtcGxlLm9yZyJ9.c2lnbmF0dXJl';
+    const mapped = fromSigstoreSigningError(new InternalError('CA_CREATE_SIGNING_CERTIFICATE_ERROR', `error creating signing certificate - 401 bad token Bearer ${token}`)) as Error;
+    expect(mapped).toMatchObject({ code: 'SIGSTORE_SERVICE' });
+    expect(mapped.message).not.toContain(token);
+    expect(mapped.message).not.toContain(token.split('.')[1]);
+  });
 });

@@ -67,7 +67,17 @@ export function fromSigstoreSigningError(error: unknown): unknown {
   if (typeof code !== 'string' || typeof message !== 'string' || error instanceof SigningError) return error;
   const cause = (error as { cause?: { message?: unknown } }).cause;
   const detail = typeof cause?.message === 'string' && !message.includes(cause.message) ? `: ${cause.message}` : '';
-  if (code.startsWith('IDENTITY_TOKEN')) return new SigningError('IDENTITY_TOKEN', `the identity token cannot be used: ${message}${detail}`, { cause: error });
-  if (/^(TLOG|CA|TSA)_/.test(code)) return new SigningError('SIGSTORE_SERVICE', `${message}${detail}`, { cause: error });
+  // A service's error body may quote the request, token included: never carried into a message.
+  const said = withoutTokens(`${message}${detail}`);
+  if (code.startsWith('IDENTITY_TOKEN')) return new SigningError('IDENTITY_TOKEN', `the identity token cannot be used: ${said}`, { cause: error });
+  if (/^(TLOG|CA|TSA)_/.test(code)) return new SigningError('SIGSTORE_SERVICE', said, { cause: error });
   return error;
+}
+
+/**
+ * `text` without JWT-shaped strings (RFC 7519 §3: three base64url parts, the first a JSON object so
+ * `eyJ`) or `Bearer` credentials: OIDC identity tokens are bearer secrets for their lifetime.
+ */
+function withoutTokens(text: string): string {
+  return text.replace(/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, '[redacted]').replace(/\bBearer\s+[A-Za-z0-9._~+/=-]{8,}/gi, 'Bearer [redacted]');
 }

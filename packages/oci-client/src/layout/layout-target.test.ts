@@ -144,3 +144,23 @@ describe('LayoutTarget', () => {
     expect(tags).toHaveLength(writers * perWriter);
   });
 });
+
+describe('a layout folder is read within the manifest bound (4 MiB)', () => {
+  it('an index.json over the bound is MANIFEST_TOO_LARGE, not read whole', async () => {
+    const target = await layout();
+    await target.init();
+    const entry = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: sha256Of('x'), size: 1 };
+    const huge = { schemaVersion: 2, manifests: Array.from({ length: 60_000 }, (_, i) => ({ ...entry, annotations: { 'org.opencontainers.image.ref.name': `t${i}` } })) };
+    await writeFile(join(target.root, 'index.json'), JSON.stringify(huge));
+    await expect(target.tags()).rejects.toMatchObject({ code: 'MANIFEST_TOO_LARGE' });
+    await expect(target.resolve('t1')).rejects.toMatchObject({ code: 'MANIFEST_TOO_LARGE' });
+  });
+
+  it('a blob over the bound resolved by digest as a manifest is MANIFEST_TOO_LARGE', async () => {
+    const target = await layout();
+    const big = new Uint8Array(5 * 1024 * 1024).fill(0x20);
+    const descriptor: Descriptor = { mediaType: 'application/octet-stream', digest: sha256Of(big), size: big.byteLength };
+    await target.push(descriptor, bytesSource(big));
+    await expect(target.resolve(descriptor.digest)).rejects.toMatchObject({ code: 'MANIFEST_TOO_LARGE' });
+  });
+});

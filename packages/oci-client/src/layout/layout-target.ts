@@ -1,10 +1,11 @@
 import { createReadStream } from 'node:fs';
-import { access, readFile, rm, stat } from 'node:fs/promises';
+import { access, rm, stat } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import { addAbortSignal, pipeline, type Readable } from 'node:stream';
 import { z } from 'zod';
 import type { ContentSource } from '../content.ts';
 import { readAll } from '../content.ts';
+import { readBoundedFile } from './bounded-file.ts';
 import { digestAlgorithm, digestHex, isDigest, type Digest } from '../digest.ts';
 import { OciError } from '../errors.ts';
 import { makeDirectory, writeFileAtomic, streamToFileAtomic } from '../fs-atomic.ts';
@@ -55,7 +56,7 @@ export class LayoutTarget implements Target {
     await makeDirectory(join(this.root, 'blobs', 'sha256'));
     const markerPath = join(this.root, 'oci-layout');
     try {
-      const parsed = OciLayoutSchema.safeParse(JSON.parse(await readFile(markerPath, 'utf8')));
+      const parsed = OciLayoutSchema.safeParse(JSON.parse((await readBoundedFile(markerPath, 64 * 1024, markerPath)).toString('utf8')));
       if (!parsed.success) throw new OciError('INVALID_INPUT', `${markerPath} is not an OCI image layout 1.0.0 marker`);
     } catch (error) {
       if (!isNotFound(error)) {
@@ -74,8 +75,9 @@ export class LayoutTarget implements Target {
   async readIndex(): Promise<ImageIndex> {
     let text: string;
     try {
-      text = await readFile(this.indexPath, 'utf8');
+      text = (await readBoundedFile(this.indexPath, this.manifestLimit, this.indexPath)).toString('utf8');
     } catch (error) {
+      if (error instanceof OciError) throw error;
       if (isNotFound(error)) throw new OciError('NOT_FOUND', `${this.root} is not an OCI image layout (no index.json)`);
       throw new OciError('IO', `cannot read ${this.indexPath}: ${(error as Error).message}`, { cause: error });
     }
@@ -148,7 +150,7 @@ export class LayoutTarget implements Target {
     }
     if (manifest) {
       // Parsed (so validated) before the manifest becomes reachable through index.json.
-      const entry = manifestEntry(descriptor, await readFile(this.blobPath(descriptor.digest)));
+      const entry = manifestEntry(descriptor, await readBoundedFile(this.blobPath(descriptor.digest), this.manifestLimit, `manifest ${descriptor.digest}`));
       await this.updateIndex((index) => addToIndex(index, entry, options.tag));
     }
   }
@@ -171,8 +173,9 @@ export class LayoutTarget implements Target {
       // A manifest that is only a blob (e.g. a child of an index) is still resolvable by digest.
       let bytes: Buffer;
       try {
-        bytes = await readFile(this.blobPath(reference));
+        bytes = await readBoundedFile(this.blobPath(reference), this.manifestLimit, `manifest ${reference}`);
       } catch (error) {
+        if (error instanceof OciError) throw error;
         if (isNotFound(error)) throw new OciError('NOT_FOUND', `${reference} not found in ${this.location}`);
         throw error;
       }
@@ -189,7 +192,7 @@ export class LayoutTarget implements Target {
     const tags = [tag, ...more];
     for (const name of tags) if (!isValidTag(name)) throw new OciError('INVALID_REFERENCE', `'${name}' is not a valid tag`);
     if (!(await this.exists(descriptor))) throw new OciError('NOT_FOUND', `${descriptor.digest} not found in ${this.location}`);
-    const bytes = await readFile(this.blobPath(descriptor.digest));
+    const bytes = await readBoundedFile(this.blobPath(descriptor.digest), this.manifestLimit, `manifest ${descriptor.digest}`);
     verifyBytes(bytes, descriptor);
     const entry = manifestEntry(descriptor, bytes);
     // One index.json write (fsynced, under the lock) for all the tags: one per tag measured 42 s for 3,000.

@@ -5,6 +5,7 @@ import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import { alsoAbortedBy } from '../abort.ts';
 import { OciError, type OciErrorCode } from '../errors.ts';
+import { parseJsonOrUndefined, readBodyPrefix, readBoundedBody } from './bounded-body.ts';
 import { anonymous, type Credential, type CredentialProvider } from './credentials.ts';
 import { backoffDelay, DEFAULT_RETRY, isRetryableStatus, parseRetryAfter, type RetryPolicy } from './retry.ts';
 import { parseWwwAuthenticate, type AuthChallenge } from './www-authenticate.ts';
@@ -72,6 +73,8 @@ interface CachedToken {
 }
 
 const MAX_REDIRECTS = 5;
+/** A token answer is a few KiB of JSON (token-auth spec "Token Response Fields"); 1 MiB is generous. */
+const TOKEN_RESPONSE_LIMIT = 1024 * 1024;
 
 export function headerValue(response: { headers: RegistryResponse['headers'] }, name: string): string | undefined {
   const value = response.headers[name.toLowerCase()];
@@ -242,7 +245,15 @@ export class RegistryHttpClient {
         retryable: isRetryableStatus(response.statusCode),
       });
     }
-    const parsed = TokenResponseSchema.safeParse(await response.body.json().catch(() => undefined));
+    const body = await readBoundedBody(
+      { status: response.statusCode, headers: response.headers, body: response.body },
+      { limit: TOKEN_RESPONSE_LIMIT, what: `the token answer of ${this.registry}` },
+    ).catch((error: unknown) => {
+      // Too large is said as such; a body cut off midway is "returned no token" below.
+      if (error instanceof OciError) throw error;
+      return new Uint8Array();
+    });
+    const parsed = TokenResponseSchema.safeParse(parseJsonOrUndefined(body));
     const token = parsed.success ? (parsed.data.token ?? parsed.data.access_token) : undefined;
     if (token === undefined || token.length === 0) throw new OciError('UNAUTHORIZED', `the token service of ${this.registry} returned no token`);
     // token-auth spec: expires_in defaults to 60 s; renew a little early.
@@ -353,8 +364,9 @@ export class RegistryHttpClient {
   async errorFor(response: RegistryResponse, what: string): Promise<OciError> {
     let detail = '';
     try {
-      const text = await response.body.text();
-      const parsed = ErrorBodySchema.safeParse(JSON.parse(text.slice(0, 65_536)));
+      // Only the start matters, and an endless error body must not be read to its end.
+      const text = await readBodyPrefix(response, 65_536);
+      const parsed = ErrorBodySchema.safeParse(JSON.parse(text));
       const first = parsed.success ? parsed.data.errors[0] : undefined;
       if (first !== undefined) detail = `: ${[first.code, first.message].filter(Boolean).join(' ')}`;
     } catch {

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { ContentSource } from '../content.ts';
 import { bytesSource, readAll } from '../content.ts';
+import { parseJsonOrUndefined, readBodyPrefix, readBoundedBody } from './bounded-body.ts';
 import { isDigest, sha256Of, type Digest } from '../digest.ts';
 import { OciError } from '../errors.ts';
 import { DEFAULT_MANIFEST_LIMIT } from '../limits.ts';
@@ -18,6 +19,14 @@ import { nextLink } from './link-header.ts';
 import { TagListSchema } from './tag-list.ts';
 import { readFallbackIndex, type TaggedManifestStore } from './referrers-tag-schema.ts';
 import { ReferrersIndexWriter } from './referrers-index-writer.ts';
+
+/** Tags asked for per page; distribution's own default page is 100. */
+const TAG_PAGE_SIZE = 1000;
+/** A tag list past these is refused: at 1,000 a page, 100 pages already hold 100,000 tags. */
+const MAX_TAG_PAGES = 1000;
+const MAX_TAGS = 100_000;
+/** An error answer's body matters only for its first distribution-spec error code. */
+const ERROR_BODY_LIMIT = 64 * 1024;
 
 export interface RegistryTargetOptions extends HttpClientOptions {
   /** `true` speaks HTTP, `false` HTTPS; unset: HTTP for localhost and 127.0.0.0/8 unless `ca` or `insecure` asks for TLS (CLI.md). */
@@ -165,17 +174,10 @@ export class RegistryTarget implements Target {
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
     if (response.status !== 200) throw await this.client.errorFor(response, `manifest ${reference} in ${this.location}`);
-    const length = Number(headerValue(response, 'content-length'));
-    if (Number.isFinite(length) && length > this.manifestLimit) {
-      response.body.destroy();
-      throw new OciError('MANIFEST_TOO_LARGE', `manifest ${reference} is ${length} bytes, over the ${this.manifestLimit}-byte limit`);
-    }
     let bytes: Uint8Array;
     try {
-      bytes = await readAll(response.body, this.manifestLimit);
+      bytes = await readBoundedBody(response, { limit: this.manifestLimit, what: `manifest ${reference}`, code: 'MANIFEST_TOO_LARGE' });
     } catch (error) {
-      response.body.destroy();
-      if (error instanceof RangeError) throw new OciError('MANIFEST_TOO_LARGE', `manifest ${reference} is over the ${this.manifestLimit}-byte limit`);
       throw this.client.transportError(error, { method: 'GET', url: this.url('manifests', reference) });
     }
     const contentType = headerValue(response, 'content-type')?.split(';')[0]?.trim();
@@ -388,20 +390,31 @@ export class RegistryTarget implements Target {
   }
 
   async tags(): Promise<string[]> {
-    const all: string[] = [];
-    let url: string | undefined = `${this.base}tags/list`;
-    for (let page = 0; url !== undefined && page < 10_000; page++) {
+    const all = new Set<string>();
+    const seen = new Set<string>();
+    // distribution-spec "Listing Tags": ask for pages of `n` and follow `Link: <…>; rel="next"`.
+    let url: string | undefined = `${this.base}tags/list?n=${TAG_PAGE_SIZE}`;
+    while (url !== undefined) {
+      // A Link back to a page already read, or a list without end, is refused rather than followed
+      // for ever or cut short in silence (a truncated list reads as "those are all the tags").
+      if (seen.has(url)) throw new OciError('RESPONSE_TOO_LARGE', `the tag list of ${this.location} links back to a page it already gave (${seen.size} pages read)`);
+      if (seen.size >= MAX_TAG_PAGES) throw new OciError('RESPONSE_TOO_LARGE', `the tag list of ${this.location} runs past ${MAX_TAG_PAGES} pages`);
+      seen.add(url);
       const response = await this.client.send({ method: 'GET', url, scopes: this.pullScopes });
       // distribution answers 404 NAME_UNKNOWN for a repository it does not have (or that has no tag
       // yet): an error, not an empty list that reads as "exists, untagged".
       if (response.status !== 200) throw await this.client.errorFor(response, `tags of ${this.location}`);
-      const parsed = TagListSchema.safeParse(await response.body.json().catch(() => undefined));
+      const bytes = await readBoundedBody(response, { limit: this.manifestLimit, what: `a page of the tag list of ${this.location}` }).catch((error: unknown) => {
+        throw this.client.transportError(error, { method: 'GET', url: url as string });
+      });
+      const parsed = TagListSchema.safeParse(parseJsonOrUndefined(bytes));
       if (!parsed.success) throw new OciError('REGISTRY_ERROR', `the registry's tag list for ${this.repository} is malformed`);
-      all.push(...(parsed.data.tags ?? []));
+      for (const tag of parsed.data.tags ?? []) all.add(tag);
+      if (all.size > MAX_TAGS) throw new OciError('RESPONSE_TOO_LARGE', `the tag list of ${this.location} holds more than ${MAX_TAGS} tags`);
       url = nextLink(headerValue(response, 'link'), url);
     }
-    // distribution 2.8 returns tags unsorted and ignores `n`/`last`: sort here for a stable answer.
-    return [...new Set(all)].sort();
+    // distribution 2.8 returns tags unsorted and may ignore `n`/`last`: sort here for a stable answer.
+    return [...all].sort();
   }
 
   async delete(descriptor: Descriptor): Promise<void> {
@@ -431,7 +444,10 @@ export class RegistryTarget implements Target {
     if (options.artifactType !== undefined) url.searchParams.set('artifactType', options.artifactType);
     const response = await this.client.send({ method: 'GET', url: url.toString(), scopes: this.pullScopes, headers: { accept: 'application/vnd.oci.image.index.v1+json' } });
     if (response.status === 200) {
-      const index = ImageIndexSchema.safeParse(await response.body.json().catch(() => undefined));
+      const bytes = await readBoundedBody(response, { limit: this.manifestLimit, what: `the referrers list of ${subject.digest}`, code: 'MANIFEST_TOO_LARGE' }).catch((error: unknown) => {
+        throw this.client.transportError(error, { method: 'GET', url: url.toString() });
+      });
+      const index = ImageIndexSchema.safeParse(parseJsonOrUndefined(bytes));
       if (!index.success) throw new OciError('REGISTRY_ERROR', `the referrers answer for ${subject.digest} is not an image index`);
       const filtered = headerValue(response, 'oci-filters-applied')?.includes('artifactType') === true;
       return index.data.manifests.filter((d) => filtered || options.artifactType === undefined || d.artifactType === options.artifactType);
@@ -448,7 +464,7 @@ export class RegistryTarget implements Target {
     // repository that exists, so the answer holds for every later subject here, and a copy of a
     // graph asks once instead of once per node. A NAME_UNKNOWN error (no such repository yet) says
     // nothing about the API.
-    const text = await response.body.text().catch(() => '');
+    const text = await readBodyPrefix(response, ERROR_BODY_LIMIT).catch(() => '');
     if (response.status === 404 && !text.includes('NAME_UNKNOWN')) this.referrersApiAbsent = true;
     return this.referrersFromTagSchema(subject, options);
   }

@@ -188,15 +188,18 @@ function destinationName(reference: Reference): string {
 }
 
 /**
- * A denied release's manifest and the referrers this run attached, deleted when no tag names the
- * digest (an earlier, allowed publish of the same bytes keeps its own) and the store allows it.
+ * A denied release's manifest and the referrers this run attached, deleted when this run made all
+ * of it: no tag names the digest and no referrer is older than the run (an earlier publish of the
+ * same bytes, or a promotion record, keeps it), and the store allows deleting.
  */
 async function withdrawUntagged(target: Target, subject: Descriptor, referrers: string[]): Promise<{ referrers: string[]; deleted: boolean }> {
+  const attached = await target.referrers(subject);
+  if (attached.some((r) => !referrers.includes(r.digest))) return { referrers, deleted: false };
   for (const tag of await target.tags()) {
     if ((await target.resolve(tag)).digest === subject.digest) return { referrers, deleted: false };
   }
   try {
-    for (const referrer of await target.referrers(subject)) if (referrers.includes(referrer.digest)) await target.delete(referrer);
+    for (const referrer of attached) await target.delete(referrer);
     await target.delete(subject);
     return { referrers, deleted: true };
   } catch (error) {

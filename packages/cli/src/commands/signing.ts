@@ -1,6 +1,6 @@
 import { access, readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { type Descriptor, pinnedReference, pullArtifact, type ReadOnlyTarget, referenceSelector } from '@sealpack/oci-client';
+import { pinnedReference, pullArtifact, referenceSelector } from '@sealpack/oci-client';
 import type { BundleVerdict } from '@sealpack/signing/verify';
 import type { Command } from '../command.ts';
 import { UsageError } from '../errors.ts';

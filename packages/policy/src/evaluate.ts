@@ -19,6 +19,15 @@ export interface RuleResult {
   message: string;
   /** The evidence the rule looked at, as a path into the Evidence object. */
   path: string;
+  /** For a signature or attestation rule: the distinct signers it counted (whose verified evidence matched). */
+  signers?: SignerSeen[];
+}
+
+/** One signer as rules tell signers apart: the verifying key, else a certificate's identity and issuer. */
+export interface SignerSeen {
+  keyId?: string;
+  identity?: string;
+  issuer?: string;
 }
 
 export interface Decision {
@@ -32,7 +41,12 @@ export interface Decision {
   violations: RuleResult[];
 }
 
-type Check = (evidence: Evidence, now: number) => { passed: boolean; message: string };
+interface Outcome {
+  passed: boolean;
+  message: string;
+  signers?: SignerSeen[];
+}
+type Check = (evidence: Evidence, now: number) => Outcome;
 interface CompiledRule {
   rule: Rule;
   path: string;
@@ -84,14 +98,15 @@ export function compilePolicy(policy: Policy, environment?: string): CompiledPol
       const results = [
         revocation,
         ...rules.map(({ rule, path, check }) => {
-          let outcome: { passed: boolean; message: string };
+          let outcome: Outcome;
           try {
             outcome = check(evidence, at);
           } catch (error) {
             // Fail closed: a rule that cannot decide denies, whatever its severity.
             return { id: rule.id, type: rule.type, severity: 'deny' as const, passed: false, message: `evaluation error: ${(error as Error).message}`, path };
           }
-          return { id: rule.id, type: rule.type, severity: rule.severity, passed: outcome.passed, message: outcome.message, path };
+          const result: RuleResult = { id: rule.id, type: rule.type, severity: rule.severity, passed: outcome.passed, message: outcome.message, path };
+          return outcome.signers === undefined ? result : { ...result, signers: outcome.signers };
         }),
       ];
       const failed = results.filter((r) => !r.passed);
@@ -116,9 +131,17 @@ function compileRule(rule: Rule, policy: Policy): CompiledRule {
         path: 'signatures',
         check: (e) => {
           const good = e.signatures.filter((s) => s.valid && trusted(s));
-          if (good.length >= rule.minimum) return pass(`${good.length} valid signature(s)${describeSigners(good)}`);
-          const why = e.signatures.length === 0 ? 'no signature attached' : `${e.signatures.filter((s) => s.valid).length} valid of ${e.signatures.length}${firstReason(e.signatures)}`;
-          return fail(`needs ${rule.minimum} valid signature(s)${rule.signers === undefined ? '' : ' from the trusted signers'}: ${why}`);
+          const signers = distinctSigners(good);
+          const counted = `${plural(signers.length, 'distinct signer')} (${plural(good.length, 'valid signature')})`;
+          if (signers.length >= rule.minimum) return { ...pass(`${counted}${describeSigners(good)}`), signers };
+          const why =
+            e.signatures.length === 0
+              ? 'no signature attached'
+              : good.length > 0
+                ? counted
+                : `${e.signatures.filter((s) => s.valid).length} valid of ${e.signatures.length}${firstReason(e.signatures)}`;
+          const distinct = rule.minimum > 1 ? ' by distinct signers' : '';
+          return { ...fail(`needs ${rule.minimum} valid signature(s)${distinct}${rule.signers === undefined ? '' : ' from the trusted signers'}: ${why}`), signers };
         },
       };
     }
@@ -130,7 +153,10 @@ function compileRule(rule: Rule, policy: Policy): CompiledRule {
         check: (e) => {
           const ofType = e.attestations.filter((a) => a.predicateType === rule.predicateType);
           const good = ofType.filter((a) => a.valid && trusted(a));
-          if (good.length >= rule.minimum) return pass(`${good.length} verified ${rule.predicateType} attestation(s)`);
+          const signers = distinctSigners(good);
+          const counted = `${plural(signers.length, 'distinct signer')} (${good.length} verified)`;
+          if (signers.length >= rule.minimum) return { ...pass(`${good.length} verified ${rule.predicateType} attestation(s), ${plural(signers.length, 'distinct signer')}`), signers };
+          if (good.length > 0) return { ...fail(`needs ${rule.minimum} verified ${rule.predicateType} attestation(s) by distinct signers: ${counted}`), signers };
           return fail(ofType.length === 0 ? `no ${rule.predicateType} attestation attached` : `no ${rule.predicateType} attestation verifies${firstReason(ofType)}`);
         },
       };
@@ -248,18 +274,44 @@ function describeSigners(items: ReadonlyArray<SignatureEvidence>): string {
   return who.length === 0 ? '' : ` by ${who.join(', ')}`;
 }
 
+const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
+/**
+ * The distinct signers of some verified evidence: `minimum: 2` asks for two signers, and one key
+ * (or one identity from one issuer) signing twice is one. The key id is the verifying key's own
+ * (the signing package derives it from the key, not from the bundle's hint), so it cannot be
+ * varied by the signer. Evidence that names neither key nor identity counts as one signer
+ * together: such signers cannot be told apart, so they are not assumed to differ.
+ */
+function distinctSigners(items: ReadonlyArray<SignatureEvidence | AttestationEvidence>): SignerSeen[] {
+  const seen = new Map<string, SignerSeen>();
+  for (const item of items) {
+    const signer: SignerSeen =
+      item.keyId !== undefined ? { keyId: item.keyId } : item.identity !== undefined ? { identity: item.identity, ...(item.issuer === undefined ? {} : { issuer: item.issuer }) } : {};
+    seen.set(JSON.stringify([signer.keyId, signer.identity, signer.issuer]), signer);
+  }
+  return [...seen.values()];
+}
+
 type Signer = NonNullable<Extract<Rule, { type: 'signatures' }>['signers']>[number];
 
 /**
  * Whether a verified signature or attestation came from one of the trusted signers (any, when none
  * is listed). The patterns are compiled once, with the policy: a bad one is a policy error then,
- * not a crash at the first evaluation.
+ * not a crash at the first evaluation. A pattern matches the whole identity or issuer, as if
+ * written `^(?:…)$`: `https://github.com/org/.*` must not pass an identity that merely contains
+ * it (`https://evil.example/?https://github.com/org/x`); an author who wants a substring match
+ * writes `.*` on both sides. (cosign's `--certificate-identity-regexp` is unanchored; the CLI
+ * flag keeps that meaning, a policy file does not.)
  */
 function signerMatcher(ruleId: string, signers: readonly Signer[] | undefined): (item: SignatureEvidence | AttestationEvidence) => boolean {
   if (signers === undefined || signers.length === 0) return () => true;
   const pattern = (text: string | undefined, field: string): RegExp => {
     try {
-      return new RegExp(text as string);
+      // Compiled alone first: a pattern that is valid by itself has balanced groups, so wrapping
+      // it cannot let an alternation (`a|b`) or a stray `)` escape the anchors.
+      new RegExp(text as string);
+      return new RegExp(`^(?:${text})$`);
     } catch (error) {
       throw new PolicyError('INVALID_POLICY', `rule ${ruleId}: ${field} ${text} is not a regular expression`, { cause: error });
     }

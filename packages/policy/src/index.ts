@@ -2,7 +2,7 @@
 export { PolicyError, type PolicyErrorCode, type PolicyErrorKind } from './errors.ts';
 export { EvidenceSchema, type AttestationEvidence, type Evidence, type EvidenceInput, type SignatureEvidence } from './evidence.ts';
 export { DEFAULT_SENSITIVITY_LEVELS, parsePolicy, POLICY_API_VERSION, type Policy, type Rule, type RuleType } from './policy-file.ts';
-export { compilePolicy, DECISION_SCHEMA, type CompiledPolicy, type Decision, type RuleResult } from './evaluate.ts';
+export { compilePolicy, DECISION_SCHEMA, type CompiledPolicy, type Decision, type RuleResult, type SignerSeen } from './evaluate.ts';
 export { checkDestination } from './destinations.ts';
 export { decisionJUnit, decisionTable } from './report.ts';
 export { collectEvidence, type CollectOptions } from './collect.ts';

@@ -12,7 +12,9 @@ export function checkDestination(policy: Policy, sensitivity: string | undefined
   const destinations = policy.destinations;
   if (destinations === undefined) return;
   const level = sensitivity ?? '(no sensitivity label)';
-  const patterns = sensitivity === undefined ? undefined : destinations[sensitivity];
+  // Own keys only: a label is the artifact's to choose, and `constructor` or `__proto__` would
+  // otherwise find Object.prototype's members.
+  const patterns = sensitivity === undefined || !Object.hasOwn(destinations, sensitivity) ? undefined : destinations[sensitivity];
   if (patterns === undefined) throw new PolicyError('DESTINATION_DENIED', `${level} artifacts may go nowhere under policy ${policy.metadata.name}: it lists no destinations for them`);
   if (!patterns.some((p) => matchesDestination(p, destination))) {
     throw new PolicyError('DESTINATION_DENIED', `${destination} is not a destination for ${level} artifacts (allowed: ${patterns.join(', ')})`);

@@ -1,6 +1,6 @@
-import { parse as parseCel } from '@marcbachmann/cel-js';
 import { PREDICATE_TYPES } from '@sealpack/signing/verify';
 import parseSpdxExpression from 'spdx-expression-parse';
+import { CEL_STEP_BUDGET, celCost, parseBoundedCel, widestCollection } from './cel-cost.ts';
 import { PolicyError } from './errors.ts';
 import type { AttestationEvidence, Evidence, SignatureEvidence } from './evidence.ts';
 import type { Policy, Rule } from './policy-file.ts';
@@ -65,7 +65,8 @@ export interface CompiledPolicy {
  * is an error, never a silent fall back to the defaults), parsing every CEL expression up front.
  */
 export function compilePolicy(policy: Policy, environment?: string): CompiledPolicy {
-  const overrides = environment === undefined ? [] : policy.environments[environment]?.rules;
+  // Own keys only: `--env constructor` names no environment, not Object.prototype.constructor.
+  const overrides = environment === undefined ? [] : Object.hasOwn(policy.environments, environment) ? policy.environments[environment]?.rules : undefined;
   if (overrides === undefined) {
     throw new PolicyError('INVALID_POLICY', `the policy ${policy.metadata.name} has no environment ${environment}; it has ${Object.keys(policy.environments).join(', ') || 'none'}`);
   }
@@ -199,7 +200,8 @@ function compileRule(rule: Rule, policy: Policy): CompiledRule {
         rule,
         path: 'labels.care',
         check: (e) => {
-          if (e.subject.annotations[rule.whenAnnotation] !== 'true') return pass(`not community-governed content (${rule.whenAnnotation})`);
+          if (!Object.hasOwn(e.subject.annotations, rule.whenAnnotation) || e.subject.annotations[rule.whenAnnotation] !== 'true')
+            return pass(`not community-governed content (${rule.whenAnnotation})`);
           const care = e.labels.care ?? [];
           if (care.length === 0) return fail('community-governed content without CARE labels (dev.sealpack.care)');
           const missing = rule.required.filter((label) => !care.includes(label));
@@ -233,7 +235,7 @@ function compileRule(rule: Rule, policy: Policy): CompiledRule {
         rule,
         path: 'subject.annotations',
         check: (e) => {
-          const missing = rule.keys.filter((key) => (e.subject.annotations[key] ?? '') === '');
+          const missing = rule.keys.filter((key) => !Object.hasOwn(e.subject.annotations, key) || e.subject.annotations[key] === '');
           return missing.length === 0 ? pass('all required annotations present') : fail(`missing annotations: ${missing.join(', ')}`);
         },
       };
@@ -242,9 +244,9 @@ function compileRule(rule: Rule, policy: Policy): CompiledRule {
       return { rule, path: 'lineage.inputs', check: (e) => checkInheritance(e, policy.sensitivityLevels, declassifier) };
     }
     case 'cel': {
-      let expression: ReturnType<typeof parseCel>;
+      let expression: ReturnType<typeof parseBoundedCel>;
       try {
-        expression = parseCel(rule.expression);
+        expression = parseBoundedCel(rule.expression);
       } catch (error) {
         throw new PolicyError('INVALID_POLICY', `rule ${rule.id}: the CEL expression does not parse: ${(error as Error).message.split('\n')[0]}`, { cause: error });
       }
@@ -252,7 +254,13 @@ function compileRule(rule: Rule, policy: Policy): CompiledRule {
         rule,
         path: 'cel',
         check: (e) => {
-          const value = expression({ subject: e.subject, signatures: e.signatures, attestations: e.attestations, labels: e.labels, lineage: e.lineage });
+          const context = { subject: e.subject, signatures: e.signatures, attestations: e.attestations, labels: e.labels, lineage: e.lineage };
+          // Before it runs: an expression that could take more steps than the budget on this
+          // evidence (nested comprehensions over many files) is a deny, not a hung gate.
+          const widest = widestCollection(context, expression.ast);
+          const cost = celCost(expression.ast, widest);
+          if (cost > CEL_STEP_BUDGET) throw new Error(`over the CEL cost budget: up to ${cost} steps over collections of ${widest} items, more than ${CEL_STEP_BUDGET}`);
+          const value = expression(context);
           if (typeof value !== 'boolean') throw new Error(`the expression gave ${typeof value}, not a boolean`);
           return value ? pass(rule.message === undefined ? 'the expression holds' : `holds: ${rule.message}`) : fail(rule.message ?? `${rule.expression} is false`);
         },

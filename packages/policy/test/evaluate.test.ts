@@ -299,3 +299,29 @@ describe('signers: counted once each, matched whole', () => {
     });
   });
 });
+
+describe('hostile input at evaluation', () => {
+  const withRules = (rules: string) => parsePolicy(`apiVersion: sealpack.dev/policy/v1\nkind: Policy\nmetadata: { name: hostile }\nrules:\n${rules}`, 'hostile.yaml');
+
+  it('a CEL expression over the cost budget is denied, naming the rule, before it runs', () => {
+    const many = evidence((e) => {
+      e.subject.files = Array.from({ length: 2000 }, (_, i) => ({ name: `f${i}`, mediaType: 'application/vnd.pmtiles', size: i, digest: digest('b') }));
+    });
+    const nested = withRules(`  - { id: quadratic, type: cel, severity: warn, expression: 'subject.files.all(a, subject.files.all(b, subject.files.all(c, a.size >= 0)))' }\n`);
+    const decision = decide(many, nested);
+    expect(decision.allow).toBe(false);
+    expect(decision.violations).toEqual([expect.objectContaining({ id: 'quadratic', severity: 'deny', message: expect.stringMatching(/cost budget/) })]);
+    // The same rule over a few files is cheap, and holds.
+    expect(decide(evidence(), nested).allow).toBe(true);
+  });
+
+  it('a CEL expression too large to compile is INVALID_POLICY naming the rule', () => {
+    const huge = withRules(`  - { id: huge, type: cel, expression: '${Array.from({ length: 3000 }, () => '1').join(' + ')} > 0' }\n`);
+    expect(() => compilePolicy(huge)).toThrow(expect.objectContaining({ code: 'INVALID_POLICY', message: expect.stringMatching(/^rule huge: /) }));
+  });
+
+  it('an annotation key named like an Object.prototype member is not present unless the artifact has it', () => {
+    const required = withRules('  - { id: owner, type: requiredAnnotations, keys: [constructor, toString] }\n');
+    expect(decide(evidence(), required).violations).toEqual([expect.objectContaining({ id: 'owner', message: 'missing annotations: constructor, toString' })]);
+  });
+});

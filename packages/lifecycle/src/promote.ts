@@ -82,7 +82,7 @@ export async function promote(options: PromoteOptions): Promise<PromotionResult>
     verifyPolicy: options.verifyPolicy,
     ...(options.inputSensitivity === undefined ? {} : { inputSensitivity: options.inputSensitivity }),
   });
-  const policyEnvironment = env.policyEnvironment ?? (options.policy.environments[options.environment] === undefined ? undefined : options.environment);
+  const policyEnvironment = env.policyEnvironment ?? (Object.hasOwn(options.policy.environments, options.environment) ? options.environment : undefined);
   const decision = compilePolicy(options.policy, policyEnvironment).evaluate(evidence, now());
   if (!decision.allow) {
     const reasons = decision.violations.filter((v) => v.severity === 'deny').map((v) => `${v.id}: ${v.message}`);

@@ -88,6 +88,14 @@ describe('completion', () => {
   });
 });
 
+describe('identity patterns', () => {
+  it('--certificate-identity-regexp says it is unanchored, as in cosign, and shows an anchored pattern', async () => {
+    const help = await runCli(['verify', '--help'], { cwd });
+    expect(help.stdout).toMatch(/--certificate-identity-regexp RE +keyless: .*unanchored/);
+    expect(help.stdout).toContain("'^https://github\\.com/org/'");
+  });
+});
+
 describe('docs/cli.md', () => {
   it('is the reference the command table renders (run ./run pnpm docs after changing a command)', async () => {
     const committed = await readFile(fileURLToPath(new URL('../../../docs/cli.md', import.meta.url)), 'utf8');

@@ -32,7 +32,7 @@ const ConfigSchema = z
   })
   .superRefine((config, ctx) => {
     for (const [name, env] of Object.entries(config.environments)) {
-      if (env.from !== undefined && config.environments[env.from] === undefined) ctx.addIssue({ code: 'custom', path: ['environments', name, 'from'], message: `no environment ${env.from}` });
+      if (env.from !== undefined && !Object.hasOwn(config.environments, env.from)) ctx.addIssue({ code: 'custom', path: ['environments', name, 'from'], message: `no environment ${env.from}` });
     }
     try {
       new RegExp(config.immutableTags);
@@ -50,7 +50,8 @@ export function parseLifecycleConfig(text: string, file = 'environments.yaml'): 
 }
 
 export function environment(config: LifecycleConfig, name: string): EnvironmentConfig {
-  const env = config.environments[name];
+  // Own keys only: `--to constructor` names no environment, not Object.prototype.constructor.
+  const env = Object.hasOwn(config.environments, name) ? config.environments[name] : undefined;
   if (env === undefined) throw new LifecycleError('UNKNOWN_ENVIRONMENT', `no environment ${name}; the config has ${Object.keys(config.environments).join(', ')}`);
   return env;
 }

@@ -18,6 +18,8 @@ export function destinationVerdict(policy: Policy, sensitivity: string | undefin
     const known = levels.includes(sensitivity) ? '' : ` (${sensitivity} is not a level of it: ${levels.join(' < ')})`;
     return { passed: false, message: `${level} artifacts go only where a policy's destinations allow, and policy ${policy.metadata.name} lists none${known}` };
   }
+  // Own keys only: a label is the artifact's to choose, and `constructor` or `__proto__` would
+  // otherwise find Object.prototype's members.
   const patterns = sensitivity === undefined || !Object.hasOwn(destinations, sensitivity) ? undefined : destinations[sensitivity];
   if (patterns === undefined) return { passed: false, message: `${level} artifacts may go nowhere under policy ${policy.metadata.name}: it lists no destinations for them` };
   if (!patterns.some((p) => matchesDestination(p, destination))) return { passed: false, message: `${destination} is not a destination for ${level} artifacts (allowed: ${patterns.join(', ')})` };

@@ -1,6 +1,6 @@
-import { parse as parseCel } from '@marcbachmann/cel-js';
 import { PREDICATE_TYPES } from '@sealpack/signing/verify';
 import parseSpdxExpression from 'spdx-expression-parse';
+import { CEL_STEP_BUDGET, celCost, parseBoundedCel, widestCollection } from './cel-cost.ts';
 import { PolicyError } from './errors.ts';
 import type { AttestationEvidence, Evidence, SignatureEvidence } from './evidence.ts';
 import type { Policy, Rule } from './policy-file.ts';
@@ -22,6 +22,15 @@ export interface RuleResult {
   message: string;
   /** The evidence the rule looked at, as a path into the Evidence object. */
   path: string;
+  /** For a signature or attestation rule: the distinct signers it counted (whose verified evidence matched). */
+  signers?: SignerSeen[];
+}
+
+/** One signer as rules tell signers apart: the verifying key, else a certificate's identity and issuer. */
+export interface SignerSeen {
+  keyId?: string;
+  identity?: string;
+  issuer?: string;
 }
 
 export interface Decision {
@@ -35,7 +44,12 @@ export interface Decision {
   violations: RuleResult[];
 }
 
-type Check = (evidence: Evidence, now: number) => { passed: boolean; message: string };
+interface Outcome {
+  passed: boolean;
+  message: string;
+  signers?: SignerSeen[];
+}
+type Check = (evidence: Evidence, now: number) => Outcome;
 interface CompiledRule {
   rule: Rule;
   path: string;
@@ -54,7 +68,8 @@ export interface CompiledPolicy {
  * is an error, never a silent fall back to the defaults), parsing every CEL expression up front.
  */
 export function compilePolicy(policy: Policy, environment?: string): CompiledPolicy {
-  const overrides = environment === undefined ? [] : policy.environments[environment]?.rules;
+  // Own keys only: `--env constructor` names no environment, not Object.prototype.constructor.
+  const overrides = environment === undefined ? [] : Object.hasOwn(policy.environments, environment) ? policy.environments[environment]?.rules : undefined;
   if (overrides === undefined) {
     throw new PolicyError('INVALID_POLICY', `the policy ${policy.metadata.name} has no environment ${environment}; it has ${Object.keys(policy.environments).join(', ') || 'none'}`);
   }
@@ -87,14 +102,15 @@ export function compilePolicy(policy: Policy, environment?: string): CompiledPol
       const results = [
         revocation,
         ...rules.map(({ rule, path, check }) => {
-          let outcome: { passed: boolean; message: string };
+          let outcome: Outcome;
           try {
             outcome = check(evidence, at);
           } catch (error) {
             // Fail closed: a rule that cannot decide denies, whatever its severity.
             return { id: rule.id, type: rule.type, severity: 'deny' as const, passed: false, message: `evaluation error: ${(error as Error).message}`, path };
           }
-          return { id: rule.id, type: rule.type, severity: rule.severity, passed: outcome.passed, message: outcome.message, path };
+          const result: RuleResult = { id: rule.id, type: rule.type, severity: rule.severity, passed: outcome.passed, message: outcome.message, path };
+          return outcome.signers === undefined ? result : { ...result, signers: outcome.signers };
         }),
       ];
       const failed = results.filter((r) => !r.passed);
@@ -119,9 +135,17 @@ function compileRule(rule: Rule, policy: Policy): CompiledRule {
         path: 'signatures',
         check: (e) => {
           const good = e.signatures.filter((s) => s.valid && trusted(s));
-          if (good.length >= rule.minimum) return pass(`${good.length} valid signature(s)${describeSigners(good)}`);
-          const why = e.signatures.length === 0 ? 'no signature attached' : `${e.signatures.filter((s) => s.valid).length} valid of ${e.signatures.length}${firstReason(e.signatures)}`;
-          return fail(`needs ${rule.minimum} valid signature(s)${rule.signers === undefined ? '' : ' from the trusted signers'}: ${why}`);
+          const signers = distinctSigners(good);
+          const counted = `${plural(signers.length, 'distinct signer')} (${plural(good.length, 'valid signature')})`;
+          if (signers.length >= rule.minimum) return { ...pass(`${counted}${describeSigners(good)}`), signers };
+          const why =
+            e.signatures.length === 0
+              ? 'no signature attached'
+              : good.length > 0
+                ? counted
+                : `${e.signatures.filter((s) => s.valid).length} valid of ${e.signatures.length}${firstReason(e.signatures)}`;
+          const distinct = rule.minimum > 1 ? ' by distinct signers' : '';
+          return { ...fail(`needs ${rule.minimum} valid signature(s)${distinct}${rule.signers === undefined ? '' : ' from the trusted signers'}: ${why}`), signers };
         },
       };
     }
@@ -133,7 +157,10 @@ function compileRule(rule: Rule, policy: Policy): CompiledRule {
         check: (e) => {
           const ofType = e.attestations.filter((a) => a.predicateType === rule.predicateType);
           const good = ofType.filter((a) => a.valid && trusted(a));
-          if (good.length >= rule.minimum) return pass(`${good.length} verified ${rule.predicateType} attestation(s)`);
+          const signers = distinctSigners(good);
+          const counted = `${plural(signers.length, 'distinct signer')} (${good.length} verified)`;
+          if (signers.length >= rule.minimum) return { ...pass(`${good.length} verified ${rule.predicateType} attestation(s), ${plural(signers.length, 'distinct signer')}`), signers };
+          if (good.length > 0) return { ...fail(`needs ${rule.minimum} verified ${rule.predicateType} attestation(s) by distinct signers: ${counted}`), signers };
           return fail(ofType.length === 0 ? `no ${rule.predicateType} attestation attached` : `no ${rule.predicateType} attestation verifies${firstReason(ofType)}`);
         },
       };
@@ -176,7 +203,8 @@ function compileRule(rule: Rule, policy: Policy): CompiledRule {
         rule,
         path: 'labels.care',
         check: (e) => {
-          if (e.subject.annotations[rule.whenAnnotation] !== 'true') return pass(`not community-governed content (${rule.whenAnnotation})`);
+          if (!Object.hasOwn(e.subject.annotations, rule.whenAnnotation) || e.subject.annotations[rule.whenAnnotation] !== 'true')
+            return pass(`not community-governed content (${rule.whenAnnotation})`);
           const care = e.labels.care ?? [];
           if (care.length === 0) return fail('community-governed content without CARE labels (dev.sealpack.care)');
           const missing = rule.required.filter((label) => !care.includes(label));
@@ -210,7 +238,7 @@ function compileRule(rule: Rule, policy: Policy): CompiledRule {
         rule,
         path: 'subject.annotations',
         check: (e) => {
-          const missing = rule.keys.filter((key) => (e.subject.annotations[key] ?? '') === '');
+          const missing = rule.keys.filter((key) => !Object.hasOwn(e.subject.annotations, key) || e.subject.annotations[key] === '');
           return missing.length === 0 ? pass('all required annotations present') : fail(`missing annotations: ${missing.join(', ')}`);
         },
       };
@@ -219,9 +247,9 @@ function compileRule(rule: Rule, policy: Policy): CompiledRule {
       return { rule, path: 'lineage.inputs', check: (e) => checkInheritance(e, policy.sensitivityLevels, declassifier) };
     }
     case 'cel': {
-      let expression: ReturnType<typeof parseCel>;
+      let expression: ReturnType<typeof parseBoundedCel>;
       try {
-        expression = parseCel(rule.expression);
+        expression = parseBoundedCel(rule.expression);
       } catch (error) {
         throw new PolicyError('INVALID_POLICY', `rule ${rule.id}: the CEL expression does not parse: ${(error as Error).message.split('\n')[0]}`, { cause: error });
       }
@@ -229,7 +257,13 @@ function compileRule(rule: Rule, policy: Policy): CompiledRule {
         rule,
         path: 'cel',
         check: (e) => {
-          const value = expression({ subject: e.subject, signatures: e.signatures, attestations: e.attestations, labels: e.labels, lineage: e.lineage });
+          const context = { subject: e.subject, signatures: e.signatures, attestations: e.attestations, labels: e.labels, lineage: e.lineage };
+          // Before it runs: an expression that could take more steps than the budget on this
+          // evidence (nested comprehensions over many files) is a deny, not a hung gate.
+          const widest = widestCollection(context, expression.ast);
+          const cost = celCost(expression.ast, widest);
+          if (cost > CEL_STEP_BUDGET) throw new Error(`over the CEL cost budget: up to ${cost} steps over collections of ${widest} items, more than ${CEL_STEP_BUDGET}`);
+          const value = expression(context);
           if (typeof value !== 'boolean') throw new Error(`the expression gave ${typeof value}, not a boolean`);
           return value ? pass(rule.message === undefined ? 'the expression holds' : `holds: ${rule.message}`) : fail(rule.message ?? `${rule.expression} is false`);
         },
@@ -251,18 +285,44 @@ function describeSigners(items: ReadonlyArray<SignatureEvidence>): string {
   return who.length === 0 ? '' : ` by ${who.join(', ')}`;
 }
 
+const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
+/**
+ * The distinct signers of some verified evidence: `minimum: 2` asks for two signers, and one key
+ * (or one identity from one issuer) signing twice is one. The key id is the verifying key's own
+ * (the signing package derives it from the key, not from the bundle's hint), so it cannot be
+ * varied by the signer. Evidence that names neither key nor identity counts as one signer
+ * together: such signers cannot be told apart, so they are not assumed to differ.
+ */
+function distinctSigners(items: ReadonlyArray<SignatureEvidence | AttestationEvidence>): SignerSeen[] {
+  const seen = new Map<string, SignerSeen>();
+  for (const item of items) {
+    const signer: SignerSeen =
+      item.keyId !== undefined ? { keyId: item.keyId } : item.identity !== undefined ? { identity: item.identity, ...(item.issuer === undefined ? {} : { issuer: item.issuer }) } : {};
+    seen.set(JSON.stringify([signer.keyId, signer.identity, signer.issuer]), signer);
+  }
+  return [...seen.values()];
+}
+
 type Signer = NonNullable<Extract<Rule, { type: 'signatures' }>['signers']>[number];
 
 /**
  * Whether a verified signature or attestation came from one of the trusted signers (any, when none
  * is listed). The patterns are compiled once, with the policy: a bad one is a policy error then,
- * not a crash at the first evaluation.
+ * not a crash at the first evaluation. A pattern matches the whole identity or issuer, as if
+ * written `^(?:…)$`: `https://github.com/org/.*` must not pass an identity that merely contains
+ * it (`https://evil.example/?https://github.com/org/x`); an author who wants a substring match
+ * writes `.*` on both sides. (cosign's `--certificate-identity-regexp` is unanchored; the CLI
+ * flag keeps that meaning, a policy file does not.)
  */
 function signerMatcher(ruleId: string, signers: readonly Signer[] | undefined): (item: SignatureEvidence | AttestationEvidence) => boolean {
   if (signers === undefined || signers.length === 0) return () => true;
   const pattern = (text: string | undefined, field: string): RegExp => {
     try {
-      return new RegExp(text as string);
+      // Compiled alone first: a pattern that is valid by itself has balanced groups, so wrapping
+      // it cannot let an alternation (`a|b`) or a stray `)` escape the anchors.
+      new RegExp(text as string);
+      return new RegExp(`^(?:${text})$`);
     } catch (error) {
       throw new PolicyError('INVALID_POLICY', `rule ${ruleId}: ${field} ${text} is not a regular expression`, { cause: error });
     }

@@ -2,7 +2,7 @@
 export { PolicyError, type PolicyErrorCode, type PolicyErrorKind } from './errors.ts';
 export { EvidenceSchema, type AttestationEvidence, type Evidence, type EvidenceInput, type SignatureEvidence } from './evidence.ts';
 export { DEFAULT_SENSITIVITY_LEVELS, parsePolicy, POLICY_API_VERSION, type Policy, type Rule, type RuleType } from './policy-file.ts';
-export { compilePolicy, DECISION_SCHEMA, type CompiledPolicy, type Decision, type RuleResult } from './evaluate.ts';
+export { compilePolicy, DECISION_SCHEMA, type CompiledPolicy, type Decision, type RuleResult, type SignerSeen } from './evaluate.ts';
 export { checkDestination, destinationVerdict } from './destinations.ts';
 export { DEFAULT_POLICY_NAME, defaultPolicy, judgeArtifact, type JudgeOptions, type Judgement } from './judge.ts';
 export { inputLabelReader, type OpenInput, referenceOfProvId, SENSITIVITY_ANNOTATION } from './input-labels.ts';

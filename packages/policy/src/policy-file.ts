@@ -58,7 +58,21 @@ const PolicySchema = z
     });
     for (const [env, config] of Object.entries(policy.environments)) {
       config.rules.forEach((override, i) => {
-        if (!ids.has(override.id)) ctx.addIssue({ code: 'custom', path: ['environments', env, 'rules', i, 'id'], message: `no rule ${override.id} to override` });
+        const at = ['environments', env, 'rules', i];
+        const base = policy.rules.find((rule) => rule.id === override.id);
+        if (base === undefined) {
+          ctx.addIssue({ code: 'custom', path: [...at, 'id'], message: `no rule ${override.id} to override` });
+          return;
+        }
+        // The rule as this environment will run it must pass the rule's own schema: an override
+        // is not a side door for a field, value or type the rule itself would be refused for.
+        if (override.type !== undefined && override.type !== base.type) {
+          ctx.addIssue({ code: 'custom', path: [...at, 'type'], message: `an override cannot change the type of rule ${base.id} (${base.type})` });
+          return;
+        }
+        const { disabled: _disabled, ...params } = override;
+        const merged = RuleSchema.safeParse({ ...base, ...params });
+        for (const issue of merged.success ? [] : merged.error.issues) ctx.addIssue({ code: 'custom', path: [...at, ...issue.path], message: issue.message });
       });
     }
     for (const level of Object.keys(policy.destinations ?? {})) {

@@ -1,6 +1,9 @@
 import { isMap, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
 
+/** How many alias expansions a file may make (the yaml library's default is 100). */
+const MAX_ALIAS_COUNT = 50;
+
 /** A fault in a YAML file: where (`file:line:column`) and what, ready for a package's own error. */
 export interface YamlFault {
   location: string;
@@ -24,7 +27,17 @@ export function parseYamlWithSchema<T extends z.ZodType>(schema: T, text: string
     const location = at(yamlError.pos[0]);
     throw fail({ location, message: `${location}: ${yamlError.message.split('\n')[0]}` });
   }
-  const parsed = schema.safeParse(document.toJS());
+  let value: unknown;
+  try {
+    // An alias bomb (billion laughs: anchors of anchors) expands exponentially when turned into
+    // values; the yaml library counts aliases against maxAliasCount and throws a ReferenceError.
+    // Configuration files need few aliases, so the bound is small, and the refusal is the caller's.
+    value = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    const location = at(0);
+    throw fail({ location, message: `${location}: ${(error as Error).message.split('\n')[0]}` });
+  }
+  const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const path = (issue?.path ?? []).map((p) => (typeof p === 'number' ? p : String(p)));

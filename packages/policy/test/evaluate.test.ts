@@ -245,3 +245,83 @@ describe('evaluation: the good artifact passes, each fault is denied by its rule
     ).toBe('signed');
   });
 });
+
+describe('signers: counted once each, matched whole', () => {
+  const ISSUER = 'https://token.actions.example';
+  const withRules = (rules: string) => parsePolicy(`apiVersion: sealpack.dev/policy/v1\nkind: Policy\nmetadata: { name: signers }\nrules:\n${rules}`, 'signers.yaml');
+  const signature = (who: { identity?: string; keyId?: string }) => ({ valid: true, ...who, ...(who.identity === undefined ? {} : { issuer: ISSUER }), tlog: true, timestamp: true });
+  const two = withRules(`  - { id: two, type: signatures, minimum: 2 }\n  - { id: two-attested, type: attestation, predicateType: ${PROV}, minimum: 2 }\n`);
+
+  it('does not let one signer meet minimum: 2 by signing twice (one identity, one key), and says how many signers there were', () => {
+    const twiceByOne = decide(
+      evidence((e) => {
+        e.signatures = [signature({ identity: 'ci@example.org' }), signature({ identity: 'ci@example.org' })];
+        e.attestations = [0, 1].map(() => ({ predicateType: PROV, valid: true, identity: 'ci@example.org', issuer: ISSUER }));
+      }),
+      two,
+    );
+    expect(twiceByOne.allow).toBe(false);
+    expect(twiceByOne.violations).toEqual([
+      expect.objectContaining({ id: 'two', message: expect.stringMatching(/needs 2 valid signature\(s\) by distinct signers: 1 distinct signer \(2 valid signatures\)/) }),
+      expect.objectContaining({ id: 'two-attested', message: expect.stringMatching(/needs 2 verified \S+ attestation\(s\) by distinct signers: 1 distinct signer \(2 verified\)/) }),
+    ]);
+    const oneKey = decide(
+      evidence((e) => (e.signatures = [signature({ keyId: 'k1' }), signature({ keyId: 'k1' })])),
+      two,
+    );
+    expect(oneKey.violations.map((v) => v.id)).toContain('two');
+    const byTwo = decide(
+      evidence((e) => (e.signatures = [signature({ identity: 'ci@example.org' }), signature({ keyId: 'k1' }), signature({ identity: 'ci@example.org' })])),
+      two,
+    );
+    expect(byTwo.results.find((r) => r.id === 'two')).toMatchObject({ passed: true, message: expect.stringMatching(/^2 distinct signers/) });
+  });
+
+  it('matches a signer identity pattern against the whole identity, and reports who matched', () => {
+    const org = withRules(`  - id: org\n    type: signatures\n    signers: [{ identityRegexp: 'https://github.com/org/.*', issuerRegexp: 'https://token\\.actions\\.example' }]\n`);
+    const from = (identity: string) =>
+      decide(
+        evidence((e) => (e.signatures = [signature({ identity })])),
+        org,
+      );
+    expect(from('https://github.com/org/x/.github/workflows/ci.yml@refs/heads/main').allow).toBe(true);
+    // Unanchored, the pattern would be found inside these.
+    expect(from('https://evil.example/?https://github.com/org/x').allow).toBe(false);
+    expect(
+      decide(
+        evidence((e) => (e.signatures = [{ ...signature({ identity: 'https://github.com/org/x' }), issuer: 'https://token.actions.example.evil' }])),
+        org,
+      ).allow,
+    ).toBe(false);
+    const decision = from('https://github.com/org/x/.github/workflows/ci.yml@refs/heads/main');
+    expect(JSON.parse(JSON.stringify(decision)).results.find((r: { id: string }) => r.id === 'org')).toMatchObject({
+      signers: [{ identity: 'https://github.com/org/x/.github/workflows/ci.yml@refs/heads/main', issuer: ISSUER }],
+    });
+  });
+});
+
+describe('hostile input at evaluation', () => {
+  const withRules = (rules: string) => parsePolicy(`apiVersion: sealpack.dev/policy/v1\nkind: Policy\nmetadata: { name: hostile }\nrules:\n${rules}`, 'hostile.yaml');
+
+  it('a CEL expression over the cost budget is denied, naming the rule, before it runs', () => {
+    const many = evidence((e) => {
+      e.subject.files = Array.from({ length: 2000 }, (_, i) => ({ name: `f${i}`, mediaType: 'application/vnd.pmtiles', size: i, digest: digest('b') }));
+    });
+    const nested = withRules(`  - { id: quadratic, type: cel, severity: warn, expression: 'subject.files.all(a, subject.files.all(b, subject.files.all(c, a.size >= 0)))' }\n`);
+    const decision = decide(many, nested);
+    expect(decision.allow).toBe(false);
+    expect(decision.violations).toEqual([expect.objectContaining({ id: 'quadratic', severity: 'deny', message: expect.stringMatching(/cost budget/) })]);
+    // The same rule over a few files is cheap, and holds.
+    expect(decide(evidence(), nested).allow).toBe(true);
+  });
+
+  it('a CEL expression too large to compile is INVALID_POLICY naming the rule', () => {
+    const huge = withRules(`  - { id: huge, type: cel, expression: '${Array.from({ length: 3000 }, () => '1').join(' + ')} > 0' }\n`);
+    expect(() => compilePolicy(huge)).toThrow(expect.objectContaining({ code: 'INVALID_POLICY', message: expect.stringMatching(/^rule huge: /) }));
+  });
+
+  it('an annotation key named like an Object.prototype member is not present unless the artifact has it', () => {
+    const required = withRules('  - { id: owner, type: requiredAnnotations, keys: [constructor, toString] }\n');
+    expect(decide(evidence(), required).violations).toEqual([expect.objectContaining({ id: 'owner', message: 'missing annotations: constructor, toString' })]);
+  });
+});

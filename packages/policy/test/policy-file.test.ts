@@ -62,3 +62,31 @@ describe('destinations', () => {
     expect(() => checkDestination(none, undefined, 'anywhere/x')).not.toThrow();
   });
 });
+
+describe('hostile policies and labels: a typed refusal, never a crash', () => {
+  const RULES = 'rules:\n  - { id: a, type: digestPinned }\n';
+
+  it('a label or environment named like an Object.prototype member is no destination and no environment', async () => {
+    const { compilePolicy } = await import('../src/index.ts');
+    const policy = parsePolicy(`${HEAD}${RULES}destinations:\n  public: ['registry.example/**']\n`, 'p.yaml');
+    for (const label of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      expect(() => checkDestination(policy, label, 'registry.example/x')).toThrow(expect.objectContaining({ code: 'DESTINATION_DENIED', message: expect.stringMatching(/may go nowhere/) }));
+      expect(() => compilePolicy(policy, label)).toThrow(expect.objectContaining({ code: 'INVALID_POLICY', message: expect.stringMatching(/has no environment/) }));
+    }
+  });
+
+  it('a YAML alias bomb is INVALID_POLICY, not a resource exhaustion or a ReferenceError', () => {
+    const bomb = `${HEAD}${RULES}x-a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1]\nx-b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nx-c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nx-d: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n`;
+    expect(() => parsePolicy(bomb, 'p.yaml')).toThrow(expect.objectContaining({ code: 'INVALID_POLICY', kind: 'input', message: expect.stringMatching(/^p\.yaml:\d+:\d+: .*alias/) }));
+  });
+
+  it.each([
+    ['a field the rule type does not have', '{ id: s, allowAll: true }', /environments\.prod\.rules\.0: .*allowAll/],
+    ['a value the rule schema refuses', '{ id: s, minimum: 0 }', /environments\.prod\.rules\.0\.minimum: /],
+    ['another rule type', '{ id: s, type: digestPinned }', /environments\.prod\.rules\.0\.type: /],
+    ['a signer pattern with no issuer', '{ id: s, signers: [{ identityRegexp: ".*" }] }', /environments\.prod\.rules\.0\.signers\.0: .*issuer/],
+  ])('an environment override with %s is refused as the rule itself would be', (_what, override, message) => {
+    const text = `${HEAD}rules:\n  - { id: s, type: signatures, minimum: 2 }\nenvironments:\n  prod:\n    rules:\n      - ${override}\n`;
+    expect(() => parsePolicy(text, 'p.yaml')).toThrow(expect.objectContaining({ code: 'INVALID_POLICY', message: expect.stringMatching(message) }));
+  });
+});

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { type AttestedProv, buildProvDocument, lineageDot, lineageTree, type ProvReader, walkLineage } from '../src/index.ts';
 
@@ -99,5 +100,14 @@ describe('lineage', () => {
     await expect(walkLineage(TILES, reader([[TILES, [{ document: { '@graph': [{ '@id': TILES, wasDerivedFrom: ['nowhere'] }] }, verified: true }]]]))).rejects.toMatchObject({
       code: 'DANGLING_REFERENCE',
     });
+  });
+});
+
+describe('lineage through PROV other tools write', () => {
+  it('follows prov:used and prov:wasGeneratedBy of an rdflib-style document to its oci:// inputs', async () => {
+    const document = JSON.parse(await readFile(new URL('fixtures/rdflib-prov.jsonld', import.meta.url), 'utf8'));
+    const made = `oci://registry.example/data/parks@sha256:${hex('out')}`;
+    const graph = await walkLineage(made, reader([[made, [{ document, verified: true }]]]));
+    expect(graph.edges).toEqual([{ from: made, to: `oci://registry.example/data/base@sha256:${hex('base')}`, verified: true }]);
   });
 });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import jsonld from 'jsonld';
 import { describe, expect, it } from 'vitest';
 import { buildProvDocument, canonicalize, parseProvDocument, type ProvRun } from '../src/index.ts';
@@ -85,7 +86,7 @@ describe('PROV-O JSON-LD', () => {
   it.each([
     ['a node without an id', { '@graph': [{ '@type': 'Entity' }] }, 'INVALID_DOCUMENT', '$.@graph[0].@id'],
     ['a dangling reference', { '@graph': [{ '@id': 'a', wasDerivedFrom: ['b'] }] }, 'DANGLING_REFERENCE', '$.@graph[0].wasDerivedFrom'],
-    ['a local time', { '@graph': [{ '@id': 'a', startedAtTime: '2026-12-04T10:00:00+02:00' }] }, 'INVALID_TIMESTAMP', '$.@graph[0].startedAtTime'],
+    ['a time without an offset', { '@graph': [{ '@id': 'a', startedAtTime: '2026-12-04T10:00:00' }] }, 'INVALID_TIMESTAMP', '$.@graph[0].startedAtTime'],
     ['an invalid time', { '@graph': [{ '@id': 'a', 'prov:endedAtTime': { '@value': 'yesterday' } }] }, 'INVALID_TIMESTAMP', '$.@graph[0].prov:endedAtTime'],
     ['a sha1 digest', { '@graph': [{ '@id': `urn:sha1:${'a'.repeat(40)}` }] }, 'INVALID_DIGEST', '$.@graph[0].@id'],
     ['a sha512 artifact', { '@graph': [{ '@id': `oci://r.example/x@sha512:${'a'.repeat(128)}` }] }, 'INVALID_DIGEST', '$.@graph[0].@id'],
@@ -115,5 +116,67 @@ describe('PROV node shapes', () => {
     expect(() => parseProvDocument({ '@graph': [{ '@id': 'a', '@type': [1] }] })).toThrow(expect.objectContaining({ code: 'INVALID_DOCUMENT', path: '$.@graph[0].@type' }));
     const withFile = buildProvDocument({ ...run, outputs: [{ file: 'parks.pmtiles', sha256: hex('tiles'), size: 9 }] });
     expect(parseProvDocument(withFile).sourcesOf(`urn:sha256:${hex('tiles')}`)).toContain(BASE);
+  });
+});
+
+describe('PROV-O from other tools', () => {
+  const XSD = 'http://www.w3.org/2001/XMLSchema#';
+  const IN = `oci://registry.example/data/base@sha256:${hex('base')}`;
+  const MADE = `oci://registry.example/data/parks@sha256:${hex('out')}`;
+
+  it('reads an rdflib-style document: its own prov: context, @graph, {"@id"} relations, +00:00 times', async () => {
+    const text = await readFile(new URL('fixtures/rdflib-prov.jsonld', import.meta.url), 'utf8');
+    const parsed = parseProvDocument(text);
+    expect(parsed.sourcesOf(MADE)).toEqual([IN]);
+    expect(parsed.nodes.get('urn:example:run:1')?.relations.used).toEqual([IN]);
+  });
+
+  // An independent JSON-LD processor writes the graph: expanded JSON-LD, then compacted with a
+  // context of prefixes only (as rdflib, pyld and jsonld.js users do).
+  const expanded = [
+    { '@id': IN, '@type': [`${PROV}Entity`] },
+    { '@id': 'urn:example:input:2', '@type': [`${PROV}Entity`] },
+    {
+      '@id': MADE,
+      '@type': [`${PROV}Entity`],
+      [`${PROV}wasGeneratedBy`]: [{ '@id': 'urn:example:run:1' }],
+      [`${PROV}wasDerivedFrom`]: [{ '@id': 'urn:example:input:2' }],
+      [`${PROV}generatedAtTime`]: [{ '@type': `${XSD}dateTime`, '@value': '2026-01-01T00:05:00.123456789-05:30' }],
+    },
+    {
+      '@id': 'urn:example:run:1',
+      '@type': [`${PROV}Activity`],
+      [`${PROV}used`]: [{ '@id': IN }],
+      [`${PROV}startedAtTime`]: [{ '@type': `${XSD}dateTime`, '@value': '2026-01-01T00:00:00+00:00' }],
+      [`${PROV}endedAtTime`]: [{ '@type': `${XSD}dateTime`, '@value': '2026-01-01T00:00:01z' }],
+    },
+  ];
+
+  it.each([
+    ['prov', { prov: PROV, xsd: XSD }],
+    ['another prefix for PROV', { p: PROV, xsd: XSD }],
+    [
+      'terms of its own',
+      { xsd: XSD, prov: PROV, input: { '@id': 'prov:used', '@type': '@id' }, from: { '@id': `${PROV}wasDerivedFrom`, '@type': '@id' }, by: { '@id': 'prov:wasGeneratedBy', '@type': '@id' } },
+    ],
+  ])('finds the inputs of a document jsonld.compact wrote with %s', async (_what, context) => {
+    const compacted = await jsonld.compact(expanded as jsonld.JsonLdDocument, context as jsonld.ContextDefinition, { documentLoader: noRemoteContexts } as jsonld.Options.Compact);
+    const parsed = parseProvDocument(JSON.stringify(compacted));
+    expect(parsed.sourcesOf(MADE)).toEqual([IN, 'urn:example:input:2']);
+    // And the same graph as N-Quads, so the test knows the processor read what it was given.
+    const quads = await triples(compacted);
+    expect(quads).toContain(`<urn:example:run:1> <${PROV}used> <${IN}> .`);
+  });
+
+  it.each([
+    ['no offset', '2026-01-01T00:00:00'],
+    ['an hour out of range', '2026-01-01T24:30:00Z'],
+    ['an offset out of range', '2026-01-01T00:00:00+24:00'],
+    ['a day that does not exist', '2026-02-30T00:00:00+01:00'],
+    ['a date only', '2026-01-01'],
+  ])('refuses a time with %s', (_what, time) => {
+    expect(() => parseProvDocument({ '@context': { prov: PROV }, '@id': 'a', 'prov:startedAtTime': { '@value': time } })).toThrow(
+      expect.objectContaining({ code: 'INVALID_TIMESTAMP', path: '$.prov:startedAtTime' }),
+    );
   });
 });

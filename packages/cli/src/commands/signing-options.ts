@@ -46,9 +46,15 @@ export function verifyingKeyOptions(what: string): OptionSpecs {
   return {
     key: { type: 'string', valueName: 'FILE', description: `public key the ${what} must verify with (cosign.pub, PEM)` },
     'certificate-identity': { type: 'string', valueName: 'ID', description: "keyless: the signing certificate's identity (SAN), matched exactly" },
-    'certificate-identity-regexp': { type: 'string', valueName: 'RE', description: "keyless: a regular expression the certificate's identity must match" },
+    'certificate-identity-regexp': {
+      type: 'string',
+      valueName: 'RE',
+      // Unanchored as in cosign (a match anywhere in the SAN passes), so scripts written for cosign
+      // mean the same here; policy files anchor theirs instead.
+      description: "keyless: a regular expression found anywhere in the certificate's identity (unanchored, as in cosign): anchor it, e.g. '^https://github\\.com/org/'",
+    },
     'certificate-oidc-issuer': { type: 'string', valueName: 'URL', description: "keyless: the certificate's OIDC issuer, matched exactly" },
-    'certificate-oidc-issuer-regexp': { type: 'string', valueName: 'RE', description: "keyless: a regular expression the certificate's OIDC issuer must match" },
+    'certificate-oidc-issuer-regexp': { type: 'string', valueName: 'RE', description: "keyless: a regular expression found anywhere in the certificate's OIDC issuer (unanchored, as in cosign)" },
     'trusted-root': { type: 'string', valueName: 'FILE', defaultText: PUBLIC_GOOD_ROOT, description: 'trusted_root.json for keyless verification' },
     'insecure-ignore-tlog': { type: 'boolean', description: 'accept signatures without a transparency-log entry (as cosign spells it)' },
     'insecure-ignore-sct': { type: 'boolean', description: 'accept certificates without a certificate-transparency SCT (as cosign spells it)' },

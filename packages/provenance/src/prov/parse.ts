@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ProvenanceError } from '../errors.ts';
-import { Sha256Hex, UtcTimestamp } from '../fields.ts';
+import { DateTimeWithOffset, Sha256Hex } from '../fields.ts';
 import { type JsonLimits, parseStrictJson } from '../strict-json.ts';
 import { firstIssue } from '../zod-issues.ts';
 
@@ -23,13 +23,35 @@ export interface ParsedProv {
 const RELATIONS = ['used', 'wasGeneratedBy', 'wasAssociatedWith', 'wasDerivedFrom', 'wasAttributedTo', 'wasInformedBy', 'actedOnBehalfOf'] as const;
 const TIMES = ['startedAtTime', 'endedAtTime', 'generatedAtTime', 'invalidatedAtTime'] as const;
 const PROV_NS = 'http://www.w3.org/ns/prov#';
-const aliases = (term: string) => [term, `prov:${term}`, `${PROV_NS}${term}`];
+type ProvTerm = (typeof RELATIONS)[number] | (typeof TIMES)[number];
+
+/**
+ * The keys that name each PROV term in this document: our compact terms, `prov:` and the full IRI,
+ * and what the document's own inline context adds (JSON-LD 1.1 4.1: a prefix for the PROV
+ * namespace, as rdflib and jsonld.compact write, or a term defined as a PROV IRI).
+ */
+function provKeys(document: Record<string, unknown>): (term: ProvTerm) => string[] {
+  const contexts = (Array.isArray(document['@context']) ? document['@context'] : [document['@context']]).filter(isObject);
+  const iriOf = (definition: unknown) => (typeof definition === 'string' ? definition : isObject(definition) && typeof definition['@id'] === 'string' ? definition['@id'] : undefined);
+  const prefixes = new Set(['prov']);
+  for (const context of contexts) for (const [key, definition] of Object.entries(context)) if (iriOf(definition) === PROV_NS) prefixes.add(key);
+  const defined = new Map<string, string[]>();
+  for (const context of contexts) {
+    for (const [key, definition] of Object.entries(context)) {
+      const iri = iriOf(definition);
+      const colon = iri?.indexOf(':') ?? -1;
+      const expanded = iri !== undefined && prefixes.has(iri.slice(0, colon)) ? `${PROV_NS}${iri.slice(colon + 1)}` : iri;
+      if (expanded?.startsWith(PROV_NS) === true) defined.set(expanded.slice(PROV_NS.length), [...(defined.get(expanded.slice(PROV_NS.length)) ?? []), key]);
+    }
+  }
+  return (term) => [...new Set([term, ...[...prefixes].map((p) => `${p}:${term}`), `${PROV_NS}${term}`, ...(defined.get(term) ?? [])])];
+}
 
 /**
  * Reads a PROV-O JSON-LD document written by anyone, as far as the shape this package relies on:
  * strict JSON (no duplicate keys, bounded size and depth), contexts inline only, a graph of
- * nodes that each have an `@id`, PROV relations that point at nodes of the same graph, UTC
- * timestamps and sha256 digests. Each fault is a typed error naming its place.
+ * nodes that each have an `@id`, PROV relations that point at nodes of the same graph, RFC 3339
+ * date-times with an offset (`Z` or `+hh:mm`) and sha256 digests. Each fault is a typed error naming its place.
  */
 export function parseProvDocument(input: string | unknown, limits?: JsonLimits): ParsedProv {
   const document = typeof input === 'string' ? parseStrictJson(input, limits) : input;
@@ -38,9 +60,10 @@ export function parseProvDocument(input: string | unknown, limits?: JsonLimits):
   const graph = document['@graph'];
   const rawNodes: Array<[string, unknown]> = graph === undefined ? [['$', document]] : Array.isArray(graph) ? graph.map((n, i) => [`$.@graph[${i}]`, n]) : [];
   if (graph !== undefined && !Array.isArray(graph)) throw new ProvenanceError('INVALID_DOCUMENT', '@graph is not an array', { path: '$.@graph' });
+  const aliases = provKeys(document);
   const nodes = new Map<string, ProvNode>();
   for (const [path, raw] of rawNodes) {
-    const node = readNode(raw, path);
+    const node = readNode(raw, path, aliases);
     if (nodes.has(node.id)) throw new ProvenanceError('INVALID_DOCUMENT', `two nodes have the @id ${node.id}`, { path: `${path}.@id` });
     nodes.set(node.id, node);
   }
@@ -70,7 +93,7 @@ const NodeShape = z.looseObject({
   '@type': z.union([z.string(), z.array(z.string())], { message: '@type is not a string or a list of strings' }).optional(),
 });
 
-function readNode(raw: unknown, path: string): ProvNode {
+function readNode(raw: unknown, path: string, aliases: (term: ProvTerm) => string[]): ProvNode {
   if (!isObject(raw)) throw new ProvenanceError('INVALID_DOCUMENT', 'a graph node is not an object', { path });
   const shape = NodeShape.safeParse(raw);
   if (!shape.success) {
@@ -109,7 +132,7 @@ function references(value: unknown, path: string): string[] {
 
 function checkTime(value: unknown, path: string): void {
   const text = isObject(value) ? value['@value'] : value;
-  if (!UtcTimestamp.safeParse(text).success) throw new ProvenanceError('INVALID_TIMESTAMP', `${JSON.stringify(text)} is not an RFC 3339 UTC timestamp`, { path });
+  if (!DateTimeWithOffset.safeParse(text).success) throw new ProvenanceError('INVALID_TIMESTAMP', `${JSON.stringify(text)} is not an RFC 3339 date-time with an offset (xsd:dateTime)`, { path });
 }
 
 /** An id that names content by digest must name it by sha256. */

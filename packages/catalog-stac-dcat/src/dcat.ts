@@ -1,6 +1,6 @@
 import { artifactRef, type Distribution, fileHref, isRestricted } from './distribution.ts';
 import { CatalogError } from './errors.ts';
-import { isObject, readJson, writeJson } from './json-text.ts';
+import { isObject, nestsTooDeep, readJson, TOO_DEEP_MESSAGE, writeJson } from './json-text.ts';
 
 /**
  * The prefixes the distributions we add are written with: our own inline context, merged into
@@ -127,6 +127,7 @@ export interface DcatIssue {
  */
 export function validateDcat(value: unknown): DcatIssue[] {
   if (!isObject(value)) return [{ path: '$', message: 'not a JSON-LD object' }];
+  if (nestsTooDeep(value)) return [{ path: '$', message: TOO_DEEP_MESSAGE }];
   let dataset: Record<string, unknown>;
   try {
     dataset = datasetNode(value, '');

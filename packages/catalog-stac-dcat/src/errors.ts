@@ -1,5 +1,15 @@
 /** Every failure the catalog package reports carries one of these codes; callers branch on the code. */
-export type CatalogErrorCode = 'INVALID_JSON' | 'NOT_STAC' | 'NOT_DCAT' | 'INVALID_DISTRIBUTION' | 'INVALID_DIGEST' | 'CHECKSUM_CONFLICT' | 'UNKNOWN_FILE' | 'SCHEMA_INVALID' | 'INTERNAL';
+export type CatalogErrorCode =
+  | 'INVALID_JSON'
+  | 'NOT_STAC'
+  | 'NOT_DCAT'
+  | 'INVALID_DISTRIBUTION'
+  | 'INVALID_DIGEST'
+  | 'CHECKSUM_CONFLICT'
+  | 'UNKNOWN_FILE'
+  | 'SCHEMA_INVALID'
+  | 'RECORD_TOO_DEEP'
+  | 'INTERNAL';
 
 /** The convention of every `@sealpack/*` package (see `OciErrorKind`): the CLI maps it to an exit status. */
 export type CatalogErrorKind = 'input' | 'verification' | 'internal';

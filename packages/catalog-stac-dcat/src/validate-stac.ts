@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { CatalogError } from './errors.ts';
-import { isObject } from './json-text.ts';
+import { isObject, nestsTooDeep, TOO_DEEP_MESSAGE } from './json-text.ts';
 
 // The schemas ship inside the package (schemas/, next to dist/ and src/); nothing is fetched.
 const SCHEMA_DIR = fileURLToPath(new URL('../schemas/', import.meta.url));
@@ -55,6 +55,8 @@ export class StacValidator {
   }
 
   validate(value: unknown): StacValidation {
+    // Before any schema walks it: ajv's validators recurse.
+    if (nestsTooDeep(value)) return { valid: false, issues: [{ schema: 'STAC', path: '$', message: TOO_DEEP_MESSAGE }], unchecked: [] };
     if (!isObject(value) || typeof value.stac_version !== 'string') {
       return { valid: false, issues: [{ schema: 'STAC', path: '$', message: 'not a STAC record (no stac_version)' }], unchecked: [] };
     }

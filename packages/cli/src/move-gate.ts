@@ -38,6 +38,6 @@ export async function judgeMoveTo(context: CommandContext, source: ReadOnlyTarge
     openInput: inputOpener(context),
   });
   if (judged.allow) return;
-  if (!out.options.json) out.raw(`${gate.decisionTable(judged.decision)}\n`);
+  if (!out.options.json) out.text(`${gate.decisionTable(judged.decision)}\n`);
   throw new gate.PolicyError('DENIED', `policy ${judged.decision.policy} denies moving ${subject.digest} to ${destination}: ${judged.reasons.join('; ')}; nothing was written`);
 }

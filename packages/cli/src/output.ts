@@ -80,6 +80,19 @@ export class Output {
   }
 
   /** Writes raw bytes to stdout (manifest get, blob get -o -). */
+  /**
+   * A document for humans that carries data from outside (a decision table quoting annotations, a
+   * lineage tree of PROV ids): its lines as written, each made safe like any other line.
+   */
+  text(text: string): void {
+    this.io.stdout.write(
+      text
+        .split('\n')
+        .map((line) => this.safe(line))
+        .join('\n'),
+    );
+  }
+
   raw(bytes: Uint8Array | string): void {
     this.io.stdout.write(bytes);
   }

@@ -171,3 +171,66 @@ describe('a registry that refuses', () => {
     }
   });
 });
+
+describe('hostile input is a typed refusal: one line, exit 2, never a crash', () => {
+  const policyHead = 'apiVersion: sealpack.dev/policy/v1\nkind: Policy\nmetadata: { name: p }\n';
+
+  it('a policy with a YAML alias bomb', async () => {
+    const bomb = [
+      'a: &a ["x","x","x","x","x","x","x","x","x"]',
+      ...Array.from(
+        { length: 8 },
+        (_, i) =>
+          `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)}]`,
+      ),
+    ];
+    await writeFile(join(cwd, 'bomb.yaml'), `${policyHead}${bomb.join('\n')}\nrules:\n  - { id: s, type: signatures }\n`);
+    expect((await runCli(['push', 'ocidir://lay:v1', 'notes.txt'], { cwd })).code).toBe(0);
+    expectOneLine(await runCli(['policy', 'check', 'ocidir://lay:v1', '--policy', 'bomb.yaml', '--key', 'none.pub'], { cwd }), 2, /bomb\.yaml.*alias.*\[INVALID_POLICY\]/i);
+  });
+
+  it('a sensitivity label named like an Object.prototype member', async () => {
+    await writeFile(join(cwd, 'dest.yaml'), `${policyHead}rules:\n  - { id: s, type: signatures }\ndestinations:\n  public: ['**']\n`);
+    for (const label of ['constructor', '__proto__', 'toString']) {
+      const result = await runCli(['publish', 'notes.txt', '--to', 'ocidir://out:v1', '-a', `dev.sealpack.sensitivity=${label}`, '--policy', 'dest.yaml', '--key', 'missing.key'], { cwd });
+      expectOneLine(result, 2, new RegExp(`dev\\.sealpack\\.sensitivity=${label} is not a sensitivity level of policy p .*\\[INVALID_LABEL\\]`));
+    }
+    expect(await readdir(cwd)).not.toContain('out');
+  });
+
+  it('a STAC record nested 5,000 deep', async () => {
+    const deep = `{"type":"Feature","stac_version":"1.1.0","id":"x","geometry":null,"links":[],"assets":{},"properties":{"datetime":"2026-01-01T00:00:00Z","deep":${'['.repeat(5000)}${']'.repeat(5000)}}}`;
+    await writeFile(join(cwd, 'deep.stac.json'), deep);
+    expect((await runCli(['push', 'ocidir://lay:v1', 'notes.txt'], { cwd })).code).toBe(0);
+    expectOneLine(
+      await runCli(['catalog', 'patch', 'ocidir://lay:v1', '--stac', 'deep.stac.json', '--out', 'patched', '--publish-as', 'registry.example/data/x'], { cwd }),
+      2,
+      /deep\.stac\.json nests deeper than 128 levels.*\[RECORD_TOO_DEEP\]/,
+    );
+    expectOneLine(
+      await runCli(['publish', 'notes.txt', '--to', 'ocidir://pub:v1', '--stac', 'deep.stac.json', '--key', 'missing.key'], { cwd }),
+      2,
+      /deep\.stac\.json is not a valid STAC 1\.1 record: \$: nests deeper than 128 levels/,
+    );
+    const validated = await runCli(['catalog', 'validate', 'deep.stac.json'], { cwd });
+    expect(validated.code).toBe(1);
+    expect(validated.stdout).toMatch(/nests deeper than 128 levels/);
+    expect(await readdir(cwd)).not.toContain('pub');
+  });
+});
+
+describe('strings from an artifact reach the terminal inert', () => {
+  it('an annotation with escape sequences is shown escaped in the decision table and in manifest get --pretty', async () => {
+    const hostile = 'MIT\u001b]0;pwned\u0007\u001b[2J';
+    expect((await runCli(['push', 'ocidir://lay:v1', 'notes.txt', '-a', `org.opencontainers.image.licenses=${hostile}`], { cwd })).code).toBe(0);
+    await writeFile(join(cwd, 'p.yaml'), 'apiVersion: sealpack.dev/policy/v1\nkind: Policy\nmetadata: { name: p }\nrules:\n  - { id: license, type: license, allow: [MIT] }\n');
+    await runCli(['generate-key-pair'], { cwd, env: { COSIGN_PASSWORD: 'x' } });
+    const checked = await runCli(['policy', 'check', 'ocidir://lay:v1', '--policy', 'p.yaml', '--key', 'cosign.pub'], { cwd });
+    expect(checked.code).toBe(1);
+    expect(checked.stdout).toContain('MIT\\x1b]0;pwned\\x07\\x1b[2J');
+    expect(checked.stdout).not.toMatch(/\u001b|\u0007/);
+    const pretty = await runCli(['manifest', 'get', 'ocidir://lay:v1', '--pretty'], { cwd });
+    expect(pretty.code).toBe(0);
+    expect(pretty.stdout).not.toMatch(/\u001b|\u0007/);
+  });
+});

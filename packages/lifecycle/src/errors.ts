@@ -1,6 +1,7 @@
 /** Every failure the lifecycle package reports carries one of these codes; callers branch on the code. */
 export type LifecycleErrorCode =
   | 'INVALID_CONFIG'
+  | 'INVALID_LABEL'
   | 'UNKNOWN_ENVIRONMENT'
   | 'NOT_PROMOTED_FROM'
   | 'DENIED'
@@ -16,6 +17,7 @@ export type LifecycleErrorKind = 'input' | 'verification' | 'internal';
 
 const KIND: Record<LifecycleErrorCode, LifecycleErrorKind> = {
   INVALID_CONFIG: 'input',
+  INVALID_LABEL: 'input',
   UNKNOWN_ENVIRONMENT: 'input',
   NOT_PROMOTED_FROM: 'verification',
   DENIED: 'verification',

@@ -5,6 +5,7 @@ import { checkDestination, defaultPolicy, type Decision, judgeArtifact, type Ope
 import { buildProvDocument, buildRunManifest, checkLicense, currentEnvironment, hashFile, PREDICATE, serializeRunManifest, spdxDocument } from '@sealpack/provenance';
 import { attestManifest, signManifest, type Signer, type Witness } from '@sealpack/signing';
 import { COSIGN_SIGN_PREDICATE_TYPE, verifyAttachedByType, type VerifyPolicy } from '@sealpack/signing/verify';
+import { LifecycleError } from './errors.ts';
 import { checkCatalogRecords, type CatalogRecord, type PatchedRecord, patchCatalogRecords } from './publish-catalogs.ts';
 
 /** What a publish reports as it goes, for progress and logs (the CLI prints these). */
@@ -77,7 +78,13 @@ export function checkPublishInputs(options: Pick<PublishOptions, 'annotations' |
   const license = options.annotations['org.opencontainers.image.licenses'];
   if (license !== undefined) checkLicense(license);
   checkCatalogRecords(options.catalogs ?? []);
-  checkDestination(options.policy ?? defaultPolicy({ signatures: true }), options.annotations['dev.sealpack.sensitivity'], destinationName(options.reference));
+  const policy = options.policy ?? defaultPolicy({ signatures: true });
+  const label = options.annotations['dev.sealpack.sensitivity'];
+  // The label is the publisher's to write, so one the lattice lacks (a typo, `constructor`) is a mistake to correct, not a verdict.
+  if (label !== undefined && !policy.sensitivityLevels.includes(label)) {
+    throw new LifecycleError('INVALID_LABEL', `dev.sealpack.sensitivity=${label} is not a sensitivity level of policy ${policy.metadata.name} (${policy.sensitivityLevels.join(' < ')})`);
+  }
+  checkDestination(policy, label, destinationName(options.reference));
 }
 
 /**

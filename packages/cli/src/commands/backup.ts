@@ -3,7 +3,7 @@ import { backup, pinnedReference, referenceSelector, restore } from '@sealpack/o
 import type { Command } from '../command.ts';
 import { signalOption } from '../io.ts';
 import { UsageError } from '../errors.ts';
-import { parseRef, repositoryName } from '../global-options.ts';
+import { parseRef, repositoryName, withLayoutPath } from '../global-options.ts';
 import { sideOptions } from '../connection-options.ts';
 import { ARTIFACT_TYPE_FILTER_OPTIONS, referrerFilterOption } from '../command-input.ts';
 import { judgeMoveTo, MOVE_GATE_OPTIONS } from '../move-gate.ts';
@@ -73,7 +73,7 @@ export const restoreCommand: Command = {
     const progress = out.progress('restore');
     const result = await restore(resolve(io.cwd, from), await open(dst, { side: 'to' }), {
       ...(dst.tag === undefined ? {} : { tag: dst.tag }),
-      admit: (source, root) => judgeMoveTo(context, source, root, `ocidir://${resolve(io.cwd, from)}@${root.digest}`, repositoryName(dst)),
+      admit: (source, root) => judgeMoveTo(context, source, root, `ocidir://${resolve(io.cwd, from)}@${root.digest}`, repositoryName(withLayoutPath(dst, io.cwd))),
       onWarning: (w) => out.warn(w),
       onProgress: (n) => progress.update(n),
       ...signalOption(io),

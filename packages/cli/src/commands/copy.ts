@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Command } from '../command.ts';
 import { signalOption } from '../io.ts';
 import { UsageError } from '../errors.ts';
-import { parseRef, repositoryName } from '../global-options.ts';
+import { parseRef, repositoryName, withLayoutPath } from '../global-options.ts';
 import { ARTIFACT_TYPE_FILTER_OPTIONS, parseOptions, referrerFilterOption } from '../command-input.ts';
 import { sideOptions } from '../connection-options.ts';
 import { judgeMoveTo, MOVE_GATE_OPTIONS } from '../move-gate.ts';
@@ -44,7 +44,7 @@ export const copyCommand: Command = {
     const destination = await open(dst, { side: 'to', peer: src });
     const subject = await source.resolve(selector);
     // The judge first, on the digest it resolved; that digest is what is copied, whatever the tag does meanwhile.
-    await judgeMoveTo(context, source, subject, pinnedReference(src, subject.digest), repositoryName(dst));
+    await judgeMoveTo(context, source, subject, pinnedReference(src, subject.digest), repositoryName(withLayoutPath(dst, io.cwd)));
     const progress = out.progress('copy');
     const result = await copyGraph(source, destination, subject.digest, {
       recursive: options.recursive === true,

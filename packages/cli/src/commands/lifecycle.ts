@@ -99,7 +99,7 @@ async function showingDecision<T>(out: CommandContext['out'], gate: typeof impor
     const decision = (error as { decision?: Parameters<typeof gate.decisionTable>[0] }).decision;
     if (decision !== undefined) {
       if (out.options.json) out.json(decision);
-      else out.raw(`${gate.decisionTable(decision)}\n`);
+      else out.text(`${gate.decisionTable(decision)}\n`);
     }
     throw error;
   }

@@ -37,7 +37,7 @@ export const lineageCommand: Command = {
     const reader = attestedProvReader(context, verifying, policy, PREDICATE.prov);
     const graph = await walkLineage(rootId, reader, { ...(options.depth === undefined ? {} : { maxDepth: options.depth }), allowUnverified });
     if (out.options.json || options.format === 'json') out.json(graph);
-    else out.raw(`${options.format === 'dot' ? lineageDot(graph) : lineageTree(graph)}\n`);
+    else out.text(`${options.format === 'dot' ? lineageDot(graph) : lineageTree(graph)}\n`);
   },
 };
 

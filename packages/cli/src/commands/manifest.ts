@@ -27,7 +27,7 @@ export const manifestGetCommand: Command = {
       return;
     }
     // The raw bytes are what the digest covers; --pretty is for reading, not for hashing.
-    if (values.pretty === true) out.raw(`${JSON.stringify(JSON.parse(new TextDecoder().decode(bytes)), null, 2)}\n`);
+    if (values.pretty === true) out.text(`${JSON.stringify(JSON.parse(new TextDecoder().decode(bytes)), null, 2)}\n`);
     else out.raw(bytes);
   },
 };

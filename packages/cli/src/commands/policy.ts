@@ -46,7 +46,7 @@ export const policyCheckCommand: Command = {
       openInput: inputOpener(context),
     });
     if (out.options.json || options.format === 'json') out.json(decision);
-    else out.raw(`${options.format === 'junit' ? gate.decisionJUnit(decision) : gate.decisionTable(decision)}\n`);
+    else out.text(`${options.format === 'junit' ? gate.decisionJUnit(decision) : gate.decisionTable(decision)}\n`);
     if (!decision.allow) {
       const denied = decision.violations.filter((v) => v.severity === 'deny').map((v) => v.id);
       throw new gate.PolicyError('DENIED', `policy ${decision.policy} denies ${subject.digest}: ${denied.join(', ')}`);

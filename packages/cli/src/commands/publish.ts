@@ -241,7 +241,7 @@ async function publishArtifact(context: CommandContext, p: Plan, shared: Shared)
       out.detail(`  ${line.depth > 0 ? '  '.repeat(line.depth) : ''}${line.artifactType}${line.predicateType === undefined ? '' : ` ${line.predicateType}`}  ${line.digest}`);
     for (const file of catalogs) out.detail(`catalog   ${file}`);
     const { decisionTable } = await import('@sealpack/policy');
-    out.raw(`${decisionTable(result.decision)}\n`);
+    out.text(`${decisionTable(result.decision)}\n`);
     if (result.allow) out.result(`Published ${result.pinned}`, result.pinned);
     else if (result.untagged !== undefined) {
       const left = result.untagged.deleted ? 'deleted' : 'left untagged for gc';

@@ -134,7 +134,7 @@ export const verifyCommand: Command = {
         openInput: inputOpener({ open }),
       });
       decision = judged.decision;
-      if (!out.options.json) out.raw(`${gate.module.decisionTable(decision)}\n`);
+      if (!out.options.json) out.text(`${gate.module.decisionTable(decision)}\n`);
       if (!judged.allow) throw new gate.module.PolicyError('DENIED', `policy ${decision.policy} denies ${subject.digest}: ${judged.reasons.join('; ')}`);
     }
     // The library's one pull path: every destination checked before the first file lands, all or nothing.

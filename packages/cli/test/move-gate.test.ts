@@ -1,0 +1,55 @@
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from './run-cli.ts';
+
+let cwd: string;
+beforeEach(async () => {
+  cwd = await mkdtemp(join(tmpdir(), 'sealpack-move-'));
+  await writeFile(join(cwd, 'sites.csv'), 'id,lat,lon\n1,60.17,24.94\n');
+  await writeFile(
+    join(cwd, 'vault.yaml'),
+    "apiVersion: sealpack.dev/policy/v1\nkind: Policy\nmetadata: { name: vault }\nrules:\n  - { id: pinned, type: digestPinned, severity: warn }\ndestinations:\n  public: ['**']\n  restricted: ['ocidir://**/vault', 'ocidir://**/vault.tar']\n",
+  );
+});
+
+describe('copy, backup and restore ask the judge before writing: restricted data stays home unless a policy lets it go', () => {
+  it('without --policy, the built-in default keeps a restricted artifact where it is; unlabelled and public ones move', async () => {
+    expect((await runCli(['push', 'ocidir://src:v1', 'sites.csv', '-a', 'dev.sealpack.sensitivity=restricted'], { cwd })).code).toBe(0);
+    expect((await runCli(['push', 'ocidir://plain:v1', 'sites.csv'], { cwd })).code).toBe(0);
+    expect((await runCli(['push', 'ocidir://open:v1', 'sites.csv', '-a', 'dev.sealpack.sensitivity=public'], { cwd })).code).toBe(0);
+
+    const copied = await runCli(['copy', '-r', 'ocidir://src:v1', 'ocidir://mirror:v1'], { cwd });
+    expect(copied.code).toBe(1);
+    expect(copied.stdout).toMatch(/✘ destination +the artifact: restricted artifacts go only where a policy's destinations allow, and policy sealpack-default lists none/);
+    expect(copied.stderr).toMatch(/policy sealpack-default denies moving sha256:[a-f0-9]+ to ocidir:\/\/\S+mirror: .*; nothing was written \[DENIED\]/);
+    const backedUp = await runCli(['backup', 'ocidir://src:v1', '-o', 'out.tar'], { cwd });
+    expect(backedUp.code).toBe(1);
+    expect(await readdir(cwd)).not.toEqual(expect.arrayContaining(['mirror']));
+    expect(await readdir(cwd)).not.toContain('out.tar');
+
+    expect((await runCli(['copy', 'ocidir://plain:v1', 'ocidir://mirror-plain:v1'], { cwd })).code).toBe(0);
+    expect((await runCli(['copy', 'ocidir://open:v1', 'ocidir://mirror-open:v1'], { cwd })).code).toBe(0);
+  });
+
+  it('with a policy whose destinations allow it, it goes there and only there; a restore is judged by where it lands', async () => {
+    expect((await runCli(['push', 'ocidir://src:v1', 'sites.csv', '-a', 'dev.sealpack.sensitivity=restricted'], { cwd })).code).toBe(0);
+    expect((await runCli(['copy', 'ocidir://src:v1', 'ocidir://vault:v1', '--policy', 'vault.yaml'], { cwd })).code).toBe(0);
+    const elsewhere = await runCli(['copy', 'ocidir://src:v1', 'ocidir://public:v1', '--policy', 'vault.yaml'], { cwd });
+    expect(elsewhere).toMatchObject({ code: 1, stderr: expect.stringMatching(/ocidir:\/\/\S+public is not a destination for restricted artifacts \(allowed: ocidir:\/\/\*\*\/vault/) });
+    expect((await runCli(['backup', 'ocidir://src:v1', '-o', 'vault.tar', '--policy', 'vault.yaml'], { cwd })).code).toBe(0);
+
+    // Restoring the backup: the judge reads the backup's root, and the destination decides.
+    const restored = await runCli(['restore', 'vault.tar', 'ocidir://public:v1'], { cwd });
+    expect(restored.code).toBe(1);
+    expect(restored.stderr).toMatch(/denies moving sha256:[a-f0-9]+ to ocidir:\/\/\S+public/);
+    expect(await readdir(cwd)).not.toContain('public');
+    expect((await runCli(['restore', 'vault.tar', 'ocidir://other/vault:v1', '--policy', 'vault.yaml'], { cwd })).code).toBe(0);
+    // An environment the policy lacks is a usage error before anything is read.
+    expect(await runCli(['copy', 'ocidir://src:v1', 'ocidir://vault:v2', '--policy', 'vault.yaml', '--env', 'nope'], { cwd })).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/no environment nope/),
+    });
+  });
+});

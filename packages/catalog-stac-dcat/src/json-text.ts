@@ -34,7 +34,7 @@ export const shown = (value: unknown): string => (typeof value === 'string' ? va
  * every recursive walk of the record (patching, cloning, serialising, schema validation) far from
  * the stack's limit.
  */
-export const MAX_RECORD_DEPTH = 128;
+const MAX_RECORD_DEPTH = 128;
 
 /** Whether a value nests deeper than `MAX_RECORD_DEPTH`, found without recursion. */
 export function nestsTooDeep(value: unknown): boolean {

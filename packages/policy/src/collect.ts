@@ -11,6 +11,7 @@ import {
   type VerifyPolicy,
 } from '@sealpack/signing/verify';
 import { type AttestationEvidence, type Evidence, EvidenceSchema, type SignatureEvidence } from './evidence.ts';
+import type { InputLabel } from './input-labels.ts';
 
 const PROV_PREDICATE = PREDICATE_TYPES.prov;
 
@@ -20,8 +21,11 @@ export interface CollectOptions {
   pinned: boolean;
   /** The key or identity signatures and attestations must verify under; without one, none counts as valid. */
   verifyPolicy?: VerifyPolicy;
-  /** The sensitivity label of an input artifact named by a verified PROV attestation (`oci://…@sha256:`). */
-  inputSensitivity?: (id: string) => Promise<string | undefined>;
+  /**
+   * The label of an input artifact named by a verified PROV attestation (`oci://…@sha256:`):
+   * `readable: false` when its manifest could not be read (unreachable, offline, gone).
+   */
+  inputLabel?: (id: string) => Promise<InputLabel>;
 }
 
 /**
@@ -47,12 +51,13 @@ export async function collectEvidence(target: ReadOnlyTarget, subject: Descripto
   // Only a revocation that verifies counts (anyone can attach one); one that does is always a deny.
   const revocations = verdicts.filter((v) => v.valid && v.predicateType === REVOCATION_PREDICATE_TYPE).map(toRevocation);
 
-  const inputs: Array<{ id: string; sensitivity?: string }> = [];
+  const inputs: Array<{ id: string; sensitivity?: string; unreadable?: true }> = [];
   for (const attestation of attestations.filter((a) => a.valid && a.predicateType === PROV_PREDICATE)) {
     for (const id of provenanceInputs(attestation.predicate, subject.digest)) {
       if (inputs.some((i) => i.id === id)) continue;
-      const sensitivity = await options.inputSensitivity?.(id);
-      inputs.push({ id, ...(sensitivity === undefined ? {} : { sensitivity }) });
+      // Nobody to ask counts as unreadable: fail closed.
+      const label = (await options.inputLabel?.(id)) ?? { readable: false };
+      inputs.push({ id, ...(label.sensitivity === undefined ? {} : { sensitivity: label.sensitivity }), ...(label.readable ? {} : { unreadable: true as const }) });
     }
   }
   const care = annotations['dev.sealpack.care'];

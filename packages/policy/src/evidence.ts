@@ -57,7 +57,18 @@ export const EvidenceSchema = z.strictObject({
   /** Revocations attached to the subject that verify under the caller's key or identity: each is a deny. */
   revocations: z.array(z.strictObject({ reason: z.string(), revokedAt: z.string().optional(), signer: z.string().optional() })).default([]),
   /** The sensitivity labels of the subject's inputs, read through its signed lineage. */
-  lineage: z.strictObject({ inputs: z.array(z.strictObject({ id: z.string(), sensitivity: z.string().optional() })) }).default({ inputs: [] }),
+  lineage: z
+    .strictObject({
+      inputs: z.array(
+        z.strictObject({
+          id: z.string(),
+          sensitivity: z.string().optional(),
+          /** Its manifest could not be read (unreachable, offline, gone): its label is unknown, not absent. */
+          unreadable: z.literal(true).optional(),
+        }),
+      ),
+    })
+    .default({ inputs: [] }),
 });
 
 export type Evidence = z.infer<typeof EvidenceSchema>;

@@ -18,24 +18,31 @@ export function referenceOfProvId(id: string): Reference | undefined {
   }
 }
 
+/** What the judge learnt of an input's label: read (labelled or not), or not readable at all. */
+export interface InputLabel {
+  readable: boolean;
+  sensitivity?: string;
+}
+
 /**
  * The sensitivity label of an input a verified PROV names: the annotation of that artifact's
  * manifest, read by its digest (the manifest is content-addressed, so the label is as trustworthy
- * as the PROV that pinned it). Unknown (undefined) when it cannot be read, which every rule counts
- * against the subject: fail closed.
+ * as the PROV that pinned it). An input that cannot be read is `readable: false`, which every rule
+ * counts against the subject: fail closed.
  */
-export function inputLabelReader(open: OpenInput): (id: string) => Promise<string | undefined> {
+export function inputLabelReader(open: OpenInput): (id: string) => Promise<InputLabel> {
   return async (id) => {
     const ref = referenceOfProvId(id);
-    if (ref === undefined) return undefined;
+    if (ref === undefined) return { readable: false };
     try {
       const target = await open(ref);
       const descriptor = await target.resolve(referenceSelector(ref) ?? 'latest');
       const parsed = parseManifest(await target.fetchManifest(descriptor), descriptor.mediaType);
       const annotations = parsed.manifest.annotations as Record<string, string> | undefined;
-      return annotations !== undefined && Object.hasOwn(annotations, SENSITIVITY_ANNOTATION) ? annotations[SENSITIVITY_ANNOTATION] : undefined;
+      const sensitivity = annotations !== undefined && Object.hasOwn(annotations, SENSITIVITY_ANNOTATION) ? annotations[SENSITIVITY_ANNOTATION] : undefined;
+      return { readable: true, ...(sensitivity === undefined ? {} : { sensitivity }) };
     } catch {
-      return undefined;
+      return { readable: false };
     }
   };
 }

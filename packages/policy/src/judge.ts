@@ -81,7 +81,7 @@ export async function judgeArtifact(target: ReadOnlyTarget, subject: Descriptor,
     reference: options.reference,
     pinned: options.pinned,
     ...(options.verifyPolicy === undefined ? {} : { verifyPolicy: options.verifyPolicy }),
-    ...(readsInputs && options.openInput !== undefined ? { inputSensitivity: inputLabelReader(options.openInput) } : {}),
+    ...(readsInputs && options.openInput !== undefined ? { inputLabel: inputLabelReader(options.openInput) } : {}),
   });
   let decision = compiled.evaluate(evidence, options.now);
   if (options.destination !== undefined) decision = withResult(decision, destinationResult(policy, evidence, decision, options.destination));
@@ -101,10 +101,10 @@ function destinationResult(policy: Policy, evidence: Evidence, decision: Decisio
   if (!inheritanceCleared) {
     const highest = policy.sensitivityLevels[policy.sensitivityLevels.length - 1];
     for (const input of evidence.lineage.inputs) {
-      // Fail closed: an input whose label cannot be read (unlabelled, unreachable, offline) may be the most restrictive of all.
-      const verdict = destinationVerdict(policy, input.sensitivity ?? highest, destination);
+      // Fail closed: an input that could not be read (unreachable, offline, gone) may be the most restrictive of all.
+      const verdict = destinationVerdict(policy, input.unreadable === true ? highest : input.sensitivity, destination);
       if (!verdict.passed) {
-        const label = input.sensitivity === undefined ? `has no sensitivity label that could be read, so it counts as ${highest}` : `is ${input.sensitivity}`;
+        const label = input.unreadable === true ? `could not be read, so it counts as ${highest}` : `is ${input.sensitivity ?? 'unlabelled'}`;
         return destinationRule(false, `its input ${input.id} ${label}: ${verdict.message}`);
       }
     }

@@ -54,9 +54,9 @@ describe('collecting evidence from a target with the signing package', () => {
       reference: 'ocidir://lay:public',
       pinned: false,
       verifyPolicy: { publicKey, ignoreTlog: true },
-      inputSensitivity: async (id) => {
+      inputLabel: async (id) => {
         labels.push(id);
-        return id === rawRef ? 'restricted' : undefined;
+        return id === rawRef ? { readable: true, sensitivity: 'restricted' } : { readable: false };
       },
     });
     expect(evidence.subject).toMatchObject({ digest: subject.digest, pinned: false, files: [{ name: 'parks.geojson', mediaType: 'application/geo+json' }] });

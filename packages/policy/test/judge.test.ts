@@ -3,7 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bytesSource, openTarget, packLayers, parseReference, pushPacked, sha256Of, type Target } from '@sealpack/oci-client';
+import { bytesSource, type Descriptor, openTarget, packLayers, parseReference, pushPacked, type ReadOnlyTarget, sha256Of, type Target } from '@sealpack/oci-client';
 import { buildProvDocument } from '@sealpack/provenance';
 import { attestManifest, keySigner, signManifest } from '@sealpack/signing';
 import { DEFAULT_POLICY_NAME, judgeArtifact, parsePolicy } from '../src/index.ts';
@@ -82,7 +82,7 @@ describe('judgeArtifact: the one decision', () => {
     );
   });
 
-  it('an input whose label cannot be read counts as the most restrictive level at a destination', async () => {
+  it('an input that cannot be read counts as the most restrictive level at a destination; one read without a label as unlabelled', async () => {
     const { target } = await layout();
     const derived = await push(target, 'derived of a stranger', { 'dev.sealpack.sensitivity': 'public' });
     await signManifest(target, derived, { signer, subjectName: 'lay' });
@@ -108,6 +108,18 @@ describe('judgeArtifact: the one decision', () => {
     });
     expect(opened).toEqual(['unreachable.example']);
     expect(judged.allow).toBe(false);
-    expect(judged.reasons[0]).toMatch(/its input oci:\/\/unreachable\.example\/raw@sha256:b+ has no sensitivity label that could be read, so it counts as confidential/);
+    expect(judged.reasons[0]).toMatch(/its input oci:\/\/unreachable\.example\/raw@sha256:b+ could not be read, so it counts as confidential/);
+    // Read, and without a label: it moves as an unlabelled artifact would (freely under the default).
+    const unlabelled = await push(target, 'an unlabelled input', {});
+    const readUnlabelled = await judgeArtifact(target, derived, {
+      reference: 'x',
+      pinned: true,
+      verifyPolicy,
+      destination: 'mirror.example/data/x',
+      // The input's reference names another host; here it resolves to an unlabelled artifact of the layout.
+      openInput: async () => ({ resolve: async () => unlabelled, fetchManifest: (d: Descriptor) => target.fetchManifest(d) }) as unknown as ReadOnlyTarget,
+    });
+    expect(readUnlabelled.evidence.lineage.inputs).toEqual([{ id: `oci://unreachable.example/raw@sha256:${'b'.repeat(64)}` }]);
+    expect(readUnlabelled.allow).toBe(true);
   });
 });

@@ -1,11 +1,10 @@
-import { isOciError, pinnedReference, referenceSelector } from '@sealpack/oci-client';
-import type { AttestedProv, ProvReader } from '@sealpack/provenance';
-import type { VerifyPolicy } from '@sealpack/signing/verify';
+import { pinnedReference, referenceSelector } from '@sealpack/oci-client';
 import { z } from 'zod';
-import type { Command, CommandContext } from '../command.ts';
+import type { Command } from '../command.ts';
+import { inputOpener } from '../input-sensitivity.ts';
 import { parseOptions } from '../command-input.ts';
 import { parseRef, withLayoutPath } from '../global-options.ts';
-import { loadVerifying, type Verifying, verifyingKeyOptions, verifyPolicyFrom } from './signing-options.ts';
+import { loadVerifying, verifyingKeyOptions, verifyPolicyFrom } from './signing-options.ts';
 
 const LineageValues = z.object({
   depth: z.string().regex(/^\d+$/, 'a whole number').transform(Number).optional(),
@@ -34,7 +33,8 @@ export const lineageCommand: Command = {
     const target = await context.open(ref);
     const root = await target.resolve(referenceSelector(ref) ?? 'latest');
     const rootId = pinnedReference(ref, root.digest);
-    const reader = attestedProvReader(context, verifying, policy, PREDICATE.prov);
+    const { attestedProvReader } = await import('@sealpack/policy');
+    const reader = attestedProvReader(inputOpener(context), policy);
     const graph = await walkLineage(rootId, reader, { ...(options.depth === undefined ? {} : { maxDepth: options.depth }), allowUnverified });
     if (out.options.json || options.format === 'json') out.json(graph);
     else out.text(`${options.format === 'dot' ? lineageDot(graph) : lineageTree(graph)}\n`);
@@ -42,37 +42,3 @@ export const lineageCommand: Command = {
 };
 
 const hasIdentityFlags = (values: Record<string, unknown>) => ['key', 'certificate-identity', 'certificate-identity-regexp'].some((flag) => values[flag] !== undefined);
-
-/**
- * PROV attestations of an artifact, read where its id says it lives: each verified under the
- * policy (and then followed), or, with none given, read unverified and marked so.
- */
-export function attestedProvReader(context: Pick<CommandContext, 'open'>, verifying: Verifying, policy: VerifyPolicy | undefined, predicateType: string): ProvReader {
-  return {
-    async provenanceOf(id) {
-      const { referenceOfProvId } = await import('@sealpack/policy');
-      const ref = referenceOfProvId(id);
-      if (ref === undefined) return [];
-      try {
-        const target = await context.open(ref);
-        const subject = await target.resolve(referenceSelector(ref) ?? 'latest');
-        if (policy === undefined) {
-          return (await verifying.unverifiedPredicates(target, subject, predicateType)).map(
-            (p): AttestedProv => ({ document: p.predicate, verified: false, note: 'not verified: no key or identity given' }),
-          );
-        }
-        const verdicts = await verifying.verifyAttached(target, subject, { ...policy, predicateType });
-        const verified = verdicts
-          .filter((v) => v.valid)
-          .map((v): AttestedProv => ({ document: v.predicate, verified: true, note: v.keyId !== undefined ? `key ${v.keyId}` : `identity ${v.identity ?? '?'}` }));
-        if (verified.length > 0 || verdicts.length === 0) return verified;
-        const reason = verdicts[0]?.reason ?? 'does not verify';
-        return (await verifying.unverifiedPredicates(target, subject, predicateType)).map((p): AttestedProv => ({ document: p.predicate, verified: false, note: reason }));
-      } catch (error) {
-        // An input that is not (or no longer) there has no PROV to follow; the graph shows it bare.
-        if (isOciError(error, 'NOT_FOUND')) return [];
-        throw error;
-      }
-    },
-  };
-}

@@ -6,7 +6,6 @@ import type { LineageGraph } from '@sealpack/provenance';
 import type { BundleVerdict, VerifyPolicy } from '@sealpack/signing/verify';
 import type { CommandContext } from '../command.ts';
 import { inputOpener } from '../input-sensitivity.ts';
-import { attestedProvReader } from '../commands/lineage.ts';
 import type { Verifying } from '../commands/signing-options.ts';
 import { type VerdictWitness, witnessFields } from '../commands/signing.ts';
 
@@ -61,8 +60,9 @@ export async function artifactView(ref: Reference, sources: ViewSources): Promis
           ...(gate.environment === undefined ? {} : { environment: gate.environment }),
           openInput: inputOpener(sources),
         });
-  const { walkLineage, PREDICATE } = await import('@sealpack/provenance');
-  const lineage = await walkLineage(pinned, attestedProvReader(sources, sources.verifying, { ...sources.verifyPolicy, predicateType: PREDICATE.prov }, PREDICATE.prov), { maxDepth: 6 });
+  const { walkLineage } = await import('@sealpack/provenance');
+  const { attestedProvReader } = await import('@sealpack/policy');
+  const lineage = await walkLineage(pinned, attestedProvReader(inputOpener(sources), sources.verifyPolicy), { maxDepth: 6 });
   const manifest = await manifestFacts(target, subject);
   return {
     reference: pinned,

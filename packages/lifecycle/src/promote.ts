@@ -107,7 +107,7 @@ export async function promote(options: PromoteOptions): Promise<PromotionResult>
 /**
  * The judge's verdict on moving an artifact into an environment (a promotion, and a rollback,
  * which is one): the environment's policy, the destination rule, revocation, every input label.
- * A deny throws DENIED carrying the decision, every reason in its message.
+ * A deny throws PROMOTION_DENIED carrying the decision, every reason in its message.
  */
 export async function judgeMove(facts: {
   policy: Policy;
@@ -135,7 +135,7 @@ export async function judgeMove(facts: {
     now: facts.now,
   });
   if (!judged.allow) {
-    throw Object.assign(new LifecycleError('DENIED', `policy ${judged.decision.policy} denies moving ${facts.subject.digest} to ${facts.environment}: ${judged.reasons.join('; ')}`), {
+    throw Object.assign(new LifecycleError('PROMOTION_DENIED', `policy ${judged.decision.policy} denies moving ${facts.subject.digest} to ${facts.environment}: ${judged.reasons.join('; ')}`), {
       decision: judged.decision,
     });
   }

@@ -203,7 +203,7 @@ async function withdrawUntagged(target: Target, subject: Descriptor, referrers: 
     await target.delete(subject);
     return { referrers, deleted: true };
   } catch (error) {
-    if (isOciError(error, 'UNSUPPORTED') || isOciError(error, 'DENIED') || isOciError(error, 'NOT_FOUND')) return { referrers, deleted: false };
+    if (isOciError(error, 'UNSUPPORTED') || isOciError(error, 'ACCESS_DENIED') || isOciError(error, 'NOT_FOUND')) return { referrers, deleted: false };
     throw error;
   }
 }

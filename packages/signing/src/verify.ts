@@ -113,9 +113,9 @@ function thresholdsFor(policy: VerifyPolicy, keyed: boolean): { tlogThreshold: n
     ['sct', sct],
     ['timestamp', timestamp],
   ] as const) {
-    if (!Number.isInteger(n) || n < 0) throw new SigningError('INVALID_POLICY', `the ${name} threshold must be a whole number >= 0, not ${n}`);
+    if (!Number.isInteger(n) || n < 0) throw new SigningError('INVALID_VERIFY_POLICY', `the ${name} threshold must be a whole number >= 0, not ${n}`);
   }
-  if (!keyed && timestamp < 1) throw new SigningError('INVALID_POLICY', 'a certificate identity needs at least one timestamp: nothing else says the certificate was valid when it signed');
+  if (!keyed && timestamp < 1) throw new SigningError('INVALID_VERIFY_POLICY', 'a certificate identity needs at least one timestamp: nothing else says the certificate was valid when it signed');
   return { tlogThreshold: tlog, ctlogThreshold: sct, timestampThreshold: timestamp };
 }
 

@@ -1,6 +1,6 @@
 import { access, readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { type Descriptor, pinnedReference, pullArtifact, type ReadOnlyTarget, referenceSelector } from '@sealpack/oci-client';
+import { pinnedReference, pullArtifact, referenceSelector } from '@sealpack/oci-client';
 import type { BundleVerdict } from '@sealpack/signing/verify';
 import type { Command } from '../command.ts';
 import { UsageError } from '../errors.ts';
@@ -135,7 +135,7 @@ export const verifyCommand: Command = {
       });
       decision = judged.decision;
       if (!out.options.json) out.raw(`${gate.module.decisionTable(decision)}\n`);
-      if (!judged.allow) throw new gate.module.PolicyError('DENIED', `policy ${decision.policy} denies ${subject.digest}: ${judged.reasons.join('; ')}`);
+      if (!judged.allow) throw new gate.module.PolicyError('POLICY_DENIED', `policy ${decision.policy} denies ${subject.digest}: ${judged.reasons.join('; ')}`);
     }
     // The library's one pull path: every destination checked before the first file lands, all or nothing.
     const pulled = typeof values.pull === 'string' ? await pullArtifact(target, subject.digest, resolve(io.cwd, values.pull)) : undefined;

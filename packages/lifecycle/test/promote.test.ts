@@ -4,8 +4,8 @@ import { describe, expect, inject, it } from 'vitest';
 import { uniqueRepository } from '@sealpack/test-registry';
 import { bytesSource, type Descriptor, openTarget, packLayers, parseReference, pushPacked, sha256Of, type Target } from '@sealpack/oci-client';
 import { parsePolicy } from '@sealpack/policy';
-import { buildProvDocument } from '@sealpack/provenance';
-import { attestManifest, keySigner, REVOCATION_PREDICATE_TYPE, signManifest } from '@sealpack/signing';
+import { buildProvDocument, PREDICATE } from '@sealpack/provenance';
+import { attestManifest, keySigner, signManifest } from '@sealpack/signing';
 import { applyGc, parseLifecycleConfig, parseRetention, planGc, promote, promotionHistory, rollback } from '../src/index.ts';
 import { verifyAttached } from '@sealpack/signing/verify';
 import { mkdtemp, readdir } from 'node:fs/promises';
@@ -202,7 +202,7 @@ describe('verify-then-promote on the real registry', () => {
     await attestManifest(target, v2, {
       signer,
       subjectName: name,
-      predicateType: REVOCATION_PREDICATE_TYPE,
+      predicateType: PREDICATE.revocation,
       predicate: new TextEncoder().encode(JSON.stringify({ reason: 'wrong park boundaries', revokedAt: '2026-12-04T12:00:00Z' })),
     });
     const tagsBefore = (await target.tags()).sort();

@@ -43,7 +43,7 @@ export function parseDistribution(value: unknown): Distribution {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const path = `$${(issue?.path ?? []).map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}`;
-    throw new CatalogError(/sha256/.test(issue?.message ?? '') ? 'INVALID_DIGEST' : 'INVALID_DISTRIBUTION', `the distribution is invalid at ${path}: ${issue?.message ?? 'invalid'}`, { path });
+    throw new CatalogError(/sha256/.test(issue?.message ?? '') ? 'INVALID_RECORD_DIGEST' : 'INVALID_DISTRIBUTION', `the distribution is invalid at ${path}: ${issue?.message ?? 'invalid'}`, { path });
   }
   return parsed.data;
 }

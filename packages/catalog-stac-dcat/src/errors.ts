@@ -1,15 +1,15 @@
 /** Every failure the catalog package reports carries one of these codes; callers branch on the code. */
 export type CatalogErrorCode =
-  | 'INVALID_JSON'
+  | 'RECORD_NOT_JSON'
   | 'NOT_STAC'
   | 'NOT_DCAT'
   | 'INVALID_DISTRIBUTION'
-  | 'INVALID_DIGEST'
+  | 'INVALID_RECORD_DIGEST'
   | 'CHECKSUM_CONFLICT'
   | 'UNKNOWN_FILE'
   | 'SCHEMA_INVALID'
   | 'RECORD_TOO_DEEP'
-  | 'INTERNAL';
+  | 'CATALOG_INTERNAL';
 
 /** The convention of every `@sealpack/*` package (see `OciErrorKind`): the CLI maps it to an exit status. */
 export type CatalogErrorKind = 'input' | 'verification' | 'internal';
@@ -30,6 +30,6 @@ export class CatalogError extends Error {
 
   /** A record that fails validation is a verdict about the record (exit 1); everything else is bad input. */
   get kind(): CatalogErrorKind {
-    return this.code === 'INTERNAL' ? 'internal' : this.code === 'SCHEMA_INVALID' ? 'verification' : 'input';
+    return this.code === 'CATALOG_INTERNAL' ? 'internal' : this.code === 'SCHEMA_INVALID' ? 'verification' : 'input';
   }
 }

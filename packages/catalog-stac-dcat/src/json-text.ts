@@ -11,7 +11,7 @@ export function readJson(text: string, record: string): { value: unknown; layout
   try {
     value = JSON.parse(text);
   } catch (cause) {
-    throw new CatalogError('INVALID_JSON', `${record} is not JSON: ${(cause as Error).message}`, { record, cause });
+    throw new CatalogError('RECORD_NOT_JSON', `${record} is not JSON: ${(cause as Error).message}`, { record, cause });
   }
   refuseDeepNesting(value, record);
   const indented = /\n([ \t]+)["}\]]/.exec(text)?.[1];

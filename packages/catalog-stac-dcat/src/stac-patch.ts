@@ -106,12 +106,12 @@ function patchAssets(record: Record<string, unknown>, d: Distribution, options: 
 function checkAgrees(asset: Record<string, unknown>, file: PublishedFile, record: string, path: string): void {
   const checksum = asset['file:checksum'];
   if (checksum !== undefined) {
-    if (typeof checksum !== 'string') throw new CatalogError('INVALID_DIGEST', `${record}: file:checksum is not a multihash string`, { record, path: `${path}.file:checksum` });
+    if (typeof checksum !== 'string') throw new CatalogError('INVALID_RECORD_DIGEST', `${record}: file:checksum is not a multihash string`, { record, path: `${path}.file:checksum` });
     let existing: string;
     try {
       existing = multihashToDigest(checksum);
     } catch (error) {
-      throw new CatalogError('INVALID_DIGEST', `${record}: ${(error as Error).message}`, { record, path: `${path}.file:checksum`, cause: error });
+      throw new CatalogError('INVALID_RECORD_DIGEST', `${record}: ${(error as Error).message}`, { record, path: `${path}.file:checksum`, cause: error });
     }
     if (existing !== file.digest) {
       throw new CatalogError('CHECKSUM_CONFLICT', `${record}: the record says ${file.name} is ${existing}, but the published file is ${file.digest}`, { record, path: `${path}.file:checksum` });

@@ -67,7 +67,7 @@ export class StacValidator {
     const issues: StacIssue[] = [];
     const check = (id: string) => {
       const validate = this.ajv.getSchema(id) as ValidateFunction | undefined;
-      if (validate === undefined) throw new CatalogError('INTERNAL', `the shipped schema ${id} did not load`);
+      if (validate === undefined) throw new CatalogError('CATALOG_INTERNAL', `the shipped schema ${id} did not load`);
       if (!validate(value)) issues.push(...(validate.errors ?? []).map((e) => issue(id, e)));
     };
     check(core);

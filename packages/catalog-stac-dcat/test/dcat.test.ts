@@ -68,6 +68,6 @@ describe('multihash', () => {
     expect(() => multihashToDigest(`1340${'ab'.repeat(64)}`)).toThrow(/not sha2-256/);
     expect(() => multihashToDigest('1220abcd')).toThrow(/holds 2 bytes, not 32/);
     expect(() => multihashToDigest('zz')).toThrow(/not a hex multihash/);
-    expect(() => digestToMultihash('sha512:ab')).toThrow(expect.objectContaining({ code: 'INVALID_DIGEST' }));
+    expect(() => digestToMultihash('sha512:ab')).toThrow(expect.objectContaining({ code: 'INVALID_RECORD_DIGEST' }));
   });
 });

@@ -84,12 +84,12 @@ describe('patching a STAC Item', () => {
   it.each([
     ['a checksum that disagrees', ITEM.replace(`1220${sha('geojson').slice(7)}`, `1220${sha('other').slice(7)}`), {}, 'CHECKSUM_CONFLICT', '$.assets.vectors.file:checksum'],
     ['a size that disagrees', ITEM.replace('"roles": ["data"]', '"roles": ["data"], "file:size": 1'), {}, 'CHECKSUM_CONFLICT', '$.assets.tiles.file:size'],
-    ['an md5 checksum', ITEM.replace(`1220${sha('geojson').slice(7)}`, `d50110${'ab'.repeat(16)}`), {}, 'INVALID_DIGEST', '$.assets.vectors.file:checksum'],
+    ['an md5 checksum', ITEM.replace(`1220${sha('geojson').slice(7)}`, `d50110${'ab'.repeat(16)}`), {}, 'INVALID_RECORD_DIGEST', '$.assets.vectors.file:checksum'],
     ['an override naming no file', ITEM, { assets: { tiles: 'absent.pmtiles' } }, 'UNKNOWN_FILE', '$.assets.tiles'],
     ['an override naming no asset', ITEM, { assets: { nothing: 'parks.pmtiles' } }, 'UNKNOWN_FILE', '$.assets.nothing'],
     ['a record that is not STAC', '{"type":"FeatureCollection","features":[]}', {}, 'NOT_STAC', '$.stac_version'],
     ['a STAC Catalog', '{"type":"Catalog","stac_version":"1.1.0"}', {}, 'NOT_STAC', '$.type'],
-    ['invalid JSON', '{"type":', {}, 'INVALID_JSON', undefined],
+    ['invalid JSON', '{"type":', {}, 'RECORD_NOT_JSON', undefined],
     ['a type that is an object with a toString member (found by the fuzzer)', '{"type":{"toString":0},"stac_version":"1.1.0"}', {}, 'NOT_STAC', '$.type'],
   ])('refuses %s, naming the record and field', (_what, text, options, code, path) => {
     expect(() => patchStac(text, distribution(), { record: 'parks.json', ...options })).toThrow(expect.objectContaining({ code, record: 'parks.json', ...(path === undefined ? {} : { path }) }));

@@ -39,5 +39,5 @@ export async function judgeMoveTo(context: CommandContext, source: ReadOnlyTarge
   });
   if (judged.allow) return;
   if (!out.options.json) out.text(`${gate.decisionTable(judged.decision)}\n`);
-  throw new gate.PolicyError('DENIED', `policy ${judged.decision.policy} denies moving ${subject.digest} to ${destination}: ${judged.reasons.join('; ')}; nothing was written`);
+  throw new gate.PolicyError('POLICY_DENIED', `policy ${judged.decision.policy} denies moving ${subject.digest} to ${destination}: ${judged.reasons.join('; ')}; nothing was written`);
 }

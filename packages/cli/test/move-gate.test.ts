@@ -23,7 +23,7 @@ describe('copy, backup and restore ask the judge before writing: restricted data
     const copied = await runCli(['copy', '-r', 'ocidir://src:v1', 'ocidir://mirror:v1'], { cwd });
     expect(copied.code).toBe(1);
     expect(copied.stdout).toMatch(/✘ destination +the artifact: restricted artifacts go only where a policy's destinations allow, and policy sealpack-default lists none/);
-    expect(copied.stderr).toMatch(/policy sealpack-default denies moving sha256:[a-f0-9]+ to ocidir:\/\/\S+mirror: .*; nothing was written \[DENIED\]/);
+    expect(copied.stderr).toMatch(/policy sealpack-default denies moving sha256:[a-f0-9]+ to ocidir:\/\/\S+mirror: .*; nothing was written \[POLICY_DENIED\]/);
     const backedUp = await runCli(['backup', 'ocidir://src:v1', '-o', 'out.tar'], { cwd });
     expect(backedUp.code).toBe(1);
     expect(await readdir(cwd)).not.toEqual(expect.arrayContaining(['mirror']));

@@ -184,7 +184,7 @@ describe('open when safe, restricted when required', () => {
     const undeclared = await runCli([...derive, '--out', 'undeclared'], { cwd, env });
     expect(undeclared.code).toBe(1);
     const refused = JSON.parse(undeclared.stdout);
-    expect(refused.error).toMatchObject({ code: 'DENIED', exitCode: 1 });
+    expect(refused.error).toMatchObject({ code: 'POLICY_DENIED', exitCode: 1 });
     expect(refused.decision.violations).toMatchObject([
       { id: 'inherits', message: expect.stringMatching(/lower than its inputs .*restricted.*no trusted declassification/) },
       { id: 'destination', message: expect.stringMatching(/its input ocidir:.*restricted@sha256:[a-f0-9]+ is restricted: ocidir:.*public is not a destination for restricted artifacts/) },

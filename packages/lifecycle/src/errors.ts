@@ -4,13 +4,14 @@ export type LifecycleErrorCode =
   | 'INVALID_LABEL'
   | 'UNKNOWN_ENVIRONMENT'
   | 'NOT_PROMOTED_FROM'
-  | 'DENIED'
+  | 'PROMOTION_DENIED'
   | 'IMMUTABLE_TAG'
   | 'LOST_RACE'
   | 'SCHEMA_INCOMPATIBLE'
   | 'HISTORY_NOT_ARCHIVED'
   | 'ARCHIVE_INCOMPLETE'
-  | 'INTERNAL';
+  | 'STALE_PLAN'
+  | 'LIFECYCLE_INTERNAL';
 
 /** A refusal is `verification` (exit 1); a bad config or environment name `input` (exit 2). */
 export type LifecycleErrorKind = 'input' | 'verification' | 'internal';
@@ -20,14 +21,16 @@ const KIND: Record<LifecycleErrorCode, LifecycleErrorKind> = {
   INVALID_LABEL: 'input',
   UNKNOWN_ENVIRONMENT: 'input',
   NOT_PROMOTED_FROM: 'verification',
-  DENIED: 'verification',
+  PROMOTION_DENIED: 'verification',
   IMMUTABLE_TAG: 'verification',
   LOST_RACE: 'verification',
   SCHEMA_INCOMPATIBLE: 'verification',
   // Deleting what a history names was asked for without saying where it goes first.
   HISTORY_NOT_ARCHIVED: 'input',
   ARCHIVE_INCOMPLETE: 'verification',
-  INTERNAL: 'internal',
+  // The registry changed since the gc plan was made (a promotion since): nothing is deleted; plan again.
+  STALE_PLAN: 'verification',
+  LIFECYCLE_INTERNAL: 'internal',
 };
 
 export class LifecycleError extends Error {

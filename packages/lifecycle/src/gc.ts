@@ -138,7 +138,7 @@ export async function applyGc(target: Target, plan: GcPlan, options: ApplyGcOpti
     }
     const shown = new Set([...entry.history.map((h) => h.record), ...entry.unverifiedRecords]);
     const unseen = records.filter((record) => !shown.has(record));
-    if (unseen.length > 0) throw new LifecycleError('DENIED', `${entry.digest} carries promotion record(s) the plan did not show (${unseen.join(', ')}): plan again`);
+    if (unseen.length > 0) throw new LifecycleError('STALE_PLAN', `${entry.digest} carries promotion record(s) the plan did not show (${unseen.join(', ')}): plan again`);
     subjects.push(subject);
   }
   if (options.archive !== undefined) for (const entry of plan.remove) await archiveWithReferrers(target, options.archive, entry);

@@ -1,7 +1,7 @@
 import { type Descriptor, parseManifest, type ReadOnlyTarget } from '@sealpack/oci-client';
+import { PREDICATE } from '@sealpack/provenance';
 import { ANNOTATION_BUNDLE_PREDICATE_TYPE, unverifiedPredicates } from '@sealpack/signing/verify';
 import { LifecycleError } from './errors.ts';
-import { PROMOTION_PREDICATE } from './promote.ts';
 
 /**
  * The promotion records attached to an artifact (their digests), verified or not: what deleting
@@ -11,7 +11,7 @@ import { PROMOTION_PREDICATE } from './promote.ts';
  * record of this digest holds it. Never a basis for trust: `promotionHistory` is.
  */
 export async function attachedPromotionRecords(target: ReadOnlyTarget, subject: Descriptor): Promise<string[]> {
-  return (await unverifiedPredicates(target, subject, PROMOTION_PREDICATE)).map((found) => found.referrer.digest);
+  return (await unverifiedPredicates(target, subject, PREDICATE.promotion)).map((found) => found.referrer.digest);
 }
 
 /**
@@ -26,7 +26,7 @@ export async function historyLostByDeleting(target: ReadOnlyTarget, descriptor: 
   if (subject !== undefined && (await attachedPromotionRecords(target, subject)).includes(descriptor.digest)) lost.add(descriptor.digest);
   if (parsed.kind === 'index') {
     // The annotation is unsigned, and that is enough here: it can only make a deletion refuse.
-    for (const child of parsed.manifest.manifests) if (child.annotations?.[ANNOTATION_BUNDLE_PREDICATE_TYPE] === PROMOTION_PREDICATE) lost.add(child.digest);
+    for (const child of parsed.manifest.manifests) if (child.annotations?.[ANNOTATION_BUNDLE_PREDICATE_TYPE] === PREDICATE.promotion) lost.add(child.digest);
   }
   return [...lost].sort();
 }

@@ -1,6 +1,6 @@
 import { copyGraph, type Descriptor, isOciError, type ReadOnlyTarget, type Target } from '@sealpack/oci-client';
 import { type Decision, type Judgement, judgeArtifact, type OpenInput, type Policy } from '@sealpack/policy';
-import { canonicalDigest } from '@sealpack/provenance';
+import { canonicalDigest, PREDICATE } from '@sealpack/provenance';
 import { attestManifest, type Signer, type Witness } from '@sealpack/signing';
 import { verifyAttached, type VerifyPolicy } from '@sealpack/signing/verify';
 import { z } from 'zod';
@@ -8,9 +8,6 @@ import { environment, type LifecycleConfig, tagFor } from './config.ts';
 import { LifecycleError } from './errors.ts';
 import { claimEnvironment } from './environment-lock.ts';
 import { checkSchemaVersion, SCHEMA_VERSION_ANNOTATION } from './schema-version.ts';
-
-/** The predicate type of a promotion record: a signed in-toto statement attached to the promoted artifact. */
-export const PROMOTION_PREDICATE = 'https://sealpack.dev/promotion/v1';
 
 const RecordSchema = z.object({
   environment: z.string(),
@@ -107,7 +104,7 @@ export async function promote(options: PromoteOptions): Promise<PromotionResult>
 /**
  * The judge's verdict on moving an artifact into an environment (a promotion, and a rollback,
  * which is one): the environment's policy, the destination rule, revocation, every input label.
- * A deny throws DENIED carrying the decision, every reason in its message.
+ * A deny throws PROMOTION_DENIED carrying the decision, every reason in its message.
  */
 export async function judgeMove(facts: {
   policy: Policy;
@@ -135,7 +132,7 @@ export async function judgeMove(facts: {
     now: facts.now,
   });
   if (!judged.allow) {
-    throw Object.assign(new LifecycleError('DENIED', `policy ${judged.decision.policy} denies moving ${facts.subject.digest} to ${facts.environment}: ${judged.reasons.join('; ')}`), {
+    throw Object.assign(new LifecycleError('PROMOTION_DENIED', `policy ${judged.decision.policy} denies moving ${facts.subject.digest} to ${facts.environment}: ${judged.reasons.join('; ')}`), {
       decision: judged.decision,
     });
   }
@@ -179,7 +176,7 @@ export async function attachRecord(
   const attested = await attestManifest(target, subject, {
     signer: options.signer,
     subjectName: options.subjectName,
-    predicateType: PROMOTION_PREDICATE,
+    predicateType: PREDICATE.promotion,
     predicate: new TextEncoder().encode(JSON.stringify(record)),
     ...(options.witnesses === undefined ? {} : { witnesses: options.witnesses }),
     now: options.now,
@@ -225,7 +222,7 @@ export interface RecordVerdict {
 
 /** The promotion records attached to an artifact, each verified under the given key or identity. */
 export async function promotionRecords(target: ReadOnlyTarget, subject: Descriptor, verifyPolicy: VerifyPolicy): Promise<RecordVerdict[]> {
-  const verdicts = await verifyAttached(target, subject, { ...verifyPolicy, predicateType: PROMOTION_PREDICATE });
+  const verdicts = await verifyAttached(target, subject, { ...verifyPolicy, predicateType: PREDICATE.promotion });
   return verdicts.map((v) => {
     const signer = v.keyId !== undefined ? `key ${v.keyId}` : v.identity;
     if (!v.valid) return { referrer: v.referrer, valid: false, reason: v.reason ?? 'does not verify' };

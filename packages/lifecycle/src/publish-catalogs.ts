@@ -32,7 +32,7 @@ export function checkCatalogRecords(records: readonly CatalogRecord[]): void {
     try {
       value = JSON.parse(record.text);
     } catch {
-      throw new CatalogError('INVALID_JSON', `${record.name} is not JSON`, { record: record.name });
+      throw new CatalogError('RECORD_NOT_JSON', `${record.name} is not JSON`, { record: record.name });
     }
     const issues = record.kind === 'stac' && validator !== undefined ? validator.validate(value).issues : validateDcat(value);
     const first = issues[0];

@@ -4,7 +4,7 @@ import type { DistributionInput } from '@sealpack/catalog-stac-dcat';
 import { checkDestination, defaultPolicy, type Decision, judgeArtifact, type OpenInput, type Policy } from '@sealpack/policy';
 import { buildProvDocument, buildRunManifest, checkLicense, currentEnvironment, hashFile, PREDICATE, serializeRunManifest, spdxDocument } from '@sealpack/provenance';
 import { attestManifest, signManifest, type Signer, type Witness } from '@sealpack/signing';
-import { COSIGN_SIGN_PREDICATE_TYPE, verifyAttachedByType, type VerifyPolicy } from '@sealpack/signing/verify';
+import { verifyAttachedByType, type VerifyPolicy } from '@sealpack/signing/verify';
 import { LifecycleError } from './errors.ts';
 import { checkCatalogRecords, type CatalogRecord, type PatchedRecord, patchCatalogRecords } from './publish-catalogs.ts';
 
@@ -122,9 +122,9 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
   lap('push');
 
   const signing = { signer: options.signer, subjectName, ...(options.witnesses === undefined ? {} : { witnesses: options.witnesses }) };
-  const attached = await verifyAttachedByType(target, subject, options.verifyPolicy, [COSIGN_SIGN_PREDICATE_TYPE, PREDICATE.prov, PREDICATE.spdx]);
+  const attached = await verifyAttachedByType(target, subject, options.verifyPolicy, [PREDICATE.cosignSign, PREDICATE.prov, PREDICATE.spdx]);
   const before = new Set((await target.referrers(subject)).map((r) => r.digest));
-  const signedAlready = (attached.get(COSIGN_SIGN_PREDICATE_TYPE) ?? []).some((v) => v.valid);
+  const signedAlready = (attached.get(PREDICATE.cosignSign) ?? []).some((v) => v.valid);
   if (!signedAlready) await signManifest(target, subject, signing);
   emit({ stage: 'signed', already: signedAlready });
 
@@ -210,7 +210,7 @@ async function withdrawUntagged(target: Target, subject: Descriptor, referrers: 
     await target.delete(subject);
     return { referrers, deleted: true };
   } catch (error) {
-    if (isOciError(error, 'UNSUPPORTED') || isOciError(error, 'DENIED') || isOciError(error, 'NOT_FOUND')) return { referrers, deleted: false };
+    if (isOciError(error, 'UNSUPPORTED') || isOciError(error, 'ACCESS_DENIED') || isOciError(error, 'NOT_FOUND')) return { referrers, deleted: false };
     throw error;
   }
 }
@@ -223,11 +223,11 @@ async function distributionOf(target: Target, reference: Reference, subject: Des
     return title === undefined ? [] : [{ name: title, mediaType: layer.mediaType, size: layer.size, digest: layer.digest }];
   });
   // The evidence's digests, by the type each verified bundle signs (never by an unsigned annotation).
-  const byType = await verifyAttachedByType(target, subject, options.verifyPolicy, [COSIGN_SIGN_PREDICATE_TYPE, PREDICATE.prov, PREDICATE.spdx]);
+  const byType = await verifyAttachedByType(target, subject, options.verifyPolicy, [PREDICATE.cosignSign, PREDICATE.prov, PREDICATE.spdx]);
   const first = (type: string) => (byType.get(type) ?? []).find((v) => v.valid)?.referrer.digest;
   const referrers: NonNullable<DistributionInput['referrers']> = {};
   for (const [relation, type] of [
-    ['signature', COSIGN_SIGN_PREDICATE_TYPE],
+    ['signature', PREDICATE.cosignSign],
     ['provenance', PREDICATE.prov],
     ['sbom', PREDICATE.spdx],
   ] as const) {

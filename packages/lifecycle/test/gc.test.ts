@@ -95,7 +95,7 @@ describe('gc keeps the promotion history', () => {
         { keep: [], remove: [{ ...plan.remove[0]!, history: [] }] },
         { archive: { target: openTarget(parseReference(`ocidir://${await mkdtemp(join(tmpdir(), 'sealpack-archive-'))}`)), name: 'a' } },
       ),
-    ).rejects.toMatchObject({ code: 'DENIED' });
+    ).rejects.toMatchObject({ code: 'STALE_PLAN' });
     expect((await promotionHistory(target, verifyPolicy)).map((h) => h.digest)).toEqual([v2.digest, v1.digest]);
   });
 

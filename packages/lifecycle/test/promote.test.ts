@@ -4,8 +4,8 @@ import { describe, expect, inject, it } from 'vitest';
 import { uniqueRepository } from '@sealpack/test-registry';
 import { bytesSource, type Descriptor, openTarget, packLayers, parseReference, pushPacked, sha256Of, type Target } from '@sealpack/oci-client';
 import { parsePolicy } from '@sealpack/policy';
-import { buildProvDocument } from '@sealpack/provenance';
-import { attestManifest, keySigner, REVOCATION_PREDICATE_TYPE, signManifest } from '@sealpack/signing';
+import { buildProvDocument, PREDICATE } from '@sealpack/provenance';
+import { attestManifest, keySigner, signManifest } from '@sealpack/signing';
 import { applyGc, parseLifecycleConfig, parseRetention, planGc, promote, promotionHistory, rollback } from '../src/index.ts';
 import { verifyAttached } from '@sealpack/signing/verify';
 import { mkdtemp, readdir } from 'node:fs/promises';
@@ -71,7 +71,7 @@ describe('verify-then-promote on the real registry', () => {
 
     const tagsBefore = (await target.tags()).sort();
     const refused = await go(v3, 'dev').catch((error: unknown) => error as { code: string; message: string; decision?: { violations: Array<{ id: string }> } });
-    expect(refused).toMatchObject({ code: 'DENIED', message: expect.stringMatching(/signed: needs 1 valid signature/) });
+    expect(refused).toMatchObject({ code: 'PROMOTION_DENIED', message: expect.stringMatching(/signed: needs 1 valid signature/) });
     expect(refused.decision?.violations.map((v) => v.id)).toEqual(['signed', 'provenance']);
     expect((await target.tags()).sort()).toEqual(tagsBefore);
 
@@ -202,11 +202,11 @@ describe('verify-then-promote on the real registry', () => {
     await attestManifest(target, v2, {
       signer,
       subjectName: name,
-      predicateType: REVOCATION_PREDICATE_TYPE,
+      predicateType: PREDICATE.revocation,
       predicate: new TextEncoder().encode(JSON.stringify({ reason: 'wrong park boundaries', revokedAt: '2026-12-04T12:00:00Z' })),
     });
     const tagsBefore = (await target.tags()).sort();
-    await expect(back()).rejects.toMatchObject({ code: 'DENIED', message: expect.stringMatching(/not-revoked: revoked by key .*: wrong park boundaries/) });
+    await expect(back()).rejects.toMatchObject({ code: 'PROMOTION_DENIED', message: expect.stringMatching(/not-revoked: revoked by key .*: wrong park boundaries/) });
     expect((await target.resolve('live')).digest).toBe(v3.digest);
     expect((await target.tags()).sort()).toEqual(tagsBefore);
 
@@ -219,7 +219,7 @@ describe('verify-then-promote on the real registry', () => {
       () => undefined,
       (error: unknown) => error,
     )) as { code: string; message: string; decision?: { violations: Array<{ id: string }> } };
-    expect(refused).toMatchObject({ code: 'DENIED', message: expect.stringMatching(/license: CC-BY-4\.0 is not within the allowed licenses .*; annotated: missing annotations/) });
+    expect(refused).toMatchObject({ code: 'PROMOTION_DENIED', message: expect.stringMatching(/license: CC-BY-4\.0 is not within the allowed licenses .*; annotated: missing annotations/) });
     expect(refused.decision?.violations.map((v) => v.id)).toEqual(['license', 'annotated']);
     expect((await target.resolve('live')).digest).toBe(v3.digest);
     // Under the policy it was promoted with, v1 is still fine.

@@ -109,7 +109,7 @@ describe('publish, the library function', () => {
     const { reference } = await fixture('layout');
     const base = { annotations: { 'dev.sealpack.sensitivity': 'public' }, reference, policy: OPEN };
     expect(() => checkPublishInputs({ ...base, annotations: { 'org.opencontainers.image.licenses': 'not a licence' } })).toThrow(/is not an SPDX license expression/);
-    expect(() => checkPublishInputs({ ...base, catalogs: [{ name: 'x.stac.json', kind: 'stac', text: '{' }] })).toThrow(expect.objectContaining({ code: 'INVALID_JSON' }));
+    expect(() => checkPublishInputs({ ...base, catalogs: [{ name: 'x.stac.json', kind: 'stac', text: '{' }] })).toThrow(expect.objectContaining({ code: 'RECORD_NOT_JSON' }));
     expect(() => checkPublishInputs({ ...base, catalogs: [{ name: 'x.stac.json', kind: 'stac', text: '{"stac_version":"1.1.0","type":"Feature"}' }] })).toThrow(
       /x\.stac\.json is not a valid STAC 1\.1 record/,
     );

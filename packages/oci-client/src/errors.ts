@@ -10,7 +10,7 @@ export type OciErrorCode =
   | 'SIZE_MISMATCH'
   | 'NOT_FOUND'
   | 'UNAUTHORIZED'
-  | 'DENIED'
+  | 'ACCESS_DENIED'
   | 'UNSUPPORTED'
   | 'PATH_TRAVERSAL'
   | 'PATH_CONFLICT'
@@ -48,7 +48,7 @@ const KIND_OF_CODE: Record<OciErrorCode, OciErrorKind> = {
   SIZE_MISMATCH: 'verification',
   NOT_FOUND: 'transport',
   UNAUTHORIZED: 'transport',
-  DENIED: 'transport',
+  ACCESS_DENIED: 'transport',
   // The registry cannot do what was asked (HTTP 405/501, no referrers API): its answer, not a typo.
   UNSUPPORTED: 'transport',
   REGISTRY_ERROR: 'transport',

@@ -1,19 +1,14 @@
 import { ANNOTATION_CREATED, ANNOTATION_TITLE, type Descriptor, parseManifest, type ReadOnlyTarget } from '@sealpack/oci-client';
-import { canonicalDigest, parseProvDocument } from '@sealpack/provenance';
+import { canonicalDigest, PREDICATE, parseProvDocument } from '@sealpack/provenance';
 import {
   ANNOTATION_BUNDLE_PREDICATE_TYPE as PREDICATE_ANNOTATION,
   type BundleVerdict,
-  COSIGN_SIGN_PREDICATE_TYPE as SIGN_PREDICATE,
   MEDIA_TYPE_SIGSTORE_BUNDLE_V03 as BUNDLE,
-  PREDICATE_TYPES,
-  REVOCATION_PREDICATE_TYPE,
   verifyEveryAttached,
   type VerifyPolicy,
 } from '@sealpack/signing/verify';
 import { type AttestationEvidence, type Evidence, EvidenceSchema, type SignatureEvidence } from './evidence.ts';
 import type { InputLabel } from './input-labels.ts';
-
-const PROV_PREDICATE = PREDICATE_TYPES.prov;
 
 export interface CollectOptions {
   /** The reference as the user gave it, and whether it named the digest. */
@@ -44,15 +39,15 @@ export async function collectEvidence(target: ReadOnlyTarget, subject: Descripto
   // Every bundle verified once and filed under the predicate type its signed statement names: the
   // referrer's annotation is unsigned, so no verdict (a revocation least of all) may rest on it.
   const verdicts = options.verifyPolicy === undefined ? await unverifiable(target, subject) : await verifyEveryAttached(target, subject, options.verifyPolicy);
-  const signatures = verdicts.filter((v) => v.predicateType === SIGN_PREDICATE || (!v.valid && v.predicateType === undefined)).map(toSignature);
+  const signatures = verdicts.filter((v) => v.predicateType === PREDICATE.cosignSign || (!v.valid && v.predicateType === undefined)).map(toSignature);
   const attestations: AttestationEvidence[] = verdicts
-    .filter((v): v is BundleVerdict & { predicateType: string } => v.predicateType !== undefined && v.predicateType !== SIGN_PREDICATE && v.predicateType !== REVOCATION_PREDICATE_TYPE)
+    .filter((v): v is BundleVerdict & { predicateType: string } => v.predicateType !== undefined && v.predicateType !== PREDICATE.cosignSign && v.predicateType !== PREDICATE.revocation)
     .map((v) => toAttestation(v, v.predicateType));
   // Only a revocation that verifies counts (anyone can attach one); one that does is always a deny.
-  const revocations = verdicts.filter((v) => v.valid && v.predicateType === REVOCATION_PREDICATE_TYPE).map(toRevocation);
+  const revocations = verdicts.filter((v) => v.valid && v.predicateType === PREDICATE.revocation).map(toRevocation);
 
   const inputs: Array<{ id: string; sensitivity?: string; unreadable?: true }> = [];
-  for (const attestation of attestations.filter((a) => a.valid && a.predicateType === PROV_PREDICATE)) {
+  for (const attestation of attestations.filter((a) => a.valid && a.predicateType === PREDICATE.prov)) {
     for (const id of provenanceInputs(attestation.predicate, subject.digest)) {
       if (inputs.some((i) => i.id === id)) continue;
       // Nobody to ask counts as unreadable: fail closed.
@@ -130,7 +125,7 @@ function toSignature(v: BundleVerdict): SignatureEvidence {
 }
 
 function toAttestation(v: BundleVerdict, predicateType: string): AttestationEvidence {
-  const keep = v.valid && predicateType === PROV_PREDICATE;
+  const keep = v.valid && predicateType === PREDICATE.prov;
   return {
     predicateType: v.predicateType ?? predicateType,
     valid: v.valid,

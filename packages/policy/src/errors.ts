@@ -1,10 +1,10 @@
 /** Every failure the policy package reports carries one of these codes; callers branch on the code. */
-export type PolicyErrorCode = 'INVALID_POLICY' | 'DENIED' | 'DESTINATION_DENIED' | 'INTERNAL';
+export type PolicyErrorCode = 'INVALID_POLICY' | 'POLICY_DENIED' | 'DESTINATION_DENIED' | 'POLICY_INTERNAL';
 
 /** The convention of every `@sealpack/*` package: a deny is `verification` (exit 1), a bad policy file `input` (exit 2). */
 export type PolicyErrorKind = 'input' | 'verification' | 'internal';
 
-const KIND: Record<PolicyErrorCode, PolicyErrorKind> = { INVALID_POLICY: 'input', DENIED: 'verification', DESTINATION_DENIED: 'verification', INTERNAL: 'internal' };
+const KIND: Record<PolicyErrorCode, PolicyErrorKind> = { INVALID_POLICY: 'input', POLICY_DENIED: 'verification', DESTINATION_DENIED: 'verification', POLICY_INTERNAL: 'internal' };
 
 export class PolicyError extends Error {
   override readonly name = 'PolicyError';

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bytesSource, openTarget, packLayers, parseReference, pushPacked, sha256Of, type Target } from '@sealpack/oci-client';
-import { buildProvDocument } from '@sealpack/provenance';
-import { attestManifest, keySigner, REVOCATION_PREDICATE_TYPE, signManifest } from '@sealpack/signing';
+import { buildProvDocument, PREDICATE } from '@sealpack/provenance';
+import { attestManifest, keySigner, signManifest } from '@sealpack/signing';
 import { collectEvidence, compilePolicy, parsePolicy } from '../src/index.ts';
 
 const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -90,7 +90,7 @@ describe('collecting evidence from a target with the signing package', () => {
       attestManifest(target, subject, {
         signer: keySigner(by),
         subjectName: 'lay',
-        predicateType: REVOCATION_PREDICATE_TYPE,
+        predicateType: PREDICATE.revocation,
         predicate: new TextEncoder().encode(JSON.stringify({ reason, revokedAt: '2026-12-04T12:00:00Z' })),
       });
     await revoke(other.privateKey, 'a stranger says so');

@@ -11,7 +11,7 @@ export type ProvenanceErrorCode =
   | 'INVALID_DIGEST'
   | 'NOT_CANONICALIZABLE'
   | 'UNREADABLE_FILE'
-  | 'INTERNAL';
+  | 'PROVENANCE_INTERNAL';
 
 /** The convention of every `@sealpack/*` package (see `OciErrorKind`): the CLI maps it to an exit status. */
 export type ProvenanceErrorKind = 'input' | 'internal';
@@ -30,6 +30,6 @@ export class ProvenanceError extends Error {
 
   /** Everything here is about a document or file the caller handed in, except a bug of ours. */
   get kind(): ProvenanceErrorKind {
-    return this.code === 'INTERNAL' ? 'internal' : 'input';
+    return this.code === 'PROVENANCE_INTERNAL' ? 'internal' : 'input';
   }
 }

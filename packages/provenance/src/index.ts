@@ -6,7 +6,8 @@ export { buildRunManifest, currentEnvironment, parseRunManifest, RUN_MANIFEST_SC
 export { PROV_CONTEXT } from './prov/context.ts';
 export { buildProvDocument, type ProvDocument, type ProvRun } from './prov/build.ts';
 export { parseProvDocument, type ParsedProv, type ProvNode } from './prov/parse.ts';
-export { buildStatement, IN_TOTO_STATEMENT_V1, parseStatement, PREDICATE, type Statement } from './statement.ts';
+export { buildStatement, IN_TOTO_PAYLOAD_TYPE, IN_TOTO_STATEMENT_V1, parseStatement, statementNames, type Statement, type StatementOptions } from './statement.ts';
+export { PREDICATE } from './predicate-types.ts';
 export { hashFile, type HashedFile } from './sbom/files.ts';
 export { checkLicense } from './sbom/license.ts';
 export { spdxDocument, validateSpdxDocument, type SbomOptions, type SpdxDocument } from './sbom/spdx.ts';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { buildProvDocument, buildStatement, canonicalize, parseStatement, PREDICATE } from '../src/index.ts';
+import { buildProvDocument, buildStatement, canonicalize, parseStatement, PREDICATE, statementNames } from '../src/index.ts';
 
 const hex = (text: string) => createHash('sha256').update(text).digest('hex');
 const subject = [{ name: 'registry.example/data/parks', sha256: hex('manifest') }];
@@ -12,7 +12,7 @@ const prov = buildProvDocument({
   toolchain: [{ name: 'sealpack', version: '0.1.0' }],
 }) as unknown as Record<string, unknown>;
 
-describe('in-toto Statement v1', () => {
+describe('in-toto Statement', () => {
   it('builds and reads statements for PROV, SLSA provenance v1, SPDX 2.3 and CycloneDX 1.6 predicates', () => {
     const predicates: Array<[string, Record<string, unknown>]> = [
       [PREDICATE.prov, prov],
@@ -30,9 +30,10 @@ describe('in-toto Statement v1', () => {
   });
 
   it.each([
-    ['a subject without sha256', { subject: [{ name: 'x', digest: { sha512: 'ab' } }] }, '$.subject[0].digest.sha256'],
+    ['a subject without a sha256 or sha512 digest', { subject: [{ name: 'x', digest: { md5: 'ab' } }] }, '$.subject[0].digest.sha256'],
+    ['a subject with a short sha512', { subject: [{ name: 'x', digest: { sha512: 'ab' } }] }, '$.subject[0].digest.sha512'],
     ['no subject', { subject: [] }, '$.subject'],
-    ['another statement type', { _type: 'https://in-toto.io/Statement/v0.1' }, '$._type'],
+    ['another statement type', { _type: 'https://in-toto.io/Statement/v2' }, '$._type'],
     ['a PROV predicate with a dangling reference', { predicateType: PREDICATE.prov, predicate: { '@graph': [{ '@id': 'a', used: 'b' }] } }, '$.predicate.@graph[0].used'],
     [
       'an SLSA predicate without a builder',
@@ -44,5 +45,20 @@ describe('in-toto Statement v1', () => {
   ])('refuses %s, naming the field', (_what, change, path) => {
     const base = { _type: 'https://in-toto.io/Statement/v1', subject: [{ name: 'x', digest: { sha256: hex('x') } }], predicateType: 'https://example.org/p', predicate: {} };
     expect(() => parseStatement(JSON.stringify({ ...base, ...change }))).toThrow(expect.objectContaining({ path }));
+  });
+
+  it('reads a v0.1 statement (cosign v2) and one with fields it does not know, keeps a sha512 subject, and takes no predicate as an empty one', () => {
+    const v01 = { _type: 'https://in-toto.io/Statement/v0.1', subject: [{ digest: { sha512: 'ab'.repeat(64) } }], predicateType: 'https://example.org/p', extension: 1 };
+    const statement = parseStatement(new TextEncoder().encode(JSON.stringify(v01)));
+    expect(statement).toMatchObject({ ...v01, predicate: {} });
+    expect(statementNames(statement, `sha512:${'ab'.repeat(64)}`)).toBe(true);
+    expect(statementNames(statement, `sha256:${hex('x')}`)).toBe(false);
+  });
+
+  it('refuses a duplicate key, and checks a known predicate unless told not to', () => {
+    const text = (predicate: string) => `{"_type":"https://in-toto.io/Statement/v1","subject":[{"digest":{"sha256":"${hex('x')}"}}],"predicateType":"${PREDICATE.spdx}","predicate":${predicate}}`;
+    expect(() => parseStatement(text('{"a":1,"a":2}'), { checkPredicate: false })).toThrow(expect.objectContaining({ code: 'DUPLICATE_KEY' }));
+    expect(() => parseStatement(text('{"spdxVersion":"SPDX-2.2","SPDXID":"SPDXRef-DOCUMENT"}'))).toThrow(expect.objectContaining({ path: '$.predicate.spdxVersion' }));
+    expect(parseStatement(text('{"spdxVersion":"SPDX-2.2","SPDXID":"SPDXRef-DOCUMENT"}'), { checkPredicate: false }).predicate).toEqual({ spdxVersion: 'SPDX-2.2', SPDXID: 'SPDXRef-DOCUMENT' });
   });
 });

@@ -8,7 +8,8 @@ import { fromSigstoreSigningError, SigningError } from './errors.ts';
 import type { Witness } from './keyless.ts';
 import type { Signer } from './signer.ts';
 import { DETACHED_PREDICATE_KEY } from './predicate-types.ts';
-import { buildStatement, IN_TOTO_PAYLOAD_TYPE } from './statement.ts';
+import { IN_TOTO_PAYLOAD_TYPE } from '@sealpack/provenance/statement';
+import { manifestStatement } from './signed-statement.ts';
 
 export const DEFAULT_DETACH_THRESHOLD = 4 * 1024 * 1024;
 
@@ -46,7 +47,7 @@ export async function attestManifest(target: Target, subject: Descriptor, option
   const predicate: unknown = detached
     ? { [DETACHED_PREDICATE_KEY]: { digest: { sha256: sha256Of(options.predicate).slice(7) }, size: options.predicate.byteLength, mediaType: 'application/json' } }
     : JSON.parse(new TextDecoder().decode(options.predicate));
-  const statement = buildStatement(options.subjectName, subject.digest, options.predicateType, predicate);
+  const statement = manifestStatement(options.subjectName, subject.digest, options.predicateType, predicate);
   const bundle = await new DSSEBundleBuilder({ signer: options.signer, witnesses: options.witnesses ?? [] })
     .create({ data: Buffer.from(JSON.stringify(statement)), type: IN_TOTO_PAYLOAD_TYPE })
     .catch((error: unknown) => {

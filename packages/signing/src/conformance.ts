@@ -4,7 +4,8 @@ import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
 import { toSignedEntity, Verifier, type SignedEntity } from '@sigstore/verify';
 import { SigningError } from './errors.ts';
 import { exactly } from './identity.ts';
-import { IN_TOTO_PAYLOAD_TYPE, parseStatement, statementNames } from './statement.ts';
+import { IN_TOTO_PAYLOAD_TYPE, statementNames } from '@sealpack/provenance/statement';
+import { signedStatement } from './signed-statement.ts';
 import { publicGoodTrustMaterial, trustMaterialFromJSON } from './trust.ts';
 import type { Digest } from '@sealpack/oci-client';
 
@@ -93,7 +94,7 @@ export function checkBundle(check: BundleCheck): void {
     throw new SigningError('SIGNATURE_INVALID', `does not verify: ${(cause as Error).message}`, { cause });
   }
   if (bundle.content.$case === 'dsseEnvelope' && bundle.content.dsseEnvelope.payloadType === IN_TOTO_PAYLOAD_TYPE) {
-    const statement = parseStatement(bundle.content.dsseEnvelope.payload);
+    const statement = signedStatement(bundle.content.dsseEnvelope.payload);
     if (!statementNames(statement, `sha256:${hex}`)) throw new SigningError('SUBJECT_MISMATCH', 'the in-toto statement does not name the artifact');
   }
 }

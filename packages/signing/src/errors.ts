@@ -4,7 +4,7 @@ import type { BundleVerdict } from './verify.ts';
 export type SigningErrorCode =
   | 'INVALID_KEY'
   | 'INVALID_TRUST_ROOT'
-  | 'INVALID_POLICY'
+  | 'INVALID_VERIFY_POLICY'
   | 'INVALID_SIGNING_CONFIG'
   | 'LEGACY_UNSUPPORTED'
   | 'IDENTITY_TOKEN'
@@ -16,7 +16,7 @@ export type SigningErrorCode =
   | 'SUBJECT_MISMATCH'
   | 'NO_SIGNATURES'
   | 'REVOKED'
-  | 'INTERNAL';
+  | 'SIGNING_INTERNAL';
 
 /** The convention of every `@sealpack/*` package (see `OciErrorKind`): the CLI maps it to an exit status. */
 export type SigningErrorKind = 'input' | 'verification' | 'transport' | 'internal';
@@ -24,7 +24,7 @@ export type SigningErrorKind = 'input' | 'verification' | 'transport' | 'interna
 const KIND_OF_CODE: Record<SigningErrorCode, SigningErrorKind> = {
   INVALID_KEY: 'input',
   INVALID_TRUST_ROOT: 'input',
-  INVALID_POLICY: 'input',
+  INVALID_VERIFY_POLICY: 'input',
   INVALID_SIGNING_CONFIG: 'input',
   LEGACY_UNSUPPORTED: 'input',
   IDENTITY_TOKEN: 'input',
@@ -37,7 +37,7 @@ const KIND_OF_CODE: Record<SigningErrorCode, SigningErrorKind> = {
   SUBJECT_MISMATCH: 'verification',
   NO_SIGNATURES: 'verification',
   REVOKED: 'verification',
-  INTERNAL: 'internal',
+  SIGNING_INTERNAL: 'internal',
 };
 
 export class SigningError extends Error {

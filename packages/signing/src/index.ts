@@ -7,7 +7,6 @@ export { keySigner, type KeyMaterial, type Signer } from './signer.ts';
 export { keylessSigner, witnessesFor, type KeylessOptions, type Witness } from './keyless.ts';
 export { ciIdentityToken, OIDC_PROVIDERS, type OidcProvider } from './ci-identity.ts';
 export { servicesFromSigningConfig, type SigningServices } from './signing-config.ts';
-export { buildStatement, IN_TOTO_PAYLOAD_TYPE, parseStatement, type Statement } from './statement.ts';
 export { attachBundle, attachedBundles, type AttachedBundle } from './bundle-referrer.ts';
 export { signManifest, type SignOptions, type SignResult } from './sign.ts';
 export { attestManifest, DEFAULT_DETACH_THRESHOLD, type AttestOptions } from './attest.ts';

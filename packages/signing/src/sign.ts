@@ -6,7 +6,8 @@ import { fromSigstoreSigningError, SigningError } from './errors.ts';
 import { appendLegacyLayer, bundleToLegacyLayer, simpleSigningPayload } from './legacy.ts';
 import type { Witness } from './keyless.ts';
 import type { Signer } from './signer.ts';
-import { buildStatement, COSIGN_SIGN_PREDICATE_TYPE, IN_TOTO_PAYLOAD_TYPE } from './statement.ts';
+import { IN_TOTO_PAYLOAD_TYPE, PREDICATE } from '@sealpack/provenance/statement';
+import { manifestStatement } from './signed-statement.ts';
 
 export interface SignOptions {
   signer: Signer;
@@ -41,9 +42,9 @@ export interface SignResult {
  * and no witnesses, nothing leaves the machine (no transparency log, no timestamp authority).
  */
 export async function signManifest(target: Target, subject: Descriptor, options: SignOptions): Promise<SignResult> {
-  const predicateType = options.predicateType ?? COSIGN_SIGN_PREDICATE_TYPE;
-  if (options.legacyTags === true && predicateType !== COSIGN_SIGN_PREDICATE_TYPE) throw new SigningError('LEGACY_UNSUPPORTED', 'cosign v2 .sig tags hold signatures only: attest for an .att tag');
-  const statement = buildStatement(options.subjectName, subject.digest, predicateType, options.predicate ?? {});
+  const predicateType = options.predicateType ?? PREDICATE.cosignSign;
+  if (options.legacyTags === true && predicateType !== PREDICATE.cosignSign) throw new SigningError('LEGACY_UNSUPPORTED', 'cosign v2 .sig tags hold signatures only: attest for an .att tag');
+  const statement = manifestStatement(options.subjectName, subject.digest, predicateType, options.predicate ?? {});
   const builder = new DSSEBundleBuilder({ signer: options.signer, witnesses: options.witnesses ?? [] });
   const bundle = await builder.create({ data: Buffer.from(JSON.stringify(statement)), type: IN_TOTO_PAYLOAD_TYPE }).catch((error: unknown) => {
     throw fromSigstoreSigningError(error);

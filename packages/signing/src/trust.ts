@@ -43,6 +43,6 @@ export function publicGoodTrustMaterial(): TrustMaterial {
   // Read from the installed package at run time (knip.json lists the dependency: a require it cannot see).
   const seeds = createRequire(import.meta.url)('@sigstore/tuf/seeds.json') as Record<string, { targets?: Record<string, string> }>;
   const target = seeds[PUBLIC_GOOD_TUF]?.targets?.['trusted_root.json'];
-  if (target === undefined) throw new SigningError('INTERNAL', '@sigstore/tuf ships no public-good trusted_root.json');
+  if (target === undefined) throw new SigningError('SIGNING_INTERNAL', '@sigstore/tuf ships no public-good trusted_root.json');
   return trustMaterialFromJSON(JSON.parse(Buffer.from(target, 'base64').toString('utf8')));
 }

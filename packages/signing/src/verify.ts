@@ -4,14 +4,15 @@ import { RFC3161Timestamp, X509Certificate } from '@sigstore/core';
 import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
 import type { Descriptor, ReadOnlyTarget } from '@sealpack/oci-client';
 import { z } from 'zod';
-import { DETACHED_PREDICATE_KEY, REVOCATION_PREDICATE_TYPE } from './predicate-types.ts';
+import { IN_TOTO_PAYLOAD_TYPE, PREDICATE, statementNames } from '@sealpack/provenance/statement';
+import { DETACHED_PREDICATE_KEY } from './predicate-types.ts';
 import { attachedBundles, fetchBytes } from './bundle-referrer.ts';
 import { SigningError } from './errors.ts';
 import { exactly } from './identity.ts';
 import { keyId } from './keys/key-files.ts';
 import { legacySignatures, legacyToBundle, simpleSigningDigest, type LegacySignature } from './legacy.ts';
 import type { TrustMaterial } from './trust.ts';
-import { COSIGN_SIGN_PREDICATE_TYPE, IN_TOTO_PAYLOAD_TYPE, parseStatement, statementNames } from './statement.ts';
+import { signedStatement } from './signed-statement.ts';
 
 /**
  * How many independent witnesses a signature needs: transparency-log entries, certificate
@@ -113,9 +114,9 @@ function thresholdsFor(policy: VerifyPolicy, keyed: boolean): { tlogThreshold: n
     ['sct', sct],
     ['timestamp', timestamp],
   ] as const) {
-    if (!Number.isInteger(n) || n < 0) throw new SigningError('INVALID_POLICY', `the ${name} threshold must be a whole number >= 0, not ${n}`);
+    if (!Number.isInteger(n) || n < 0) throw new SigningError('INVALID_VERIFY_POLICY', `the ${name} threshold must be a whole number >= 0, not ${n}`);
   }
-  if (!keyed && timestamp < 1) throw new SigningError('INVALID_POLICY', 'a certificate identity needs at least one timestamp: nothing else says the certificate was valid when it signed');
+  if (!keyed && timestamp < 1) throw new SigningError('INVALID_VERIFY_POLICY', 'a certificate identity needs at least one timestamp: nothing else says the certificate was valid when it signed');
   return { tlogThreshold: tlog, ctlogThreshold: sct, timestampThreshold: timestamp };
 }
 
@@ -145,7 +146,7 @@ function verifyLegacySignature(legacy: LegacySignature, subject: Descriptor, pol
   if (legacy.kind === 'att') return verifyStatementBundle(bundle, subject, policy, true);
   const verified = verifySignatureOf(bundle, policy, legacy.payload);
   if (simpleSigningDigest(legacy.payload) !== subject.digest) throw new SigningError('SUBJECT_MISMATCH', `the signed payload is about another artifact, not ${subject.digest}`);
-  return { ...verified, predicateType: COSIGN_SIGN_PREDICATE_TYPE, predicate: {} };
+  return { ...verified, predicateType: PREDICATE.cosignSign, predicate: {} };
 }
 
 function parseBundle(json: unknown): Bundle {
@@ -166,9 +167,9 @@ function verifyStatementBundle(bundle: Bundle, subject: Descriptor, policy: Veri
   const verified = verifySignatureOf(bundle, policy);
   const envelope = bundle.content.dsseEnvelope;
   if (envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE) throw new SigningError('INVALID_BUNDLE', `the envelope carries ${envelope.payloadType}, not an in-toto statement`);
-  const statement = parseStatement(envelope.payload);
+  const statement = signedStatement(envelope.payload);
   if (!statementNames(statement, subject.digest)) throw new SigningError('SUBJECT_MISMATCH', `the signed statement is about another artifact, not ${subject.digest}`);
-  const wanted = policy.predicateType ?? COSIGN_SIGN_PREDICATE_TYPE;
+  const wanted = policy.predicateType ?? PREDICATE.cosignSign;
   if (!anyPredicate && statement.predicateType !== wanted) throw new SigningError('SUBJECT_MISMATCH', `the statement's predicate is ${statement.predicateType}, not ${wanted}`);
   return { ...verified, predicateType: statement.predicateType, predicate: statement.predicate };
 }
@@ -246,7 +247,7 @@ function certificateWindow(bundle: Bundle): string {
  * `verifyArtifact` answers whether an artifact may be trusted.
  */
 export async function verifyAttached(target: ReadOnlyTarget, subject: Descriptor, policy: VerifyPolicy): Promise<BundleVerdict[]> {
-  const wanted = policy.predicateType ?? COSIGN_SIGN_PREDICATE_TYPE;
+  const wanted = policy.predicateType ?? PREDICATE.cosignSign;
   return (await verifyAttachedByType(target, subject, policy, [wanted])).get(wanted) ?? [];
 }
 
@@ -290,7 +291,7 @@ export async function verifyEveryAttached(target: ReadOnlyTarget, subject: Descr
   // Signed by an older cosign: the v2 layout's tag, `.sig` for signatures, `.att` for the rest.
   for (const kind of ['sig', 'att'] as const) {
     for (const found of await legacySignatures(target, subject, kind)) {
-      const claimed = kind === 'sig' ? COSIGN_SIGN_PREDICATE_TYPE : found.predicateType;
+      const claimed = kind === 'sig' ? PREDICATE.cosignSign : found.predicateType;
       const base = { referrer: found.manifest, legacyTag: found.tag, ...(claimed === undefined ? {} : { predicateType: claimed }) };
       verdicts.push(await judged(base, async () => verifyLegacySignature(found, subject, policy)));
     }
@@ -312,13 +313,13 @@ export interface ArtifactVerification {
  */
 export async function verifyArtifact(target: ReadOnlyTarget, subject: Descriptor, policy: VerifyPolicy): Promise<ArtifactVerification> {
   const verdicts = await verifyEveryAttached(target, subject, policy);
-  const revocation = verdicts.find((v) => v.valid && v.predicateType === REVOCATION_PREDICATE_TYPE);
+  const revocation = verdicts.find((v) => v.valid && v.predicateType === PREDICATE.revocation);
   if (revocation !== undefined) {
     const reason = (revocation.predicate as { reason?: unknown } | undefined)?.reason;
     const by = revocation.keyId !== undefined ? `key ${revocation.keyId}` : `identity ${revocation.identity ?? '?'}`;
     throw new SigningError('REVOKED', `${subject.digest} is revoked by ${by}: ${typeof reason === 'string' ? reason : '(no reason given)'}`, { verdicts });
   }
-  const signatures = verdicts.filter((v) => v.predicateType === COSIGN_SIGN_PREDICATE_TYPE || (!v.valid && v.predicateType === undefined));
+  const signatures = verdicts.filter((v) => v.predicateType === PREDICATE.cosignSign || (!v.valid && v.predicateType === undefined));
   if (!signatures.some((v) => v.valid)) {
     const reason = signatures.find((v) => !v.valid)?.reason;
     throw new SigningError(
@@ -366,7 +367,7 @@ export async function unverifiedPredicates(target: ReadOnlyTarget, subject: Desc
     try {
       const bundle = parseBundle(JSON.parse(new TextDecoder().decode(attached.bytes)) as unknown);
       if (!isBundleWithDsseEnvelope(bundle)) continue;
-      const statement = parseStatement(bundle.content.dsseEnvelope.payload);
+      const statement = signedStatement(bundle.content.dsseEnvelope.payload);
       if (statement.predicateType !== predicateType || !statementNames(statement, subject.digest)) continue;
       found.push({ referrer: attached.referrer, predicate: await resolveDetached(target, attached.others, statement.predicate) });
     } catch (error) {

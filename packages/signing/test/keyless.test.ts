@@ -139,7 +139,7 @@ describe('keyless with an RFC 3161 timestamp authority (stand-in), and certifica
       vi.useRealTimers();
     }
     // Nor can a policy waive the timestamp of a certificate: that is refused as a mistake.
-    await expect(verifyAttached(bare.target, bare.subject, { ...policy, thresholds: { timestamp: 0 } })).rejects.toMatchObject({ code: 'INVALID_POLICY' });
+    await expect(verifyAttached(bare.target, bare.subject, { ...policy, thresholds: { timestamp: 0 } })).rejects.toMatchObject({ code: 'INVALID_VERIFY_POLICY' });
   });
 });
 

@@ -5,17 +5,11 @@ import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { uniqueRepository } from '@sealpack/test-registry';
 import { bytesSource, openTarget, packLayers, parseManifest, parseReference, pushPacked, sha256Of, type Descriptor, type Target } from '@sealpack/oci-client';
-import {
-  attachBundle,
-  attestManifest,
-  COSIGN_SIGN_PREDICATE_TYPE,
-  keySigner,
-  MEDIA_TYPE_SIGSTORE_BUNDLE_V03,
-  REVOCATION_PREDICATE_TYPE,
-  signManifest,
-  verifyArtifact,
-  verifyAttachedByType,
-} from '../src/index.ts';
+import { attachBundle, attestManifest, keySigner, MEDIA_TYPE_SIGSTORE_BUNDLE_V03, signManifest, verifyArtifact, verifyAttachedByType } from '../src/index.ts';
+import { PREDICATE } from '@sealpack/provenance';
+
+const COSIGN_SIGN_PREDICATE_TYPE = PREDICATE.cosignSign;
+const REVOCATION_PREDICATE_TYPE = PREDICATE.revocation;
 
 const registries = inject('registries');
 const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });

@@ -13,12 +13,10 @@ const loadCatalog = () => import('@sealpack/catalog-stac-dcat');
 // What a referrer is, by the predicate type its bundle annotation names (cosign v3 layout).
 const BUNDLE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
 const PREDICATE_ANNOTATION = 'dev.sigstore.bundle.predicateType';
-const EVIDENCE: Readonly<Record<string, 'signature' | 'provenance' | 'sbom'>> = {
-  'https://sigstore.dev/cosign/sign/v1': 'signature',
-  'https://sealpack.dev/attestation/prov/v1': 'provenance',
-  'https://spdx.dev/Document': 'sbom',
-  'https://cyclonedx.org/bom': 'sbom',
-};
+async function evidenceKinds(): Promise<Readonly<Record<string, 'signature' | 'provenance' | 'sbom'>>> {
+  const { PREDICATE } = await import('@sealpack/provenance/statement');
+  return { [PREDICATE.cosignSign]: 'signature', [PREDICATE.prov]: 'provenance', [PREDICATE.spdx]: 'sbom', [PREDICATE.cyclonedx]: 'sbom' };
+}
 
 export const catalogPatchCommand: Command = {
   path: ['catalog', 'patch'],
@@ -151,8 +149,9 @@ async function publishedArtifact(context: CommandContext, ref: Reference, publis
     return title === undefined ? [] : [{ name: title, mediaType: layer.mediaType, size: layer.size, digest: layer.digest }];
   });
   const referrers: Record<string, string> = {};
+  const evidence = await evidenceKinds();
   for (const referrer of await target.referrers(subject)) {
-    const kind = referrer.artifactType === BUNDLE ? EVIDENCE[referrer.annotations?.[PREDICATE_ANNOTATION] ?? ''] : undefined;
+    const kind = referrer.artifactType === BUNDLE ? evidence[referrer.annotations?.[PREDICATE_ANNOTATION] ?? ''] : undefined;
     if (kind !== undefined && referrers[kind] === undefined) referrers[kind] = referrer.digest;
   }
   const annotations = manifest.annotations ?? {};

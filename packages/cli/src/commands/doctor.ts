@@ -70,7 +70,7 @@ async function registryChecks(context: CommandContext, text: string): Promise<Ch
     });
     checks.push({ name: 'pull', status: 'ok', detail: `${where} answers, and the credentials may read it` });
   } catch (error) {
-    const denied = isOciError(error, 'UNAUTHORIZED') || isOciError(error, 'DENIED');
+    const denied = isOciError(error, 'UNAUTHORIZED') || isOciError(error, 'ACCESS_DENIED');
     checks.push({
       name: 'pull',
       status: 'fail',

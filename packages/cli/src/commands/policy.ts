@@ -49,7 +49,7 @@ export const policyCheckCommand: Command = {
     else out.text(`${options.format === 'junit' ? gate.decisionJUnit(decision) : gate.decisionTable(decision)}\n`);
     if (!decision.allow) {
       const denied = decision.violations.filter((v) => v.severity === 'deny').map((v) => v.id);
-      throw new gate.PolicyError('DENIED', `policy ${decision.policy} denies ${subject.digest}: ${denied.join(', ')}`);
+      throw new gate.PolicyError('POLICY_DENIED', `policy ${decision.policy} denies ${subject.digest}: ${denied.join(', ')}`);
     }
   },
 };

@@ -70,7 +70,7 @@ export const publishCommand: Command = {
     if (denied.length > 0) {
       const { PolicyError } = await import('@sealpack/policy');
       throw new PolicyError(
-        'DENIED',
+        'POLICY_DENIED',
         `${denied.map((r) => `policy ${r.decision.policy} denies ${r.digest}: ${r.reasons.join('; ')}`).join('; ')}; not tagged, no catalog patched${denied.length < results.length ? ` for ${denied.length === 1 ? 'it' : 'them'}` : ''}`,
       );
     }

@@ -102,6 +102,7 @@ export const verifyCommand: Command = {
     const ref = parseRef(positionals[0]);
     requireLocalWhenOffline(values, ref);
     const signing = await loadVerifying();
+    const { PREDICATE } = await import('@sealpack/provenance/statement');
     const policy = await verifyPolicyFrom(values, io, signing, undefined);
     // A bad policy file is found before any request: exit 2, never a pass.
     const gate = typeof values.policy === 'string' ? await loadGate(io, values.policy, typeof values.env === 'string' ? values.env : undefined) : undefined;
@@ -118,7 +119,7 @@ export const verifyCommand: Command = {
         if (error instanceof signing.SigningError)
           showVerdicts(
             out,
-            error.verdicts.filter((v) => v.predicateType === signing.COSIGN_SIGN_PREDICATE_TYPE || v.predicateType === undefined),
+            error.verdicts.filter((v) => v.predicateType === PREDICATE.cosignSign || v.predicateType === undefined),
           );
         throw error;
       },
@@ -135,7 +136,7 @@ export const verifyCommand: Command = {
       });
       decision = judged.decision;
       if (!out.options.json) out.text(`${gate.module.decisionTable(decision)}\n`);
-      if (!judged.allow) throw new gate.module.PolicyError('DENIED', `policy ${decision.policy} denies ${subject.digest}: ${judged.reasons.join('; ')}`);
+      if (!judged.allow) throw new gate.module.PolicyError('POLICY_DENIED', `policy ${decision.policy} denies ${subject.digest}: ${judged.reasons.join('; ')}`);
     }
     // The library's one pull path: every destination checked before the first file lands, all or nothing.
     const pulled = typeof values.pull === 'string' ? await pullArtifact(target, subject.digest, resolve(io.cwd, values.pull)) : undefined;
@@ -361,6 +362,7 @@ export const revokeCommand: Command = {
     const ref = parseRef(positionals[0]);
     if (typeof values.reason !== 'string' || values.reason.trim() === '') throw new UsageError('revoke needs --reason TEXT: a revocation says why');
     const signing = await loadSigning();
+    const { PREDICATE } = await import('@sealpack/provenance/statement');
     const { signer, witnesses } = await signerFrom(values, io, signing);
     const target = await open(ref);
     const subject = await target.resolve(referenceSelector(ref) ?? 'latest');
@@ -369,7 +371,7 @@ export const revokeCommand: Command = {
       signer,
       witnesses,
       subjectName: repositoryName(ref),
-      predicateType: signing.REVOCATION_PREDICATE_TYPE,
+      predicateType: PREDICATE.revocation,
       predicate: new TextEncoder().encode(JSON.stringify({ reason: values.reason, revokedAt })),
     });
     const pinned = pinnedReference(ref, attested.referrer.digest);

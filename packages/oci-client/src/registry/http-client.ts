@@ -376,13 +376,13 @@ export class RegistryHttpClient {
       response.status === 401
         ? 'UNAUTHORIZED'
         : response.status === 403
-          ? 'DENIED'
+          ? 'ACCESS_DENIED'
           : response.status === 404
             ? 'NOT_FOUND'
             : response.status === 405 || response.status === 501
               ? 'UNSUPPORTED'
               : 'REGISTRY_ERROR';
-    const reason = code === 'NOT_FOUND' ? 'not found' : code === 'DENIED' ? 'access denied' : code === 'UNAUTHORIZED' ? 'authentication failed' : `HTTP ${response.status}`;
+    const reason = code === 'NOT_FOUND' ? 'not found' : code === 'ACCESS_DENIED' ? 'access denied' : code === 'UNAUTHORIZED' ? 'authentication failed' : `HTTP ${response.status}`;
     return new OciError(code, `${what}: ${reason}${detail}`, { status: response.status, retryable: isRetryableStatus(response.status) });
   }
 }

@@ -2,8 +2,7 @@
 // bundle builders and its Fulcio, Rekor and TSA clients), which is most of the package's load time.
 export { SigningError, type SigningErrorCode, type SigningErrorKind } from '../errors.ts';
 export { keyId, loadPublicKey } from '../keys/key-files.ts';
-export { COSIGN_SIGN_PREDICATE_TYPE } from '../statement.ts';
-export { PREDICATE_TYPES, REVOCATION_PREDICATE_TYPE } from '../predicate-types.ts';
+export { PREDICATE_TYPES } from '../predicate-types.ts';
 export {
   unverifiedPredicates,
   verifyAttached,

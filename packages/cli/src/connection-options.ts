@@ -138,7 +138,9 @@ export class ConnectionOptions {
 
   async for(scope: ConnectionScope): Promise<OpenTargetOptions> {
     const { self, peer, side, ownHosts } = scope;
-    if (ownHosts !== undefined && self.kind === 'registry' && !ownHosts.has(self.registry)) return this.forForeignHost();
+    // A side is one of the command's own ends (promote's destination may come from its environments
+    // file, not an argument); only a target opened for evidence has none and may be anyone's.
+    if (side === undefined && ownHosts !== undefined && self.kind === 'registry' && !ownHosts.has(self.registry)) return this.forForeignHost();
     const plain = plainCredentialGiven(this.values, this.io.env);
     if (plain !== undefined && self.kind === 'registry' && peer?.kind === 'registry' && peer.registry !== self.registry) {
       const [source, destination] = side === 'to' ? [peer.registry, self.registry] : [self.registry, peer.registry];

@@ -145,11 +145,8 @@ function toAttestation(v: BundleVerdict, predicateType: string): AttestationEvid
  * document gives the output (`oci://…@sha256:`, a file's `urn:sha256:`, another tool's IRI).
  */
 function provenanceInputs(predicate: unknown, digest: string): string[] {
-  const prov = parseProvDocument(predicate);
   const hex = digest.slice(7);
-  const sources = new Set<string>();
-  for (const node of prov.nodes.values()) {
-    for (const id of [...(node.relations.used ?? []), ...(node.relations.wasDerivedFrom ?? [])]) sources.add(id);
-  }
-  return [...sources].filter((id) => /^oci(dir)?:\/\//.test(id) && !id.endsWith(`@sha256:${hex}`)).sort();
+  return parseProvDocument(predicate)
+    .inputs()
+    .filter((id) => /^oci(dir)?:\/\//.test(id) && !id.endsWith(`@sha256:${hex}`));
 }

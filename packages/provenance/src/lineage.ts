@@ -111,12 +111,17 @@ export async function walkLineage(root: string, reader: ProvReader, options: Lin
   return { root, nodes: [...nodes.values()], edges };
 }
 
-/** The sources a PROV document gives for the entity with this artifact's digest. */
+/**
+ * The sources a PROV document gives for the entity with this artifact's digest; when it names no
+ * such entity (its output is a file's `urn:sha256:`, or another tool's IRI), every input it names:
+ * the attestation's signed subject is what binds the document to the artifact.
+ */
 function sourcesOf(document: unknown, artifact: string): string[] {
   const parsed = parseProvDocument(document);
   const digest = digestNamed(artifact);
   const entity = [...parsed.nodes.keys()].find((id) => (digest === undefined ? id === artifact : digestNamed(id) === digest));
-  return entity === undefined ? [] : parsed.sourcesOf(entity);
+  if (entity !== undefined) return parsed.sourcesOf(entity);
+  return parsed.inputs().filter((id) => digest === undefined || digestNamed(id) !== digest);
 }
 
 /** The sha256 an id names: `urn:sha256:<hex>` or an `oci://…@sha256:<hex>` / `ocidir://…@sha256:<hex>` ref. */

@@ -37,6 +37,19 @@ const ROADS = artifact('roads');
 const RAW = `urn:sha256:${hex('raw.csv')}`;
 
 describe('lineage', () => {
+  it('shows the inputs of a signed PROV that names its output as a file (provenance build --output FILE), not as the artifact', async () => {
+    const asFile = buildProvDocument({
+      runId: 'as-file',
+      startedAt: '2026-12-04T10:00:00Z',
+      endedAt: '2026-12-04T10:00:00Z',
+      inputs: [{ ref: ROADS }],
+      outputs: [{ file: 'tiles.pmtiles', sha256: hex('tiles.pmtiles'), size: 1 }],
+      toolchain: [{ name: 'sealpack', version: '0.1.0' }],
+    });
+    const graph = await walkLineage(TILES, reader([[TILES, [{ document: asFile, verified: true }]]]));
+    expect(graph.edges).toEqual([{ from: TILES, to: ROADS, verified: true }]);
+  });
+
   it('walks from an artifact through verified PROV to its inputs and theirs', async () => {
     const graph = await walkLineage(
       TILES,

@@ -17,6 +17,11 @@ export interface ParsedProv {
   nodes: ReadonlyMap<string, ProvNode>;
   /** The entities an entity came from: what it was derived from, and what the activity that generated it used. */
   sourcesOf(entityId: string): string[];
+  /**
+   * Every input the document names: each entity an activity used or an entity was derived from.
+   * What a signed attestation's document says its subject came from, however it names the subject.
+   */
+  inputs(): string[];
 }
 
 // Our compact terms, and the same PROV-O relations as others write them (prefixed or full IRI).
@@ -83,6 +88,10 @@ export function parseProvDocument(input: string | unknown, limits?: JsonLimits):
       const generators = entity.relations.wasGeneratedBy ?? [];
       const used = generators.flatMap((activity) => nodes.get(activity)?.relations.used ?? []);
       return [...new Set([...(entity.relations.wasDerivedFrom ?? []), ...used])].sort();
+    },
+    inputs() {
+      const sources = [...nodes.values()].flatMap((node) => [...(node.relations.used ?? []), ...(node.relations.wasDerivedFrom ?? [])]);
+      return [...new Set(sources)].sort();
     },
   };
 }

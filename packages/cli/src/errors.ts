@@ -28,3 +28,10 @@ export class Interrupted extends Error {
     this.exitCode = 128 + (osConstants.signals[signal] ?? 2);
   }
 }
+
+/** A service the command needs before it writes anything (a transparency log, Fulcio) did not answer: exit 3. */
+export class ServiceUnreachableError extends Error {
+  override readonly name = 'ServiceUnreachableError';
+  readonly code = 'SERVICE_UNREACHABLE' as const;
+  readonly kind = 'transport' as const;
+}

@@ -1,4 +1,6 @@
 import { mkdir, mkdtemp, readdir, readFile, rename, symlink, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, inject, it } from 'vitest';
@@ -232,5 +234,19 @@ describe('strings from an artifact reach the terminal inert', () => {
     const pretty = await runCli(['manifest', 'get', 'ocidir://lay:v1', '--pretty'], { cwd });
     expect(pretty.code).toBe(0);
     expect([pretty.stdout.includes('\u001b'), pretty.stdout.includes('\u0007')]).toEqual([false, false]);
+  });
+});
+
+describe('publish checks the services a signature needs before it writes anything', () => {
+  it('a transparency log that cannot be reached: exit 3, one line, nothing pushed', async () => {
+    expect((await runCli(['generate-key-pair'], { cwd, env: { COSIGN_PASSWORD: 'x' } })).code).toBe(0);
+    // A port that was free a moment ago: nothing listens there.
+    const probe = createServer();
+    await new Promise<void>((done) => probe.listen(0, '127.0.0.1', done));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise((done) => probe.close(done));
+    const result = await runCli(['publish', 'notes.txt', '--to', 'ocidir://out:v1', '--key', 'cosign.key', '--rekor-url', `http://127.0.0.1:${port}`], { cwd, env: { COSIGN_PASSWORD: 'x' } });
+    expectOneLine(result, 3, /http:\/\/127\.0\.0\.1:\d+ cannot be reached \(ECONNREFUSED\); nothing was written\. Sign without a transparency log with --tlog-upload=false.*\[SERVICE_UNREACHABLE\]/);
+    expect(await readdir(cwd)).not.toContain('out');
   });
 });

@@ -13,6 +13,7 @@ import { readPolicyFile } from '../policy-file.ts';
 import { parseRef, withLayoutPath } from '../global-options.ts';
 import { VERSION } from '../version.ts';
 import { type PublishJob, publishJobs, readPublishConfig } from '../publish-config.ts';
+import { requireReachable } from '../service-probe.ts';
 import { writeOutputFile } from '../write-output.ts';
 import { loadSigning, loadVerifying, type Signing, signerFrom, signingKeyOptions, verifyPolicyFrom } from './signing-options.ts';
 
@@ -132,7 +133,9 @@ async function gateSettings(context: CommandContext, values: Record<string, unkn
 async function signingSettings(context: CommandContext, values: Record<string, unknown>): Promise<Pick<Shared, 'signing' | 'signer' | 'witnesses' | 'verifyPolicy'>> {
   const { io } = context;
   const signing = await loadSigning();
-  const { signer, witnesses, publicKey } = await signerFrom(values, io, signing);
+  const { signer, witnesses, publicKey, services } = await signerFrom(values, io, signing);
+  // The transparency log (and Fulcio, a timestamp authority) must answer before anything is pushed.
+  await requireReachable(services, signalOption(io));
   const verifyPolicy: VerifyPolicy =
     publicKey !== undefined ? { publicKey, ignoreTlog: values['tlog-upload'] === false } : await verifyPolicyFrom({ ...values, key: undefined }, io, await loadVerifying(), undefined);
   return { signing, signer, witnesses, verifyPolicy };

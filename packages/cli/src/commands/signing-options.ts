@@ -70,19 +70,25 @@ export function verifyingKeyOptions(what: string): OptionSpecs {
 }
 
 /** `--key` signs with a key; otherwise an identity token (flag, SIGSTORE_ID_TOKEN, CI) signs keyless. */
-export async function signerFrom(values: Record<string, unknown>, io: CliIo, signing: Signing): Promise<{ signer: Signer; witnesses: Witness[]; keyId?: string; publicKey?: KeyObject }> {
+export async function signerFrom(
+  values: Record<string, unknown>,
+  io: CliIo,
+  signing: Signing,
+): Promise<{ signer: Signer; witnesses: Witness[]; keyId?: string; publicKey?: KeyObject; services: string[] }> {
   const text = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
   const config = text('signing-config') === undefined ? {} : signing.servicesFromSigningConfig(await readJsonFile(io, text('signing-config'), '--signing-config'));
   // A flag names a Rekor v1 log, as cosign's --rekor-url does; a v2 log comes from a signing config.
   const rekor = text('rekor-url') === undefined ? (config.rekor ?? { url: DEFAULT_REKOR_URL, version: 1 as const }) : { url: text('rekor-url') as string, version: 1 as const };
   const tsaURL = text('tsa-url') ?? config.tsaURL;
+  // The services a signature will need, for a caller that checks them before it writes anything.
+  const services = [...(values['tlog-upload'] === false ? [] : [rekor.url]), ...(tsaURL === undefined ? [] : [tsaURL])];
   const witnesses = signing.witnessesFor({
     ...(values['tlog-upload'] === false ? {} : { rekorURL: rekor.url, rekorVersion: rekor.version }),
     ...(tsaURL === undefined ? {} : { tsaURL }),
   });
   if (values.key !== undefined) {
     const privateKey = await signing.loadPrivateKey(await readKeyFile(io, values.key, '--key'), () => keyPassword(io, values['key-password-file']));
-    return { signer: signing.keySigner(privateKey), witnesses, keyId: signing.keyId(privateKey), publicKey: createPublicKey(privateKey) };
+    return { signer: signing.keySigner(privateKey), witnesses, keyId: signing.keyId(privateKey), publicKey: createPublicKey(privateKey), services };
   }
   const provider = text('oidc-provider');
   if (provider !== undefined && !(signing.OIDC_PROVIDERS as readonly string[]).includes(provider)) {
@@ -90,7 +96,8 @@ export async function signerFrom(values: Record<string, unknown>, io: CliIo, sig
   }
   const token = text('identity-token') ?? (await signing.ciIdentityToken(io.env, provider === undefined ? {} : { provider: provider as (typeof signing.OIDC_PROVIDERS)[number] }));
   if (token === undefined) throw new UsageError('sign with --key FILE, or keyless with --identity-token TOKEN (or SIGSTORE_ID_TOKEN, or in a CI job with an OIDC token)');
-  return { signer: signing.keylessSigner({ fulcioURL: text('fulcio-url') ?? config.fulcioURL ?? DEFAULT_FULCIO_URL, identityToken: async () => token }), witnesses };
+  const fulcioURL = text('fulcio-url') ?? config.fulcioURL ?? DEFAULT_FULCIO_URL;
+  return { signer: signing.keylessSigner({ fulcioURL, identityToken: async () => token }), witnesses, services: [fulcioURL, ...services] };
 }
 
 /** `--key`, or a certificate identity and issuer (each exact or a regexp) against a trusted root. */

@@ -15,6 +15,7 @@ export const MOVE_GATE_OPTIONS = {
   },
   env: { type: 'string', valueName: 'ENV', description: 'the policy environment to apply' },
   key: { type: 'string', valueName: 'FILE', description: 'verify signatures, attestations and revocations with this public key (else none counts)' },
+  'insecure-ignore-tlog': { type: 'boolean', description: 'with --key: accept signatures made without a transparency log (--tlog-upload=false), as cosign' },
 } as const satisfies OptionSpecs;
 
 /**
@@ -27,7 +28,8 @@ export async function judgeMoveTo(context: CommandContext, source: ReadOnlyTarge
   const file = typeof values.policy === 'string' ? values.policy : undefined;
   const { gate, policy } = file === undefined ? { gate: await import('@sealpack/policy'), policy: undefined } : await readPolicyFile(resolve(io.cwd, file), file, `cannot read --policy ${file}`);
   const environment = typeof values.env === 'string' ? values.env : undefined;
-  const verifyPolicy = values.key === undefined ? undefined : { publicKey: (await loadVerifying()).loadPublicKey(await readKeyFile(io, values.key, '--key')) };
+  const verifyPolicy =
+    values.key === undefined ? undefined : { publicKey: (await loadVerifying()).loadPublicKey(await readKeyFile(io, values.key, '--key')), ignoreTlog: values['insecure-ignore-tlog'] === true };
   const judged = await gate.judgeArtifact(source, subject, {
     reference,
     pinned: reference.includes('@sha256:'),
@@ -38,6 +40,8 @@ export async function judgeMoveTo(context: CommandContext, source: ReadOnlyTarge
     openInput: inputOpener(context),
   });
   if (judged.allow) return;
-  if (!out.options.json) out.text(`${gate.decisionTable(judged.decision)}\n`);
+  // The decision with every reason: a table for people, or the document --json prints.
+  if (out.options.json) out.json(judged.decision);
+  else out.text(`${gate.decisionTable(judged.decision)}\n`);
   throw new gate.PolicyError('POLICY_DENIED', `policy ${judged.decision.policy} denies moving ${subject.digest} to ${destination}: ${judged.reasons.join('; ')}; nothing was written`);
 }

@@ -85,6 +85,8 @@ export class Output {
    * lineage tree of PROV ids): its lines as written, each made safe like any other line.
    */
   text(text: string): void {
+    // --quiet leaves stdout to the essential result (a pinned reference): a report is not one.
+    if (this.options.quiet) return;
     this.io.stdout.write(
       text
         .split('\n')

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -46,6 +46,15 @@ describe('copy, backup and restore ask the judge before writing: restricted data
     expect(restored.stderr).toMatch(/denies moving sha256:[a-f0-9]+ to ocidir:\/\/\S+public/);
     expect(await readdir(cwd)).not.toContain('public');
     expect((await runCli(['restore', 'vault.tar', 'ocidir://other/vault:v1', '--policy', 'vault.yaml'], { cwd })).code).toBe(0);
+    // A policy that asks for a signature: one made with --tlog-upload=false counts with --insecure-ignore-tlog, as in verify.
+    await writeFile(join(cwd, 'signed-vault.yaml'), (await readFile(join(cwd, 'vault.yaml'), 'utf8')).replace('rules:\n', 'rules:\n  - { id: signed, type: signatures }\n'));
+    expect((await runCli(['generate-key-pair'], { cwd, env: { COSIGN_PASSWORD: 'x' } })).code).toBe(0);
+    expect((await runCli(['sign', 'ocidir://src:v1', '--key', 'cosign.key', '--tlog-upload=false'], { cwd, env: { COSIGN_PASSWORD: 'x' } })).code).toBe(0);
+    const strict = ['copy', 'ocidir://src:v1', 'ocidir://signed/vault:v1', '--policy', 'signed-vault.yaml', '--key', 'cosign.pub'];
+    const noLog = await runCli([...strict, '--json'], { cwd });
+    expect(noLog.code).toBe(1);
+    expect(JSON.parse(noLog.stdout)).toMatchObject({ allow: false, violations: [{ id: 'signed' }], error: { code: 'POLICY_DENIED' } });
+    expect((await runCli([...strict, '--insecure-ignore-tlog', '-q'], { cwd })).stdout.trim()).toMatch(/^ocidir:\/\/signed\/vault@sha256:[a-f0-9]{64}$/);
     // An environment the policy lacks is a usage error before anything is read.
     expect(await runCli(['copy', 'ocidir://src:v1', 'ocidir://vault:v2', '--policy', 'vault.yaml', '--env', 'nope'], { cwd })).toMatchObject({
       code: 2,

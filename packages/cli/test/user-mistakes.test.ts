@@ -250,3 +250,24 @@ describe('publish checks the services a signature needs before it writes anythin
     expect(await readdir(cwd)).not.toContain('out');
   });
 });
+
+describe('verify says what to change', () => {
+  it('a signature made without a transparency log, --env without --policy, --overwrite without --pull', async () => {
+    const env = { COSIGN_PASSWORD: 'x' };
+    expect((await runCli(['generate-key-pair'], { cwd, env })).code).toBe(0);
+    expect((await runCli(['push', 'ocidir://lay:v1', 'notes.txt'], { cwd })).code).toBe(0);
+    expect((await runCli(['sign', 'ocidir://lay:v1', '--key', 'cosign.key', '--tlog-upload=false'], { cwd, env })).code).toBe(0);
+    const verify = ['verify', 'ocidir://lay:v1', '--key', 'cosign.pub'];
+    const noLog = await runCli(verify, { cwd });
+    expect(noLog.code).toBe(1);
+    expect(noLog.stderr).toMatch(/if it was signed without a transparency log \(--tlog-upload=false\), verify with --insecure-ignore-tlog \[NO_SIGNATURES\]/);
+    expect((await runCli([...verify, '--insecure-ignore-tlog'], { cwd })).code).toBe(0);
+    expectOneLine(await runCli([...verify, '--insecure-ignore-tlog', '--env', 'prod'], { cwd }), 2, /--env names an environment of a policy: give --policy FILE too/);
+    expectOneLine(await runCli([...verify, '--insecure-ignore-tlog', '--overwrite'], { cwd }), 2, /--overwrite replaces files that --pull writes/);
+    await mkdir(join(cwd, 'got'));
+    await writeFile(join(cwd, 'got', 'notes.txt'), 'other\n');
+    expectOneLine(await runCli([...verify, '--insecure-ignore-tlog', '--pull', 'got'], { cwd }), 2, /--overwrite/);
+    expect((await runCli([...verify, '--insecure-ignore-tlog', '--pull', 'got', '--overwrite'], { cwd })).code).toBe(0);
+    expect(await readFile(join(cwd, 'got', 'notes.txt'), 'utf8')).toBe('hello\n');
+  });
+});

@@ -208,6 +208,13 @@ async function withdrawUntagged(target: Target, subject: Descriptor, referrers: 
   try {
     for (const referrer of attached) await target.delete(referrer);
     await target.delete(subject);
+    // A registry without the referrers API keeps them in a tag-schema index (OCI distribution-spec
+    // 1.1 "Referrers Tag Schema"), now empty: it goes too.
+    const fallback = await target.resolve(`sha256-${subject.digest.slice(7)}`).catch((error: unknown) => {
+      if (isOciError(error, 'NOT_FOUND')) return undefined;
+      throw error;
+    });
+    if (fallback !== undefined) await target.delete(fallback);
     return { referrers, deleted: true };
   } catch (error) {
     if (isOciError(error, 'UNSUPPORTED') || isOciError(error, 'ACCESS_DENIED') || isOciError(error, 'NOT_FOUND')) return { referrers, deleted: false };

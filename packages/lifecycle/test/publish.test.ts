@@ -79,8 +79,8 @@ describe('publish, the library function', () => {
     });
   }
 
-  it('a deny leaves no tag, deletes what this run made, and patches no catalog', async () => {
-    const { target, reference, file } = await fixture('layout');
+  it.each(['layout', 'registry'] as const)('a deny leaves no tag, deletes what this run made, and patches no catalog (%s)', async (where) => {
+    const { target, reference, file } = await fixture(where);
     const events: PublishEvent['stage'][] = [];
     const denied = await publish(
       options(target, reference, file, { annotations: { 'org.opencontainers.image.licenses': 'GPL-3.0-only', 'dev.sealpack.sensitivity': 'public' }, onEvent: (e) => events.push(e.stage) }),
@@ -91,6 +91,8 @@ describe('publish, the library function', () => {
     expect(denied.reasons).toEqual([expect.stringMatching(/^license: GPL-3\.0-only is not within the allowed licenses/)]);
     await expect(target.resolve('2026')).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(target.fetchManifest(denied.subject)).rejects.toBeDefined();
+    // No emptied tag-schema referrers index is left behind on a registry without the referrers API.
+    expect((await target.tags().catch(() => [])).filter((t) => t.startsWith('sha256-'))).toEqual([]);
   });
 
   it('a deny never deletes a digest that something older names: a tag from an earlier publish keeps it', async () => {

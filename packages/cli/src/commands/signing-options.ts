@@ -120,7 +120,9 @@ export async function verifyPolicyFrom(values: Record<string, unknown>, io: CliI
  */
 export function requireLocalWhenOffline(values: Record<string, unknown>, ref: Reference): void {
   if (values.offline === true && ref.kind !== 'layout') {
-    throw new UsageError(`--offline verifies a local OCI layout (ocidir://…), not a registry reference: copy it first (sealpack copy ${ref.registry}/${ref.repository} ocidir://DIR)`);
+    throw new UsageError(
+      `--offline verifies a local OCI layout (ocidir://…), not a registry reference: copy it with its evidence first (sealpack copy -r ${ref.registry}/${ref.repository} ocidir://DIR)`,
+    );
   }
 }
 

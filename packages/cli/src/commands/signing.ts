@@ -89,14 +89,15 @@ export const signCommand: Command = {
 export const verifyCommand: Command = {
   path: ['verify'],
   usage:
-    'sealpack verify REF (--key FILE | --certificate-identity[-regexp] X --certificate-oidc-issuer[-regexp] Y [--trusted-root F]) [--insecure-ignore-tlog] [--offline] [--policy FILE [--env ENV]] [--pull DIR]',
+    'sealpack verify REF (--key FILE | --certificate-identity[-regexp] X --certificate-oidc-issuer[-regexp] Y [--trusted-root F]) [--insecure-ignore-tlog] [--offline] [--policy FILE [--env ENV]] [--pull DIR [--overwrite]]',
   operands: 1,
   summary: 'verify the signatures attached to an artifact, and with --policy its whole evidence; --pull then writes its files (exit 1 on any failure, and nothing written then)',
   options: {
     ...verifyingKeyOptions('signature'),
     policy: { type: 'string', valueName: 'FILE', description: 'also evaluate this policy on the artifact’s evidence (signatures, attestations, labels)' },
     env: { type: 'string', valueName: 'ENV', description: 'the policy environment to evaluate' },
-    pull: { type: 'string', valueName: 'DIR', description: 'once everything verifies, pull the files by digest into DIR as pull does (without --overwrite)' },
+    pull: { type: 'string', valueName: 'DIR', description: 'once everything verifies, pull the files by digest into DIR as pull does' },
+    overwrite: { type: 'boolean', description: 'with --pull: replace files that exist with other content, as pull --overwrite' },
   },
   async run({ values, positionals, io, out, open }) {
     const ref = parseRef(positionals[0]);
@@ -104,6 +105,8 @@ export const verifyCommand: Command = {
     const signing = await loadVerifying();
     const { PREDICATE } = await import('@sealpack/provenance/statement');
     const policy = await verifyPolicyFrom(values, io, signing, undefined);
+    if (values.env !== undefined && typeof values.policy !== 'string') throw new UsageError('--env names an environment of a policy: give --policy FILE too');
+    if (values.overwrite === true && typeof values.pull !== 'string') throw new UsageError('--overwrite replaces files that --pull writes: give --pull DIR too');
     // A bad policy file is found before any request: exit 2, never a pass.
     const gate = typeof values.policy === 'string' ? await loadGate(io, values.policy, typeof values.env === 'string' ? values.env : undefined) : undefined;
     const target = await open(ref);
@@ -116,11 +119,15 @@ export const verifyCommand: Command = {
         return verified.signatures;
       },
       (error: unknown) => {
-        if (error instanceof signing.SigningError)
-          showVerdicts(
-            out,
-            error.verdicts.filter((v) => v.predicateType === PREDICATE.cosignSign || v.predicateType === undefined),
-          );
+        if (!(error instanceof signing.SigningError)) throw error;
+        const signatures = error.verdicts.filter((v) => v.predicateType === PREDICATE.cosignSign || v.predicateType === undefined);
+        showVerdicts(out, signatures);
+        // cosign's hint: a signature made with --tlog-upload=false has no log entry to count.
+        if (error.code === 'NO_SIGNATURES' && policy.ignoreTlog !== true && signatures.some((v) => /timestamps?, got 0|tlog|transparency/i.test(v.reason ?? ''))) {
+          throw new signing.SigningError('NO_SIGNATURES', `${error.message}; if it was signed without a transparency log (--tlog-upload=false), verify with --insecure-ignore-tlog`, {
+            verdicts: error.verdicts,
+          });
+        }
         throw error;
       },
     );
@@ -139,7 +146,7 @@ export const verifyCommand: Command = {
       if (!judged.allow) throw new gate.module.PolicyError('POLICY_DENIED', `policy ${decision.policy} denies ${subject.digest}: ${judged.reasons.join('; ')}`);
     }
     // The library's one pull path: every destination checked before the first file lands, all or nothing.
-    const pulled = typeof values.pull === 'string' ? await pullArtifact(target, subject.digest, resolve(io.cwd, values.pull)) : undefined;
+    const pulled = typeof values.pull === 'string' ? await pullArtifact(target, subject.digest, resolve(io.cwd, values.pull), { overwrite: values.overwrite === true }) : undefined;
     if (out.options.json) {
       out.json({
         reference: pinned,

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { Descriptor, ReadOnlyTarget } from '@sealpack/oci-client';
+import type { CarriedGraph } from '@sealpack/policy';
 import type { CommandContext, OptionSpecs } from './command.ts';
 import { inputOpener } from './input-sensitivity.ts';
 import { readPolicyFile } from './policy-file.ts';
@@ -23,7 +24,7 @@ export const MOVE_GATE_OPTIONS = {
  * deny prints the decision (every reason) and fails with exit 1. Without --policy the built-in
  * default applies, so restricted data never leaves by accident; unlabelled artifacts move freely.
  */
-export async function judgeMoveTo(context: CommandContext, source: ReadOnlyTarget, subject: Descriptor, reference: string, destination: string): Promise<void> {
+export async function judgeMoveTo(context: CommandContext, source: ReadOnlyTarget, subject: Descriptor, reference: string, destination: string, carries: CarriedGraph): Promise<void> {
   const { values, io, out } = context;
   const file = typeof values.policy === 'string' ? values.policy : undefined;
   const { gate, policy } = file === undefined ? { gate: await import('@sealpack/policy'), policy: undefined } : await readPolicyFile(resolve(io.cwd, file), file, `cannot read --policy ${file}`);
@@ -37,6 +38,7 @@ export async function judgeMoveTo(context: CommandContext, source: ReadOnlyTarge
     ...(policy === undefined ? {} : { policy }),
     ...(environment === undefined ? {} : { environment }),
     destination,
+    carries,
     openInput: inputOpener(context),
   });
   if (judged.allow) return;

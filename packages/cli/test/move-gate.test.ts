@@ -2,6 +2,7 @@ import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { bytesSource, MEDIA_TYPE_IMAGE_INDEX, openTarget, parseReference, sha256Of } from '@sealpack/oci-client';
 import { runCli } from './run-cli.ts';
 
 let cwd: string;
@@ -60,5 +61,40 @@ describe('copy, backup and restore ask the judge before writing: restricted data
       code: 2,
       stderr: expect.stringMatching(/no environment nope/),
     });
+  });
+});
+
+describe('what travels with the root is judged too', () => {
+  it('a restricted manifest inside an unlabelled index, or as a referrer of a public subject, does not leave', async () => {
+    expect((await runCli(['push', 'ocidir://src:secret', 'sites.csv', '-a', 'dev.sealpack.sensitivity=restricted'], { cwd })).code).toBe(0);
+    // An index with no label of its own that lists the restricted manifest.
+    const target = openTarget(parseReference(`ocidir://${join(cwd, 'src')}`));
+    const secret = await target.resolve('secret');
+    const index = new TextEncoder().encode(
+      JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPE_IMAGE_INDEX, manifests: [{ mediaType: secret.mediaType, digest: secret.digest, size: secret.size }] }),
+    );
+    await target.push({ mediaType: MEDIA_TYPE_IMAGE_INDEX, digest: sha256Of(index), size: index.byteLength }, bytesSource(index), { tag: 'bundle' });
+    for (const command of [
+      ['copy', 'ocidir://src:bundle', 'ocidir://mirror:bundle'],
+      ['backup', 'ocidir://src:bundle', '-o', 'bundle.tar'],
+    ]) {
+      const moved = await runCli(command, { cwd });
+      expect(moved.code).toBe(1);
+      expect(moved.stdout).toMatch(new RegExp(`✘ destination-carried +it carries ${secret.digest}, labelled restricted: restricted artifacts go only where`));
+    }
+    expect(await readdir(cwd)).not.toEqual(expect.arrayContaining(['mirror']));
+    expect(await readdir(cwd)).not.toContain('bundle.tar');
+
+    // A public subject whose referrer is restricted data: copy -r and backup carry it, so they are refused.
+    expect((await runCli(['push', 'ocidir://mixed:v1', 'sites.csv', '-a', 'dev.sealpack.sensitivity=public'], { cwd })).code).toBe(0);
+    await writeFile(join(cwd, 'exact.csv'), 'id,lat,lon\n1,60.171234,24.941234\n');
+    const attached = ['attach', 'ocidir://mixed:v1', 'exact.csv', '--artifact-type', 'application/vnd.example.exact.v1', '-a', 'dev.sealpack.sensitivity=restricted'];
+    expect((await runCli(attached, { cwd })).code).toBe(0);
+    expect((await runCli(['copy', '-r', 'ocidir://mixed:v1', 'ocidir://pub:v1'], { cwd })).code).toBe(1);
+    expect((await runCli(['backup', 'ocidir://mixed:v1', '-o', 'mixed.tar'], { cwd })).code).toBe(1);
+    expect(await readdir(cwd)).not.toEqual(expect.arrayContaining(['pub', 'mixed.tar']));
+    // Without the referrers, or leaving that type out, the public subject goes.
+    expect((await runCli(['copy', 'ocidir://mixed:v1', 'ocidir://pub:v1'], { cwd })).code).toBe(0);
+    expect((await runCli(['copy', '-r', 'ocidir://mixed:v1', 'ocidir://pub2:v1', '--exclude-artifact-type', 'application/vnd.example.exact.v1'], { cwd })).code).toBe(0);
   });
 });

@@ -128,6 +128,8 @@ export async function judgeMove(facts: {
     policy: facts.policy,
     ...(policyEnvironment === undefined ? {} : { environment: policyEnvironment }),
     destination: facts.destinationName,
+    // A promotion copies the artifact with every referrer: what they carry is judged too.
+    carries: { referrers: true },
     ...(facts.openInput === undefined ? {} : { openInput: facts.openInput }),
     now: facts.now,
   });

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { ANNOTATION_TITLE, type Descriptor, isOciError, type PackFile, pinnedReference, pushFiles, type Reference, type Target } from '@sealpack/oci-client';
+import { ANNOTATION_TITLE, type Descriptor, isOciError, MEDIA_TYPE_IMAGE_INDEX, type PackFile, parseManifest, pinnedReference, pushFiles, type Reference, type Target } from '@sealpack/oci-client';
 import type { DistributionInput } from '@sealpack/catalog-stac-dcat';
 import { checkDestination, defaultPolicy, type Decision, judgeArtifact, type OpenInput, type Policy } from '@sealpack/policy';
 import { buildProvDocument, buildRunManifest, checkLicense, currentEnvironment, hashFile, PREDICATE, serializeRunManifest, spdxDocument } from '@sealpack/provenance';
@@ -203,7 +203,8 @@ async function withdrawUntagged(target: Target, subject: Descriptor, referrers: 
   const attached = await target.referrers(subject);
   if (attached.some((r) => !referrers.includes(r.digest))) return { referrers, deleted: false };
   for (const tag of await target.tags()) {
-    if ((await target.resolve(tag)).digest === subject.digest) return { referrers, deleted: false };
+    const tagged = await target.resolve(tag);
+    if (tagged.digest === subject.digest || (await indexLists(target, tagged, subject))) return { referrers, deleted: false };
   }
   try {
     for (const referrer of attached) await target.delete(referrer);
@@ -220,6 +221,13 @@ async function withdrawUntagged(target: Target, subject: Descriptor, referrers: 
     if (isOciError(error, 'UNSUPPORTED') || isOciError(error, 'ACCESS_DENIED') || isOciError(error, 'NOT_FOUND')) return { referrers, deleted: false };
     throw error;
   }
+}
+
+/** Whether a tagged index lists the subject (an index of an earlier release of the same bytes): then it stays. */
+async function indexLists(target: Target, tagged: Descriptor, subject: Descriptor): Promise<boolean> {
+  if (tagged.mediaType !== MEDIA_TYPE_IMAGE_INDEX && tagged.mediaType !== 'application/vnd.docker.distribution.manifest.list.v2+json') return false;
+  const parsed = parseManifest(await target.fetchManifest(tagged), tagged.mediaType);
+  return parsed.kind === 'index' && parsed.manifest.manifests.some((m) => m.digest === subject.digest);
 }
 
 /** The release as a catalog is told of it: where it lives, its files, and the digests of its evidence. */

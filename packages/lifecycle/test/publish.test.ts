@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { uniqueRepository } from '@sealpack/test-registry';
-import { openTarget, parseReference, type Reference, type Target } from '@sealpack/oci-client';
+import { bytesSource, copyGraph, MEDIA_TYPE_IMAGE_INDEX, openTarget, parseReference, type Reference, sha256Of, type Target } from '@sealpack/oci-client';
 import { parsePolicy } from '@sealpack/policy';
 import { keySigner } from '@sealpack/signing';
 import { verifyArtifact } from '@sealpack/signing/verify';
@@ -105,6 +105,23 @@ describe('publish, the library function', () => {
     expect((await target.resolve('2026')).digest).toBe(allowed.subject.digest);
     await expect(target.resolve('next')).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(verifyArtifact(target, allowed.subject, verifyPolicy)).resolves.toBeDefined();
+  });
+
+  it('a deny never deletes a manifest a tagged index lists', async () => {
+    const first = await fixture('layout');
+    const allowed = await publish(options(first.target, first.reference, first.file));
+    // Elsewhere, the same release by digest, named only by a tagged index that lists it.
+    const { target, reference } = await fixture('layout');
+    await copyGraph(first.target, target, allowed.subject.digest, {});
+    const index = new TextEncoder().encode(
+      JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPE_IMAGE_INDEX, manifests: [{ mediaType: allowed.subject.mediaType, digest: allowed.subject.digest, size: allowed.subject.size }] }),
+    );
+    await target.push({ mediaType: MEDIA_TYPE_IMAGE_INDEX, digest: sha256Of(index), size: index.byteLength }, bytesSource(index), { tag: 'bundle' });
+    const stricter = parsePolicy(`${HEAD}rules:\n  - { id: signed, type: signatures, minimum: 2 }\n`, 'strict.yaml');
+    const denied = await publish(options(target, reference, first.file, { policy: stricter }));
+    expect(denied.subject.digest).toBe(allowed.subject.digest);
+    expect(denied).toMatchObject({ allow: false, untagged: { deleted: false } });
+    await expect(target.fetchManifest(allowed.subject)).resolves.toBeDefined();
   });
 
   it('checks every local input before a byte leaves', async () => {

@@ -146,7 +146,12 @@ function toAttestation(v: BundleVerdict, predicateType: string): AttestationEvid
  */
 function provenanceInputs(predicate: unknown, digest: string): string[] {
   const hex = digest.slice(7);
-  return parseProvDocument(predicate)
+  const artifacts = parseProvDocument(predicate)
     .inputs()
-    .filter((id) => /^oci(dir)?:\/\//.test(id) && !id.endsWith(`@sha256:${hex}`));
+    .flatMap((id) => {
+      // RFC 3986 3.1: a scheme is case-insensitive, so `OCI://` names an artifact as `oci://` does.
+      const scheme = /^(oci|ocidir):\/\//i.exec(id);
+      return scheme === null ? [] : [`${(scheme[1] as string).toLowerCase()}://${id.slice(scheme[0].length)}`];
+    });
+  return [...new Set(artifacts)].filter((id) => !id.endsWith(`@sha256:${hex}`)).sort();
 }

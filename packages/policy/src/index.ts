@@ -7,6 +7,7 @@ export { checkDestination, destinationVerdict } from './destinations.ts';
 export { DEFAULT_POLICY_NAME, defaultPolicy, judgeArtifact, type JudgeOptions, type Judgement } from './judge.ts';
 export { type InputLabel, inputLabelReader, type OpenInput, referenceOfProvId, SENSITIVITY_ANNOTATION } from './input-labels.ts';
 export { attestedProvReader } from './prov-reader.ts';
+export type { CarriedGraph } from './carried-labels.ts';
 export { decisionJUnit, decisionTable } from './report.ts';
 export { collectEvidence, type CollectOptions } from './collect.ts';
 export { parseYamlWithSchema, type YamlFault } from './yaml-schema.ts';

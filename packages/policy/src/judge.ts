@@ -1,5 +1,6 @@
 import type { Descriptor, ReadOnlyTarget } from '@sealpack/oci-client';
 import type { VerifyPolicy } from '@sealpack/signing/verify';
+import { type CarriedGraph, carriedLabels } from './carried-labels.ts';
 import { collectEvidence } from './collect.ts';
 import { destinationVerdict } from './destinations.ts';
 import { compilePolicy, type Decision, type RuleResult } from './evaluate.ts';
@@ -31,6 +32,11 @@ export interface JudgeOptions {
    * it (or `--offline`) their labels are unknown, which counts against the subject.
    */
   openInput?: OpenInput;
+  /**
+   * What the move takes along besides the subject (the manifests of an index always; the
+   * referrers graph when `referrers`): each labelled manifest must be allowed at `destination` too.
+   */
+  carries?: CarriedGraph;
   now?: Date;
 }
 
@@ -84,7 +90,10 @@ export async function judgeArtifact(target: ReadOnlyTarget, subject: Descriptor,
     ...(readsInputs && options.openInput !== undefined ? { inputLabel: inputLabelReader(options.openInput) } : {}),
   });
   let decision = compiled.evaluate(evidence, options.now);
-  if (options.destination !== undefined) decision = withResult(decision, destinationResult(policy, evidence, decision, options.destination));
+  if (options.destination !== undefined) {
+    decision = withResult(decision, destinationResult(policy, evidence, decision, options.destination));
+    decision = withResult(decision, await carriedResult(target, subject, policy, options.destination, options.carries ?? { referrers: false }));
+  }
   const reasons = decision.violations.filter((v) => v.severity === 'deny').map((v) => `${v.id}: ${v.message}`);
   return { allow: decision.allow, decision, evidence, reasons };
 }
@@ -113,6 +122,18 @@ function destinationResult(policy: Policy, evidence: Evidence, decision: Decisio
 }
 
 const destinationRule = (passed: boolean, message: string): RuleResult => ({ id: 'destination', type: 'destination', severity: 'deny', passed, message, path: 'labels.sensitivity' });
+
+/** The destination rule for what travels with the subject: every labelled manifest of an index or the referrers graph. */
+async function carriedResult(target: ReadOnlyTarget, subject: Descriptor, policy: Policy, destination: string, graph: CarriedGraph): Promise<RuleResult> {
+  const rule = (passed: boolean, message: string): RuleResult => ({ id: 'destination-carried', type: 'destination', severity: 'deny', passed, message, path: 'subject' });
+  const carried = await carriedLabels(target, subject, graph);
+  if (!carried.complete) return rule(false, 'the move carries more manifests than can be judged: refused');
+  for (const { digest, sensitivity } of carried.labels) {
+    const verdict = destinationVerdict(policy, sensitivity, destination);
+    if (!verdict.passed) return rule(false, `it carries ${digest}, labelled ${sensitivity}: ${verdict.message}`);
+  }
+  return rule(true, carried.labels.length === 0 ? 'it carries no other labelled manifest' : `every labelled manifest it carries may go to ${destination}`);
+}
 
 function withResult(decision: Decision, result: RuleResult): Decision {
   const results = [...decision.results, result];

@@ -56,6 +56,28 @@ describe('judgeArtifact: the one decision', () => {
     expect(judged.reasons).toEqual([expect.stringMatching(/^inherit: labelled public, lower than its inputs/)]);
   });
 
+  const run = { '@id': 'urn:x:run', '@type': 'prov:Activity' };
+  const entity = (id: string) => ({ '@id': id, '@type': 'prov:Entity' });
+  it.each([
+    ['a qualified usage', (raw: string) => [{ ...run, 'prov:qualifiedUsage': { '@type': 'prov:Usage', 'prov:entity': { '@id': raw } } }]],
+    ['wasRevisionOf', (raw: string) => [run, { ...entity('urn:x:out'), 'prov:wasRevisionOf': { '@id': raw } }]],
+    ['hadPrimarySource', (raw: string) => [run, { ...entity('urn:x:out'), 'prov:hadPrimarySource': { '@id': raw } }]],
+    ['@reverse', (raw: string) => [run, { ...entity(raw), '@reverse': { 'prov:used': { '@id': 'urn:x:run' } } }]],
+    ['an upper-case scheme', (raw: string) => [{ ...run, 'prov:used': { '@id': raw.replace('ocidir://', 'OCIDIR://') } }, entity(raw.replace('ocidir://', 'OCIDIR://'))]],
+    ['a compact IRI', (raw: string) => [{ ...run, 'prov:used': { '@id': `src:${raw.slice(raw.indexOf('@') + 1)}` } }, entity(`src:${raw.slice(raw.indexOf('@') + 1)}`)]],
+  ])('a signed PROV that names its restricted input through %s still counts it', async (_form, nodes) => {
+    const { target, path } = await layout();
+    const raw = await push(target, 'exact sites', { 'dev.sealpack.sensitivity': 'restricted' });
+    const derived = await push(target, 'public counts', { 'dev.sealpack.sensitivity': 'public' });
+    await signManifest(target, derived, { signer, subjectName: 'lay' });
+    const rawRef = `ocidir://${path}@${raw.digest}`;
+    const prov = { '@context': { prov: 'http://www.w3.org/ns/prov#', src: `ocidir://${path}@` }, '@graph': nodes(rawRef) };
+    await attestManifest(target, derived, { signer, subjectName: 'lay', predicateType: PROV, predicate: new TextEncoder().encode(JSON.stringify(prov)) });
+    const judged = await judgeArtifact(target, derived, { reference: 'x', pinned: true, verifyPolicy, policy: INHERIT, openInput: async () => target });
+    expect(judged.evidence.lineage.inputs).toEqual([{ id: rawRef, sensitivity: 'restricted' }]);
+    expect(judged.allow).toBe(false);
+  });
+
   it('without a policy, the built-in default: signed, and nothing above public leaves', async () => {
     const { target } = await layout();
     const restricted = await push(target, 'restricted layer', { 'dev.sealpack.sensitivity': 'restricted' });

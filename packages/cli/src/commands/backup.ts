@@ -27,7 +27,7 @@ export const backupCommand: Command = {
     const source = await open(ref);
     const subject = await source.resolve(referenceSelector(ref) ?? 'latest');
     // A backup is a move too (an air-gap hand-over): its destination is the layout it writes.
-    await judgeMoveTo(context, source, subject, pinnedReference(ref, subject.digest), `ocidir://${path}`);
+    await judgeMoveTo(context, source, subject, pinnedReference(ref, subject.digest), `ocidir://${path}`, { referrers: true, ...referrerFilterOption(values) });
     const progress = out.progress('backup');
     const result = await backup(source, ref.digest === undefined ? (referenceSelector(ref) ?? 'latest') : subject.digest, path, {
       merge: values.merge === true,
@@ -73,7 +73,7 @@ export const restoreCommand: Command = {
     const progress = out.progress('restore');
     const result = await restore(resolve(io.cwd, from), await open(dst, { side: 'to' }), {
       ...(dst.tag === undefined ? {} : { tag: dst.tag }),
-      admit: (source, root) => judgeMoveTo(context, source, root, `ocidir://${resolve(io.cwd, from)}@${root.digest}`, repositoryName(withLayoutPath(dst, io.cwd))),
+      admit: (source, root) => judgeMoveTo(context, source, root, `ocidir://${resolve(io.cwd, from)}@${root.digest}`, repositoryName(withLayoutPath(dst, io.cwd)), { referrers: true }),
       onWarning: (w) => out.warn(w),
       onProgress: (n) => progress.update(n),
       ...signalOption(io),

@@ -44,7 +44,7 @@ export const copyCommand: Command = {
     const destination = await open(dst, { side: 'to', peer: src });
     const subject = await source.resolve(selector);
     // The judge first, on the digest it resolved; that digest is what is copied, whatever the tag does meanwhile.
-    await judgeMoveTo(context, source, subject, pinnedReference(src, subject.digest), repositoryName(withLayoutPath(dst, io.cwd)));
+    await judgeMoveTo(context, source, subject, pinnedReference(src, subject.digest), repositoryName(withLayoutPath(dst, io.cwd)), { referrers: options.recursive === true, ...filter });
     const progress = out.progress('copy');
     const result = await copyGraph(source, destination, subject.digest, {
       recursive: options.recursive === true,

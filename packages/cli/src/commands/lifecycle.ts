@@ -125,7 +125,11 @@ export const historyCommand: Command = {
       out.json({ repository: repositoryName(ref), entries });
       return;
     }
-    if (entries.length === 0) out.note('no verified promotion records');
+    if (entries.length === 0) {
+      // Records that do not verify are not history, and say nothing: name the usual reason.
+      const hint = values.key !== undefined && values['insecure-ignore-tlog'] !== true ? ' (records signed with --tlog-upload=false verify only with --insecure-ignore-tlog)' : '';
+      out.note(`no verified promotion records${hint}`);
+    }
     for (const e of entries) out.line(`${e.promotedAt}  ${e.environment.padEnd(8)}  ${e.tag.padEnd(14)}  ${e.digest}${e.rollback ? '  (rollback)' : ''}  signed by ${e.signer ?? '?'}`);
   },
 };

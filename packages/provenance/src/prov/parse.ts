@@ -18,8 +18,12 @@ export interface ParsedProv {
   /** The entities an entity came from: what it was derived from, and what the activity that generated it used. */
   sourcesOf(entityId: string): string[];
   /**
-   * Every input the document names: each entity an activity used or an entity was derived from.
-   * What a signed attestation's document says its subject came from, however it names the subject.
+   * Every input the document may name, for a decision that must not miss one: each entity an
+   * activity used or an entity was derived from, and every artifact reference (`oci://`,
+   * `ocidir://`, scheme in any case, compact IRIs expanded by the document's own context) written
+   * anywhere in it — in qualified relations (`prov:qualifiedUsage`), sub-properties
+   * (`prov:wasRevisionOf`, `prov:hadPrimarySource`), `@reverse` or `@included`, which this reader
+   * does not otherwise interpret. A superset on purpose: counting too much denies, missing one allows.
    */
   inputs(): string[];
 }
@@ -91,7 +95,7 @@ export function parseProvDocument(input: string | unknown, limits?: JsonLimits):
     },
     inputs() {
       const sources = [...nodes.values()].flatMap((node) => [...(node.relations.used ?? []), ...(node.relations.wasDerivedFrom ?? [])]);
-      return [...new Set(sources)].sort();
+      return [...new Set([...sources, ...artifactReferencesIn(document)])].sort();
     },
   };
 }
@@ -174,4 +178,43 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
 
 function invalid(path: string, message: string): never {
   throw new ProvenanceError('INVALID_DOCUMENT', message, { path });
+}
+
+const ARTIFACT_SCHEME = /^(oci|ocidir):\/\//i;
+
+/**
+ * Every artifact reference written anywhere in a document, walked without recursion: string values
+ * and keys, compact IRIs expanded with the prefixes of its inline contexts (JSON-LD 1.1 4.1.5),
+ * the scheme lower-cased (RFC 3986 3.1: schemes are case-insensitive).
+ */
+function artifactReferencesIn(document: Record<string, unknown>): string[] {
+  const prefixes = new Map<string, string>();
+  for (const context of (Array.isArray(document['@context']) ? document['@context'] : [document['@context']]).filter(isObject)) {
+    for (const [key, definition] of Object.entries(context)) {
+      const iri = typeof definition === 'string' ? definition : isObject(definition) && typeof definition['@id'] === 'string' ? definition['@id'] : undefined;
+      if (iri !== undefined) prefixes.set(key, iri);
+    }
+  }
+  const expand = (text: string): string => {
+    const colon = text.indexOf(':');
+    const prefix = colon > 0 ? text.slice(0, colon) : undefined;
+    const iri = prefix === undefined || text.startsWith('//', colon + 1) ? undefined : prefixes.get(prefix);
+    return iri === undefined ? text : `${iri}${text.slice(colon + 1)}`;
+  };
+  const found = new Set<string>();
+  // The contexts define prefixes, they name no input.
+  const { '@context': _context, ...body } = document;
+  const pending: unknown[] = [body];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    const texts = typeof value === 'string' ? [value] : Array.isArray(value) ? [] : isObject(value) ? Object.keys(value) : [];
+    for (const text of texts) {
+      const expanded = expand(text);
+      const scheme = ARTIFACT_SCHEME.exec(expanded);
+      if (scheme !== null) found.add(`${(scheme[1] as string).toLowerCase()}://${expanded.slice(scheme[0].length)}`);
+    }
+    if (Array.isArray(value)) pending.push(...value);
+    else if (isObject(value)) pending.push(...Object.values(value));
+  }
+  return [...found];
 }

@@ -43,6 +43,8 @@ const PolicySchema = z
     sensitivityLevels: z
       .array(z.string().min(1))
       .min(1)
+      // A level listed twice has two ranks: the lattice would order nothing reliably.
+      .refine((levels) => new Set(levels).size === levels.length, 'a sensitivity level is listed twice')
       .default([...DEFAULT_SENSITIVITY_LEVELS]),
     rules: z.array(RuleSchema).min(1),
     /** Per-environment overrides: a rule's parameters or severity by id, or `disabled: true`. */

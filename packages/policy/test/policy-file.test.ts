@@ -90,3 +90,11 @@ describe('hostile policies and labels: a typed refusal, never a crash', () => {
     expect(() => parsePolicy(text, 'p.yaml')).toThrow(expect.objectContaining({ code: 'INVALID_POLICY', message: expect.stringMatching(message) }));
   });
 });
+
+describe('the lattice', () => {
+  it('refuses a level listed twice', () => {
+    expect(() =>
+      parsePolicy('apiVersion: sealpack.dev/policy/v1\nkind: Policy\nmetadata: { name: p }\nsensitivityLevels: [public, secret, public]\nrules:\n  - { id: a, type: digestPinned }\n', 'p.yaml'),
+    ).toThrow(expect.objectContaining({ code: 'INVALID_POLICY', message: expect.stringMatching(/p\.yaml:4:\d+: sensitivityLevels: a sensitivity level is listed twice/) }));
+  });
+});

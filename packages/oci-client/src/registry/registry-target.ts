@@ -6,7 +6,7 @@ import { isDigest, sha256Of, type Digest } from '../digest.ts';
 import { OciError } from '../errors.ts';
 import { DEFAULT_MANIFEST_LIMIT } from '../limits.ts';
 import { isManifestMediaType, MANIFEST_MEDIA_TYPES, MEDIA_TYPE_OCTET_STREAM } from '../media-types.ts';
-import { isValidTag, registryApiHost, registryScheme } from '../reference.ts';
+import { isValidTag } from '../reference.ts';
 import { ImageIndexSchema, indexEntryFor, parseManifest, sniffManifestMediaType, type Descriptor } from '../schemas.ts';
 import type { FetchOptions, PushOptions, ReferrersOptions, Target } from '../target.ts';
 import { verifyBytes } from '../verify-stream.ts';
@@ -29,8 +29,6 @@ const MAX_TAGS = 100_000;
 const ERROR_BODY_LIMIT = 64 * 1024;
 
 export interface RegistryTargetOptions extends HttpClientOptions {
-  /** `true` speaks HTTP, `false` HTTPS; unset: HTTP for localhost and 127.0.0.0/8 unless `ca` or `insecure` asks for TLS (CLI.md). */
-  plainHttp?: boolean;
   manifestLimit?: number;
   /** Blobs at least this large are uploaded in resumable PATCH requests. Default 64 MiB. */
   chunkedThreshold?: number;
@@ -72,9 +70,10 @@ export class RegistryTarget implements Target {
     this.registry = registry;
     this.repository = repository;
     this.location = `oci://${registry}/${repository}`;
-    this.base = `${registryScheme(registry, options)}://${registryApiHost(registry)}/v2/${repository}/`;
     this.ownsClient = options.client === undefined;
     this.client = options.client ?? new RegistryHttpClient(registry, options);
+    // The client's origin, so that every URL built here is one its credentials go to.
+    this.base = `${this.client.origin}/v2/${repository}/`;
     this.manifestLimit = options.manifestLimit ?? DEFAULT_MANIFEST_LIMIT;
     this.chunkedThreshold = options.chunkedThreshold ?? 64 * 1024 * 1024;
     this.chunkSize = options.chunkSize ?? 0;

@@ -40,3 +40,26 @@ export function readRequestBody(req: IncomingMessage): Promise<Buffer> {
     req.on('end', () => resolve(Buffer.concat(chunks)));
   });
 }
+
+/** Wraps a handler so that a request without Authorization is first asked for Basic credentials (`WWW-Authenticate: Basic`). */
+export function askingForBasic(handler: (req: IncomingMessage, res: ServerResponse) => void): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    if (req.headers.authorization === undefined) return void res.writeHead(401, { 'www-authenticate': 'Basic realm="registry"' }).end();
+    handler(req, res);
+  };
+}
+
+/** Fake registries a test starts on several ports (a registry and the other origins it names), stopped together by `stopAll`. */
+export function fakeRegistryGroup(): { start: typeof startFakeRegistry; stopAll: () => Promise<void> } {
+  const started: FakeRegistry[] = [];
+  return {
+    start: async (handler, tls) => {
+      const server = await startFakeRegistry(handler, tls);
+      started.push(server);
+      return server;
+    },
+    stopAll: async () => {
+      await Promise.all(started.splice(0).map((s) => s.stop()));
+    },
+  };
+}

@@ -6,7 +6,7 @@ export { startRegistryProcess, type RegistryProcess, type RegistryAuth, type Reg
 export { startTokenServer, type TokenServer } from './token-server.ts';
 export { startFaultProxy, type FaultProxy } from './fault-proxy.ts';
 export { startRecordingProxy, type RecordingProxy, type RecordingProxyOptions, type RecordedRequest } from './recording-proxy.ts';
-export { readRequestBody, startFakeRegistry, type FakeRegistry } from './fake-registry.ts';
+export { askingForBasic, fakeRegistryGroup, readRequestBody, startFakeRegistry, type FakeRegistry } from './fake-registry.ts';
 export { withOneValueReplaced } from './mutate-json.ts';
 
 export { startTokenAuthRegistry, fixturePath, TEST_USER, TEST_PASSWORD, MIRROR_USER, MIRROR_PASSWORD, TOKEN_ISSUER, TOKEN_SERVICE, type TokenAuthRegistry } from './token-registry.ts';

@@ -5,6 +5,7 @@ import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import { alsoAbortedBy } from '../abort.ts';
 import { OciError, type OciErrorCode } from '../errors.ts';
+import { registryApiHost, registryScheme } from '../reference.ts';
 import { parseJsonOrUndefined, readBodyPrefix, readBoundedBody } from './bounded-body.ts';
 import { anonymous, type Credential, type CredentialProvider } from './credentials.ts';
 import { backoffDelay, DEFAULT_RETRY, isRetryableStatus, parseRetryAfter, type RetryPolicy } from './retry.ts';
@@ -13,6 +14,8 @@ import { Agent, request } from './undici-parts.ts';
 
 export interface HttpClientOptions {
   credentials?: CredentialProvider;
+  /** `true` speaks HTTP, `false` HTTPS; unset: HTTP for localhost and 127.0.0.0/8 unless `ca` or `insecure` asks for TLS (CLI.md). */
+  plainHttp?: boolean;
   retry?: Partial<RetryPolicy>;
   /** PEM CA bundle to trust in addition to the system roots. */
   ca?: string | Buffer;
@@ -115,8 +118,8 @@ function isTimeout(error: unknown): boolean {
 
 /**
  * HTTP for one registry: auth challenges (Basic and Bearer tokens per distribution's token-auth
- * spec, cached per scope set), manual redirects that never carry credentials to another origin,
- * and retries with backoff that honour Retry-After.
+ * spec, cached per scope set), manual redirects, and retries with backoff that honour Retry-After.
+ * Credentials and tokens go to the registry's own origin only (see `sendOnce`).
  */
 export class RegistryHttpClient {
   private readonly credentials: CredentialProvider;
@@ -131,9 +134,12 @@ export class RegistryHttpClient {
   private challenge: AuthChallenge | undefined;
   private credential: Promise<Credential | undefined> | undefined;
   readonly registry: string;
+  /** `scheme://host[:port]` of the registry's API: the one origin its credentials and tokens are sent to. */
+  readonly origin: string;
 
   constructor(registry: string, options: HttpClientOptions = {}) {
     this.registry = registry;
+    this.origin = new URL(`${registryScheme(registry, options)}://${registryApiHost(registry)}`).origin;
     this.credentials = options.credentials ?? anonymous;
     this.retryPolicy = { ...DEFAULT_RETRY, ...options.retry };
     this.userAgent = options.userAgent ?? 'sealpack';
@@ -197,7 +203,15 @@ export class RegistryHttpClient {
     return undefined;
   }
 
-  /** distribution token-auth: GET realm?service&scope with Basic creds, or the OAuth2 refresh-token POST. */
+  /**
+   * distribution token-auth: GET realm?service&scope with Basic creds, or the OAuth2 refresh-token POST.
+   * The realm is the one other origin that is sent the registry's credentials: token-auth ("How to
+   * authenticate") has the client authenticate to the authorization service the registry's
+   * challenge names, commonly on another host (Docker Hub's auth.docker.io for
+   * registry-1.docker.io), as docker, containerd and oras do. Not in clear text, though, when the
+   * registry itself is reached over TLS: a realm on plain HTTP would put the password on the wire.
+   * The token obtained goes back to the registry's origin only (`sendOnce`).
+   */
   private async fetchToken(challenge: AuthChallenge, scopes: string[]): Promise<CachedToken> {
     const realm = challenge.params.realm;
     if (realm === undefined) throw new OciError('UNAUTHORIZED', `${this.registry} asked for a bearer token but named no realm`);
@@ -209,6 +223,9 @@ export class RegistryHttpClient {
     }
     const service = challenge.params.service;
     const credential = await this.getCredential();
+    if (credential !== undefined && realmUrl.protocol !== 'https:' && this.origin.startsWith('https:')) {
+      throw new OciError('UNAUTHORIZED', `${this.registry} named a token service without TLS (${realmUrl.origin}); its credentials are not sent there in clear text`);
+    }
     let response: Dispatcher.ResponseData;
     try {
       if (credential?.kind === 'identity-token') {
@@ -306,15 +323,27 @@ export class RegistryHttpClient {
     return new OciError('NETWORK', `cannot reach ${this.registry}: ${networkMessage(error)}`, { cause: error, retryable: true });
   }
 
+  /**
+   * One request with its redirects and one auth challenge. Credentials (Basic, or a bearer token
+   * obtained for this registry) go only to the registry's own origin (scheme, host and port).
+   * distribution-spec v1.1 lets a registry name other URLs: an upload session's Location ("Pushing
+   * blobs"), a redirect to a storage backend ("Pulling blobs"), a Link to the next page ("Listing
+   * Tags", "Listing Referrers"). Those are followed without Authorization, whether the first URL or
+   * a later hop names the other origin: the registry's answer must not pick who sees its secrets.
+   */
   private async sendOnce(req: RegistryRequest): Promise<RegistryResponse> {
     let url = req.url;
-    let authorization = await this.knownAuthorization(req.scopes);
+    let authorization: string | undefined;
+    let authorizationKnown = false;
     let triedChallenge = false;
-    const origin = new URL(req.url).origin;
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-      const sameOrigin = new URL(url).origin === origin;
+      const sameOrigin = new URL(url).origin === this.origin;
+      // Asked only on the way to the registry: a request elsewhere must not even fetch a token.
+      if (sameOrigin && !authorizationKnown) {
+        authorization = await this.knownAuthorization(req.scopes);
+        authorizationKnown = true;
+      }
       const headers: Record<string, string> = { 'user-agent': this.userAgent, ...req.headers };
-      // Credentials are for the registry only: a redirect to an object store never gets them.
       if (authorization !== undefined && sameOrigin) headers.authorization = authorization;
       const body = hop === 0 || req.method !== 'GET' ? (req.body?.() ?? null) : null;
       const response = await request(url, {

@@ -6,7 +6,7 @@ import { isDigest, sha256Of, type Digest } from '../digest.ts';
 import { OciError } from '../errors.ts';
 import { DEFAULT_MANIFEST_LIMIT } from '../limits.ts';
 import { isManifestMediaType, MANIFEST_MEDIA_TYPES, MEDIA_TYPE_OCTET_STREAM } from '../media-types.ts';
-import { isValidTag, registryApiHost, registryScheme } from '../reference.ts';
+import { isValidTag } from '../reference.ts';
 import { ImageIndexSchema, indexEntryFor, parseManifest, sniffManifestMediaType, type Descriptor } from '../schemas.ts';
 import type { FetchOptions, PushOptions, ReferrersOptions, Target } from '../target.ts';
 import { verifyBytes } from '../verify-stream.ts';
@@ -22,15 +22,15 @@ import { ReferrersIndexWriter } from './referrers-index-writer.ts';
 
 /** Tags asked for per page; distribution's own default page is 100. */
 const TAG_PAGE_SIZE = 1000;
-/** A tag list past these is refused: at 1,000 a page, 100 pages already hold 100,000 tags. */
-const MAX_TAG_PAGES = 1000;
+/** A paged list past these is refused: at 1,000 tags a page, 100 pages already hold 100,000 tags. */
+const MAX_PAGES = 1000;
 const MAX_TAGS = 100_000;
+/** Referrers of one subject: signatures, attestations, SBOMs of every push; 10,000 is far past any real graph. */
+const MAX_REFERRERS = 10_000;
 /** An error answer's body matters only for its first distribution-spec error code. */
 const ERROR_BODY_LIMIT = 64 * 1024;
 
 export interface RegistryTargetOptions extends HttpClientOptions {
-  /** `true` speaks HTTP, `false` HTTPS; unset: HTTP for localhost and 127.0.0.0/8 unless `ca` or `insecure` asks for TLS (CLI.md). */
-  plainHttp?: boolean;
   manifestLimit?: number;
   /** Blobs at least this large are uploaded in resumable PATCH requests. Default 64 MiB. */
   chunkedThreshold?: number;
@@ -46,6 +46,18 @@ export interface RegistryTargetOptions extends HttpClientOptions {
 }
 
 export type ReferrersMode = 'auto' | 'api' | 'tag-schema';
+
+/** How one list the registry may page is read (RegistryTarget.readPages). */
+interface PagedList<T> {
+  /** Names the list in messages: "the tag list of oci://…". */
+  what: string;
+  headers?: Record<string, string>;
+  /** The code of a page past the body bound (default RESPONSE_TOO_LARGE). */
+  tooLarge?: 'MANIFEST_TOO_LARGE';
+  maxEntries: number;
+  /** One page's entries, each with the key it is de-duplicated by; throws on a malformed page. */
+  entries(bytes: Uint8Array, response: RegistryResponse): Array<[string, T]>;
+}
 
 const ACCEPT_MANIFESTS = MANIFEST_MEDIA_TYPES.join(', ');
 
@@ -72,9 +84,10 @@ export class RegistryTarget implements Target {
     this.registry = registry;
     this.repository = repository;
     this.location = `oci://${registry}/${repository}`;
-    this.base = `${registryScheme(registry, options)}://${registryApiHost(registry)}/v2/${repository}/`;
     this.ownsClient = options.client === undefined;
     this.client = options.client ?? new RegistryHttpClient(registry, options);
+    // The client's origin, so that every URL built here is one its credentials go to.
+    this.base = `${this.client.origin}/v2/${repository}/`;
     this.manifestLimit = options.manifestLimit ?? DEFAULT_MANIFEST_LIMIT;
     this.chunkedThreshold = options.chunkedThreshold ?? 64 * 1024 * 1024;
     this.chunkSize = options.chunkSize ?? 0;
@@ -390,31 +403,60 @@ export class RegistryTarget implements Target {
   }
 
   async tags(): Promise<string[]> {
-    const all = new Set<string>();
-    const seen = new Set<string>();
     // distribution-spec "Listing Tags": ask for pages of `n` and follow `Link: <…>; rel="next"`.
-    let url: string | undefined = `${this.base}tags/list?n=${TAG_PAGE_SIZE}`;
-    while (url !== undefined) {
-      // A Link back to a page already read, or a list without end, is refused rather than followed
-      // for ever or cut short in silence (a truncated list reads as "those are all the tags").
-      if (seen.has(url)) throw new OciError('RESPONSE_TOO_LARGE', `the tag list of ${this.location} links back to a page it already gave (${seen.size} pages read)`);
-      if (seen.size >= MAX_TAG_PAGES) throw new OciError('RESPONSE_TOO_LARGE', `the tag list of ${this.location} runs past ${MAX_TAG_PAGES} pages`);
-      seen.add(url);
-      const response = await this.client.send({ method: 'GET', url, scopes: this.pullScopes });
-      // distribution answers 404 NAME_UNKNOWN for a repository it does not have (or that has no tag
-      // yet): an error, not an empty list that reads as "exists, untagged".
-      if (response.status !== 200) throw await this.client.errorFor(response, `tags of ${this.location}`);
-      const bytes = await readBoundedBody(response, { limit: this.manifestLimit, what: `a page of the tag list of ${this.location}` }).catch((error: unknown) => {
-        throw this.client.transportError(error, { method: 'GET', url: url as string });
-      });
-      const parsed = TagListSchema.safeParse(parseJsonOrUndefined(bytes));
-      if (!parsed.success) throw new OciError('REGISTRY_ERROR', `the registry's tag list for ${this.repository} is malformed`);
-      for (const tag of parsed.data.tags ?? []) all.add(tag);
-      if (all.size > MAX_TAGS) throw new OciError('RESPONSE_TOO_LARGE', `the tag list of ${this.location} holds more than ${MAX_TAGS} tags`);
-      url = nextLink(headerValue(response, 'link'), url);
-    }
+    const url = `${this.base}tags/list?n=${TAG_PAGE_SIZE}`;
+    const what = `the tag list of ${this.location}`;
+    const response = await this.client.send({ method: 'GET', url, scopes: this.pullScopes });
+    // distribution answers 404 NAME_UNKNOWN for a repository it does not have (or that has no tag
+    // yet): an error, not an empty list that reads as "exists, untagged".
+    if (response.status !== 200) throw await this.client.errorFor(response, `tags of ${this.location}`);
+    const tags = await this.readPages(url, response, {
+      what,
+      maxEntries: MAX_TAGS,
+      entries: (bytes) => {
+        const parsed = TagListSchema.safeParse(parseJsonOrUndefined(bytes));
+        if (!parsed.success) throw new OciError('REGISTRY_ERROR', `the registry's tag list for ${this.repository} is malformed`);
+        return (parsed.data.tags ?? []).map((tag) => [tag, tag]);
+      },
+    });
     // distribution 2.8 returns tags unsorted and may ignore `n`/`last`: sort here for a stable answer.
-    return [...all].sort();
+    return tags.sort();
+  }
+
+  /**
+   * Reads a list the registry pages with `Link: <…>; rel="next"` (distribution-spec "Listing Tags",
+   * "Listing Referrers"), from its first answer (already checked to be 200) to its last page,
+   * keeping the first entry of each key. Every way a page chain can go wrong is an error, never a
+   * list cut short in silence (a short referrers list hides a revocation; a short tag list reads as
+   * "those are all the tags"): a Link back to a page already read, more than MAX_PAGES pages or
+   * `maxEntries` entries, a page past the body bound, a later page that fails, and a Link to another
+   * origin (the next page of a registry's list is the registry's to give; its credentials would not
+   * go there either, see RegistryHttpClient.sendOnce).
+   */
+  private async readPages<T>(url: string, first: RegistryResponse, list: PagedList<T>): Promise<T[]> {
+    const all = new Map<string, T>();
+    const seen = new Set<string>([url]);
+    let page = url;
+    let response = first;
+    for (;;) {
+      const current = page;
+      const bytes = await readBoundedBody(response, { limit: this.manifestLimit, what: `a page of ${list.what}`, ...(list.tooLarge === undefined ? {} : { code: list.tooLarge }) }).catch(
+        (error: unknown) => {
+          throw this.client.transportError(error, { method: 'GET', url: current });
+        },
+      );
+      for (const [key, entry] of list.entries(bytes, response)) if (!all.has(key)) all.set(key, entry);
+      if (all.size > list.maxEntries) throw new OciError('RESPONSE_TOO_LARGE', `${list.what} holds more than ${list.maxEntries} entries`);
+      const next = nextLink(headerValue(response, 'link'), current);
+      if (next === undefined) return [...all.values()];
+      if (new URL(next).origin !== this.client.origin) throw new OciError('REGISTRY_ERROR', `${list.what} links to another origin (${new URL(next).origin}) for its next page`);
+      if (seen.has(next)) throw new OciError('RESPONSE_TOO_LARGE', `${list.what} links back to a page it already gave (${seen.size} pages read)`);
+      if (seen.size >= MAX_PAGES) throw new OciError('RESPONSE_TOO_LARGE', `${list.what} runs past ${MAX_PAGES} pages`);
+      seen.add(next);
+      page = next;
+      response = await this.client.send({ method: 'GET', url: next, scopes: this.pullScopes, ...(list.headers === undefined ? {} : { headers: list.headers }) });
+      if (response.status !== 200) throw await this.client.errorFor(response, `a page of ${list.what}`);
+    }
   }
 
   async delete(descriptor: Descriptor): Promise<void> {
@@ -442,15 +484,24 @@ export class RegistryTarget implements Target {
     if (this.readsReferrersByTagSchema) return this.referrersFromTagSchema(subject, options);
     const url = new URL(`${this.base}referrers/${subject.digest}`);
     if (options.artifactType !== undefined) url.searchParams.set('artifactType', options.artifactType);
-    const response = await this.client.send({ method: 'GET', url: url.toString(), scopes: this.pullScopes, headers: { accept: 'application/vnd.oci.image.index.v1+json' } });
+    const headers = { accept: 'application/vnd.oci.image.index.v1+json' };
+    const response = await this.client.send({ method: 'GET', url: url.toString(), scopes: this.pullScopes, headers });
     if (response.status === 200) {
-      const bytes = await readBoundedBody(response, { limit: this.manifestLimit, what: `the referrers list of ${subject.digest}`, code: 'MANIFEST_TOO_LARGE' }).catch((error: unknown) => {
-        throw this.client.transportError(error, { method: 'GET', url: url.toString() });
+      // distribution-spec "Listing Referrers": the registry MAY page the index with a Link header;
+      // every page is read, or the call fails, so no referrer (a revocation) is hidden on a later one.
+      return this.readPages(url.toString(), response, {
+        what: `the referrers list of ${subject.digest}`,
+        headers,
+        tooLarge: 'MANIFEST_TOO_LARGE',
+        maxEntries: MAX_REFERRERS,
+        entries: (bytes, page) => {
+          const index = ImageIndexSchema.safeParse(parseJsonOrUndefined(bytes));
+          if (!index.success) throw new OciError('REGISTRY_ERROR', `the referrers answer for ${subject.digest} is not an image index`);
+          // Each page says whether it was filtered (distribution-spec "Listing Referrers": OCI-Filters-Applied).
+          const filtered = headerValue(page, 'oci-filters-applied')?.includes('artifactType') === true;
+          return index.data.manifests.filter((d) => filtered || options.artifactType === undefined || d.artifactType === options.artifactType).map((d) => [d.digest, d]);
+        },
       });
-      const index = ImageIndexSchema.safeParse(parseJsonOrUndefined(bytes));
-      if (!index.success) throw new OciError('REGISTRY_ERROR', `the referrers answer for ${subject.digest} is not an image index`);
-      const filtered = headerValue(response, 'oci-filters-applied')?.includes('artifactType') === true;
-      return index.data.manifests.filter((d) => filtered || options.artifactType === undefined || d.artifactType === options.artifactType);
     }
     if ((response.status !== 404 && response.status !== 400 && response.status !== 405) || this.referrersMode === 'api') {
       await discardBody(response);

@@ -38,9 +38,9 @@ describe('the README’s first command', () => {
     expect(await readdir(join(workDir, 'public'))).toEqual(['sites', 'world']);
     // Without its declassification the derivative is denied: never tagged, its untagged manifest and referrers gone, in no catalog.
     expect(transcript).toMatch(/✘ inherits +labelled public, lower than its inputs/);
-    expect(transcript).toMatch(/not published: ocidir:\/\/\S+staging\/sites-undeclared@sha256:[a-f0-9]{64} and the 3 referrer\(s\) this run attached .* were deleted; no tag names them/);
+    expect(transcript).toMatch(/not published: ocidir:\/\/\S+restricted\/sites-undeclared@sha256:[a-f0-9]{64} and the 3 referrer\(s\) this run attached .* were deleted; no tag names them/);
     expect(transcript).not.toMatch(/Published \S+sites-undeclared/);
-    expect(transcript).toMatch(/tag '2026' not found in \S+staging\/sites-undeclared/);
+    expect(transcript).toMatch(/tag '2026' not found in \S+restricted\/sites-undeclared/);
     await expect(readdir(join(workDir, 'evidence/undeclared-sites'))).resolves.not.toContain('sites-generalised.stac.json');
 
     // The derivative's PROV names the restricted original by digest and the declassifying parameters.

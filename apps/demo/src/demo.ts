@@ -195,13 +195,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     'evidence/public-sites',
   ]);
   const publicSites = `ocidir://public/sites@${await sealpack.digest('ocidir://public/sites:2026')}`;
-  write('\n# ...while the same derivative without the declassification step is denied by the judge (exit 1): never tagged, in no catalog\n');
+  write('\n# ...while the same derivative without the declassification step, even where its input may go, is denied by the judge (exit 1): never tagged, in no catalog\n');
   await sealpack.run(
-    ['publish', ...derivative, '--to', 'ocidir://staging/sites-undeclared:2026', ...signing, '--stac', `data/${SAMPLE_FILES.generalisedRecord}`, '--out', 'evidence/undeclared-sites'],
+    ['publish', ...derivative, '--to', 'ocidir://restricted/sites-undeclared:2026', ...signing, '--stac', `data/${SAMPLE_FILES.generalisedRecord}`, '--out', 'evidence/undeclared-sites'],
     1,
   );
   // Nothing is pullable by name: the tag was never written.
-  await sealpack.run(['resolve', 'ocidir://staging/sites-undeclared:2026'], 3);
+  await sealpack.run(['resolve', 'ocidir://restricted/sites-undeclared:2026'], 3);
   if (await exists(join(workDir, 'evidence/undeclared-sites', SAMPLE_FILES.generalisedRecord))) throw new Error('a denied release entered a catalog');
   // The public catalog names the derivative only: no href, digest or ref of the restricted original.
   const publicRecord = await readFile(join(workDir, 'evidence/public-sites', SAMPLE_FILES.generalisedRecord), 'utf8');

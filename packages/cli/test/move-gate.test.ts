@@ -85,6 +85,22 @@ describe('what travels with the root is judged too', () => {
     expect(await readdir(cwd)).not.toEqual(expect.arrayContaining(['mirror']));
     expect(await readdir(cwd)).not.toContain('bundle.tar');
 
+    // An image manifest with no label whose layer says it is a manifest: copy visits it as one, and so does the judge.
+    const wrapper = new TextEncoder().encode(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: sha256Of('{}'), size: 2 },
+        layers: [{ mediaType: secret.mediaType, digest: secret.digest, size: secret.size }],
+      }),
+    );
+    await target.push({ mediaType: 'application/vnd.oci.empty.v1+json', digest: sha256Of('{}'), size: 2 }, bytesSource(new TextEncoder().encode('{}')));
+    await target.push({ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: sha256Of(wrapper), size: wrapper.byteLength }, bytesSource(wrapper), { tag: 'wrapper' });
+    const wrapped = await runCli(['copy', 'ocidir://src:wrapper', 'ocidir://mirror:wrapper'], { cwd });
+    expect(wrapped.code).toBe(1);
+    expect(wrapped.stdout).toMatch(new RegExp(`✘ destination-carried +it carries ${secret.digest}, labelled restricted`));
+    expect(await readdir(cwd)).not.toEqual(expect.arrayContaining(['mirror']));
+
     // A public subject whose referrer is restricted data: copy -r and backup carry it, so they are refused.
     expect((await runCli(['push', 'ocidir://mixed:v1', 'sites.csv', '-a', 'dev.sealpack.sensitivity=public'], { cwd })).code).toBe(0);
     await writeFile(join(cwd, 'exact.csv'), 'id,lat,lon\n1,60.171234,24.941234\n');

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -180,17 +180,23 @@ describe('open when safe, restricted when required', () => {
       'parks.stac.json',
       ...common,
     ];
-    // Without a declassifying activity the public label is lower than its input's: denied, no catalog.
+    // Without a declassifying activity, a derivative of restricted data is not even pushed where restricted data may not go.
     const undeclared = await runCli([...derive, '--out', 'undeclared'], { cwd, env });
     expect(undeclared.code).toBe(1);
-    const refused = JSON.parse(undeclared.stdout);
+    expect(JSON.parse(undeclared.stdout).error).toMatchObject({
+      code: 'DESTINATION_DENIED',
+      exitCode: 1,
+      message: expect.stringMatching(/--derived-from ocidir:.*restricted@sha256:[a-f0-9]+ is restricted: ocidir:.*public is not a destination for restricted artifacts .*; nothing was pushed/),
+    });
+    await expect(readdir(join(cwd, 'public'))).rejects.toThrow();
+    // Where its input may go, it is pushed, and the judge denies it on its signed PROV: labelled lower than its input.
+    const inPlace = await runCli([...derive, '--to', 'ocidir://vault/restricted:v1', '--out', 'undeclared'], { cwd, env });
+    expect(inPlace.code).toBe(1);
+    const refused = JSON.parse(inPlace.stdout);
     expect(refused.error).toMatchObject({ code: 'POLICY_DENIED', exitCode: 1 });
-    expect(refused.decision.violations).toMatchObject([
-      { id: 'inherits', message: expect.stringMatching(/lower than its inputs .*restricted.*no trusted declassification/) },
-      { id: 'destination', message: expect.stringMatching(/its input ocidir:.*restricted@sha256:[a-f0-9]+ is restricted: ocidir:.*public is not a destination for restricted artifacts/) },
-    ]);
+    expect(refused.decision.violations).toMatchObject([{ id: 'inherits', message: expect.stringMatching(/lower than its inputs .*restricted.*no trusted declassification/) }]);
     expect(refused).toMatchObject({ published: false, untagged: { deleted: true } });
-    expect((await runCli(['resolve', 'ocidir://public:v1'], { cwd, env })).code).not.toBe(0);
+    expect((await runCli(['resolve', 'ocidir://vault/restricted:v1'], { cwd, env })).code).not.toBe(0);
     await expect(readFile(join(cwd, 'undeclared', 'parks.stac.json'), 'utf8')).rejects.toThrow();
 
     const declassified = await runCli([...derive, '--to', 'ocidir://public:v2', '--param', 'declassification=coordinates-generalised', '--param', 'grid_degrees=0.5', '--out', 'public-evidence'], {

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { ANNOTATION_TITLE, type Descriptor, isOciError, MEDIA_TYPE_IMAGE_INDEX, type PackFile, parseManifest, pinnedReference, pushFiles, type Reference, type Target } from '@sealpack/oci-client';
 import type { DistributionInput } from '@sealpack/catalog-stac-dcat';
-import { checkDestination, defaultPolicy, type Decision, judgeArtifact, type OpenInput, type Policy } from '@sealpack/policy';
+import { checkDestination, defaultPolicy, type Decision, destinationVerdict, inputLabelReader, judgeArtifact, type OpenInput, type Policy, PolicyError } from '@sealpack/policy';
 import { buildProvDocument, buildRunManifest, checkLicense, currentEnvironment, hashFile, PREDICATE, serializeRunManifest, spdxDocument } from '@sealpack/provenance';
 import { attestManifest, signManifest, type Signer, type Witness } from '@sealpack/signing';
 import { verifyAttachedByType, type VerifyPolicy } from '@sealpack/signing/verify';
@@ -97,6 +97,7 @@ export function checkPublishInputs(options: Pick<PublishOptions, 'annotations' |
  */
 export async function publish(options: PublishOptions): Promise<PublishResult> {
   checkPublishInputs(options);
+  await checkDerivedFrom(options);
   const { target, reference } = options;
   const emit = options.onEvent ?? (() => undefined);
   const tag = reference.tag ?? 'latest';
@@ -187,6 +188,30 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
   const catalogs = patchCatalogRecords(options.catalogs ?? [], await distributionOf(target, reference, subject, options));
   lap('catalog');
   return { ...result, tagged: true, catalogs };
+}
+
+/**
+ * The labels of what the files were made from, read before any byte leaves: a derivative of
+ * restricted data may not even be pushed untagged where restricted data may not go (its blobs
+ * would be readable by digest there). Only a run that declares a declassification, under a policy
+ * that trusts a declassifier, is left to the judge, which sees the signed PROV.
+ */
+async function checkDerivedFrom(options: PublishOptions): Promise<void> {
+  const derived = options.derivedFrom ?? [];
+  if (derived.length === 0) return;
+  const policy = options.policy ?? defaultPolicy({ signatures: true });
+  const declares = options.parameters !== undefined && Object.hasOwn(options.parameters, 'declassification');
+  if (declares && policy.rules.some((r) => r.type === 'sensitivityInheritance' && r.declassifiers.length > 0)) return;
+  const read = options.openInput === undefined ? undefined : inputLabelReader(options.openInput);
+  const highest = policy.sensitivityLevels[policy.sensitivityLevels.length - 1];
+  for (const input of derived) {
+    const label = read === undefined ? { readable: false } : await read(input.ref);
+    const verdict = destinationVerdict(policy, label.readable ? label.sensitivity : highest, destinationName(options.reference));
+    if (!verdict.passed) {
+      const what = label.readable ? `is ${label.sensitivity ?? 'unlabelled'}` : `could not be read, so it counts as ${highest}`;
+      throw new PolicyError('DESTINATION_DENIED', `--derived-from ${input.ref} ${what}: ${verdict.message}; nothing was pushed`);
+    }
+  }
 }
 
 /** `registry/repository`, or `ocidir://PATH` for a layout: the statement's subject name and the judge's destination. */

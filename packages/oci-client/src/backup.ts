@@ -11,6 +11,11 @@ import type { ReadOnlyTarget, Target } from './target.ts';
 export type BackupOptions = Omit<CopyOptions, 'recursive' | 'tag'> & {
   /** Add to a backup directory that already holds one (or other content) instead of refusing. */
   merge?: boolean;
+  /**
+   * The tag the backup gives its root when `reference` is a digest (default `latest`): a caller
+   * that resolved a tag and judged that digest backs up the digest, under the tag's name.
+   */
+  tag?: string;
 };
 
 /** A backup is written as a tar when its name says so; read back, it is told by its content. */
@@ -61,13 +66,14 @@ async function backupKind(path: string): Promise<'directory' | 'tar'> {
  * backed up by digest), which is how `restore` finds it again. Digests are unchanged.
  */
 export async function backup(source: ReadOnlyTarget, reference: string, destination: string, options: BackupOptions = {}): Promise<CopyResult & { tag: string }> {
-  const tag = isDigest(reference) ? 'latest' : reference;
+  const tag = isDigest(reference) ? (options.tag ?? 'latest') : reference;
   const target = resolve(destination);
   await checkBackupDestination(target, options.merge === true);
   const tar = isTarName(target);
   const dir = tar ? await mkdtemp(join(dirname(target), '.sealpack-backup-')) : target;
   try {
-    const result = await copyGraph(source, new LayoutTarget(dir), reference, { ...options, recursive: true, tag });
+    const { merge: _merge, tag: _tag, ...copyOptions } = options;
+    const result = await copyGraph(source, new LayoutTarget(dir), reference, { ...copyOptions, recursive: true, tag });
     if (tar) await archiveLayout(dir, target);
     return { ...result, tag };
   } finally {

@@ -8,7 +8,7 @@ import { lazyReadable } from './lazy-readable.ts';
 import { isManifestMediaType } from './media-types.ts';
 import { referrersTag } from './registry/referrers-tag-schema.ts';
 import { batchesReferrers, canMountBlobs, hasRepositoryAddress, readsReferrersByTagSchema } from './capabilities.ts';
-import { childDescriptors, parseManifest, type Descriptor } from './schemas.ts';
+import { childDescriptors, manifestChildren, parseManifest, type Descriptor } from './schemas.ts';
 import type { ReadOnlyTarget, Target } from './target.ts';
 
 export interface CopyOptions {
@@ -170,7 +170,7 @@ export async function copyGraph(source: ReadOnlyTarget, destination: Target, ref
       concurrency,
       copyBlob,
     );
-    for (const child of children.filter((c) => isManifestMediaType(c.mediaType))) await visit(child, path, undefined, undefined);
+    for (const child of manifestChildren(parsed)) await visit(child, path, undefined, undefined);
     if (tag === undefined && (await destination.exists(descriptor))) {
       result.skipped++;
     } else {

@@ -4,7 +4,7 @@
 export { OciError, isOciError, type OciErrorCode, type OciErrorKind } from './errors.ts';
 export { isDigest, sha256Of, type Digest } from './digest.ts';
 export { ANNOTATION_CREATED, ANNOTATION_TITLE, MEDIA_TYPE_IMAGE_INDEX, MEDIA_TYPE_IMAGE_MANIFEST } from './media-types.ts';
-export { isMediaType, parseManifest, type Descriptor, type ImageIndex, type ImageManifest, type ParsedManifest } from './schemas.ts';
+export { isMediaType, manifestChildren, parseManifest, type Descriptor, type ImageIndex, type ImageManifest, type ParsedManifest } from './schemas.ts';
 export { formatReference, isValidTag, parseReference, pinnedReference, referenceSelector, sameRepository, type LayoutReference, type Reference, type RegistryReference } from './reference.ts';
 export { bytesSource, fileSource, type ContentSource } from './content.ts';
 export type { FetchOptions, PushOptions, ReadOnlyTarget, ReferrersOptions, Target } from './target.ts';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isDigest, type Digest } from './digest.ts';
 import { OciError } from './errors.ts';
-import { MEDIA_TYPE_DOCKER_MANIFEST, MEDIA_TYPE_DOCKER_MANIFEST_LIST, MEDIA_TYPE_IMAGE_INDEX, MEDIA_TYPE_IMAGE_MANIFEST } from './media-types.ts';
+import { isManifestMediaType, MEDIA_TYPE_DOCKER_MANIFEST, MEDIA_TYPE_DOCKER_MANIFEST_LIST, MEDIA_TYPE_IMAGE_INDEX, MEDIA_TYPE_IMAGE_MANIFEST } from './media-types.ts';
 
 // image-spec descriptor.md: mediaType per RFC 6838 (type/subtype, optional parameters).
 const mediaTypePattern = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}(\s*;.*)?$/;
@@ -119,6 +119,15 @@ export function sniffManifestMediaType(bytes: Uint8Array): string {
 /** Manifest references to other content: config, layers, child manifests. */
 export function childDescriptors(parsed: ParsedManifest): Descriptor[] {
   return parsed.kind === 'manifest' ? [parsed.manifest.config, ...parsed.manifest.layers] : [...parsed.manifest.manifests];
+}
+
+/**
+ * The children that a copy visits as manifests, by their descriptors' media types: an index's
+ * entries, and an image manifest's config or layers that say they are manifests. A judge of what
+ * a copy carries must walk exactly these.
+ */
+export function manifestChildren(parsed: ParsedManifest): Descriptor[] {
+  return childDescriptors(parsed).filter((child) => isManifestMediaType(child.mediaType));
 }
 
 /**

@@ -1,4 +1,4 @@
-import { type Descriptor, parseManifest, type ReadOnlyTarget } from '@sealpack/oci-client';
+import { type Descriptor, manifestChildren, parseManifest, type ReadOnlyTarget } from '@sealpack/oci-client';
 import { SENSITIVITY_ANNOTATION } from './input-labels.ts';
 
 /** What a move takes along besides its root: the manifests of an index, and (copy -r, backup) the referrers graph. */
@@ -34,7 +34,8 @@ export async function carriedLabels(target: ReadOnlyTarget, root: Descriptor, gr
     const parsed = parseManifest(await target.fetchManifest(descriptor), descriptor.mediaType);
     const annotations = (parsed.manifest.annotations ?? {}) as Record<string, string>;
     if (!isRoot && Object.hasOwn(annotations, SENSITIVITY_ANNOTATION)) labels.push({ digest: descriptor.digest, sensitivity: annotations[SENSITIVITY_ANNOTATION] as string });
-    const next: Descriptor[] = parsed.kind === 'index' ? [...parsed.manifest.manifests] : [];
+    // The same children copy visits as manifests: an index's entries, and manifest-typed layers.
+    const next: Descriptor[] = manifestChildren(parsed);
     if (graph.referrers) {
       for (const referrer of await target.referrers(descriptor)) {
         const manifest = parseManifest(await target.fetchManifest(referrer), referrer.mediaType);

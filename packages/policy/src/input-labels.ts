@@ -33,7 +33,8 @@ export interface InputLabel {
 export function inputLabelReader(open: OpenInput): (id: string) => Promise<InputLabel> {
   return async (id) => {
     const ref = referenceOfProvId(id);
-    if (ref === undefined) return { readable: false };
+    // An input named by a tag is whatever the tag names today, not what the run used: unknown.
+    if (ref === undefined || ref.digest === undefined) return { readable: false };
     try {
       const target = await open(ref);
       const descriptor = await target.resolve(referenceSelector(ref) ?? 'latest');

@@ -78,6 +78,44 @@ describe('judgeArtifact: the one decision', () => {
     expect(judged.allow).toBe(false);
   });
 
+  it('an input named by a tag, a SLSA dependency, and JSON-LD this reader does not interpret are counted, fail closed', async () => {
+    const { target, path } = await layout();
+    const raw = await push(target, 'exact nest sites', { 'dev.sealpack.sensitivity': 'restricted' });
+    const attestOn = async (text: string, predicateType: string, predicate: unknown) => {
+      const subject = await push(target, text, { 'dev.sealpack.sensitivity': 'public' });
+      await signManifest(target, subject, { signer, subjectName: 'lay' });
+      await attestManifest(target, subject, { signer, subjectName: 'lay', predicateType, predicate: new TextEncoder().encode(JSON.stringify(predicate)) });
+      return judgeArtifact(target, subject, { reference: 'x', pinned: true, verifyPolicy, policy: INHERIT, openInput: async () => target });
+    };
+    // By tag: what the tag names today is not what the run used.
+    const byTag = await attestOn('by tag', PROV, {
+      '@context': { prov: 'http://www.w3.org/ns/prov#' },
+      '@graph': [
+        { '@id': 'urn:x:run', '@type': 'prov:Activity', 'prov:used': { '@id': `ocidir://${path}:exactnestsites` } },
+        { '@id': `ocidir://${path}:exactnestsites`, '@type': 'prov:Entity' },
+      ],
+    });
+    expect(byTag.evidence.lineage.inputs).toEqual([{ id: `ocidir://${path}:exactnestsites`, unreadable: true }]);
+    expect(byTag.allow).toBe(false);
+    // SLSA provenance v1: its resolved dependencies are inputs too.
+    const slsa = await attestOn('slsa', 'https://slsa.dev/provenance/v1', {
+      buildDefinition: { buildType: 'https://example.org/build', externalParameters: {}, resolvedDependencies: [{ uri: `ocidir://${path}@${raw.digest}` }] },
+      runDetails: { builder: { id: 'https://example.org/builder' } },
+    });
+    expect(slsa.evidence.lineage.inputs).toEqual([{ id: `ocidir://${path}@${raw.digest}`, sensitivity: 'restricted' }]);
+    expect(slsa.allow).toBe(false);
+    // @base makes a relative id an artifact reference this reader does not expand: the document counts as naming an unreadable input.
+    const based = await attestOn('based', PROV, {
+      '@context': { prov: 'http://www.w3.org/ns/prov#', '@base': `ocidir://${path}` },
+      '@graph': [
+        { '@id': 'urn:x:run', '@type': 'prov:Activity', 'prov:used': { '@id': `@${raw.digest}` } },
+        { '@id': `@${raw.digest}`, '@type': 'prov:Entity' },
+      ],
+    });
+    expect(based.evidence.lineage.inputs).toEqual([{ id: 'a PROV document that uses @base, which sealpack does not interpret', unreadable: true }]);
+    expect(based.allow).toBe(false);
+  });
+
   it('without a policy, the built-in default: signed, and nothing above public leaves', async () => {
     const { target } = await layout();
     const restricted = await push(target, 'restricted layer', { 'dev.sealpack.sensitivity': 'restricted' });

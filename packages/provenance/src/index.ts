@@ -5,7 +5,7 @@ export { canonicalDigest, canonicalize } from './jcs.ts';
 export { buildRunManifest, currentEnvironment, parseRunManifest, RUN_MANIFEST_SCHEMA, runManifestDigest, serializeRunManifest, type RunItem, type RunManifest } from './run-manifest.ts';
 export { PROV_CONTEXT } from './prov/context.ts';
 export { buildProvDocument, type ProvDocument, type ProvRun } from './prov/build.ts';
-export { parseProvDocument, type ParsedProv, type ProvNode } from './prov/parse.ts';
+export { artifactReferencesIn, parseProvDocument, type ParsedProv, type ProvNode } from './prov/parse.ts';
 export { buildStatement, IN_TOTO_PAYLOAD_TYPE, IN_TOTO_STATEMENT_V1, parseStatement, statementNames, type Statement, type StatementOptions } from './statement.ts';
 export { PREDICATE } from './predicate-types.ts';
 export { hashFile, type HashedFile } from './sbom/files.ts';

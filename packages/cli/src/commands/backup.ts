@@ -29,7 +29,9 @@ export const backupCommand: Command = {
     // A backup is a move too (an air-gap hand-over): its destination is the layout it writes.
     await judgeMoveTo(context, source, subject, pinnedReference(ref, subject.digest), `ocidir://${path}`, { referrers: true, ...referrerFilterOption(values) });
     const progress = out.progress('backup');
-    const result = await backup(source, ref.digest === undefined ? (referenceSelector(ref) ?? 'latest') : subject.digest, path, {
+    // The digest the judge allowed is what is saved, whatever the tag names by now; the tag names it in the backup.
+    const result = await backup(source, subject.digest, path, {
+      ...(ref.tag === undefined ? {} : { tag: ref.tag }),
       merge: values.merge === true,
       ...referrerFilterOption(values),
       onWarning: (w) => out.warn(w),

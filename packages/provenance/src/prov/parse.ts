@@ -26,6 +26,13 @@ export interface ParsedProv {
    * does not otherwise interpret. A superset on purpose: counting too much denies, missing one allows.
    */
   inputs(): string[];
+  /**
+   * The JSON-LD features the document uses that this reader does not interpret (`@base`,
+   * `@vocab`, a term typed `@vocab`, a `@context` inside a node, `@nest`): where they are, an input
+   * may be named in a way `inputs()` cannot see, so a decision counts the document as naming an
+   * input it cannot read.
+   */
+  uninterpreted: string[];
 }
 
 // Our compact terms, and the same PROV-O relations as others write them (prefixed or full IRI).
@@ -93,6 +100,7 @@ export function parseProvDocument(input: string | unknown, limits?: JsonLimits):
       const used = generators.flatMap((activity) => nodes.get(activity)?.relations.used ?? []);
       return [...new Set([...(entity.relations.wasDerivedFrom ?? []), ...used])].sort();
     },
+    uninterpreted: uninterpretedFeatures(document),
     inputs() {
       const sources = [...nodes.values()].flatMap((node) => [...(node.relations.used ?? []), ...(node.relations.wasDerivedFrom ?? [])]);
       return [...new Set([...sources, ...artifactReferencesIn(document)])].sort();
@@ -187,7 +195,7 @@ const ARTIFACT_SCHEME = /^(oci|ocidir):\/\//i;
  * and keys, compact IRIs expanded with the prefixes of its inline contexts (JSON-LD 1.1 4.1.5),
  * the scheme lower-cased (RFC 3986 3.1: schemes are case-insensitive).
  */
-function artifactReferencesIn(document: Record<string, unknown>): string[] {
+export function artifactReferencesIn(document: Record<string, unknown>): string[] {
   const prefixes = new Map<string, string>();
   for (const context of (Array.isArray(document['@context']) ? document['@context'] : [document['@context']]).filter(isObject)) {
     for (const [key, definition] of Object.entries(context)) {
@@ -217,4 +225,25 @@ function artifactReferencesIn(document: Record<string, unknown>): string[] {
     else if (isObject(value)) pending.push(...Object.values(value));
   }
   return [...found];
+}
+
+/** The JSON-LD 1.1 features (sections 4.1.3, 4.1.2, 4.2.3, 4.1.8, 4.4) that change what an IRI in the document expands to. */
+function uninterpretedFeatures(document: Record<string, unknown>): string[] {
+  const found = new Set<string>();
+  const pending: Array<{ value: unknown; top: boolean; inContext: boolean }> = [{ value: document, top: true, inContext: false }];
+  while (pending.length > 0) {
+    const { value, top, inContext } = pending.pop() as { value: unknown; top: boolean; inContext: boolean };
+    if (Array.isArray(value)) {
+      for (const item of value) pending.push({ value: item, top: false, inContext });
+      continue;
+    }
+    if (!isObject(value)) continue;
+    for (const [key, child] of Object.entries(value)) {
+      if (key === '@base' || key === '@vocab' || key === '@nest') found.add(key);
+      if (key === '@context' && !top) found.add('a @context inside a node');
+      if (inContext && key === '@type' && child === '@vocab') found.add('a term typed @vocab');
+      pending.push({ value: child, top: false, inContext: inContext || key === '@context' });
+    }
+  }
+  return [...found].sort();
 }

@@ -1,5 +1,5 @@
 import { ANNOTATION_CREATED, ANNOTATION_TITLE, type Descriptor, parseManifest, type ReadOnlyTarget } from '@sealpack/oci-client';
-import { artifactReferencesIn, canonicalDigest, PREDICATE, parseProvDocument } from '@sealpack/provenance';
+import { canonicalDigest, PREDICATE } from '@sealpack/provenance';
 import {
   ANNOTATION_BUNDLE_PREDICATE_TYPE as PREDICATE_ANNOTATION,
   type BundleVerdict,
@@ -9,9 +9,7 @@ import {
 } from '@sealpack/signing/verify';
 import { type AttestationEvidence, type Evidence, EvidenceSchema, type SignatureEvidence } from './evidence.ts';
 import type { InputLabel } from './input-labels.ts';
-
-/** The predicates that say what an artifact was made from: each input they name is read for its label. */
-const PROVENANCE_TYPES: ReadonlySet<string> = new Set([PREDICATE.prov, PREDICATE.slsaProvenance, PREDICATE.slsaProvenanceV02]);
+import { namedInputs, PROVENANCE_TYPES } from './provenance-inputs.ts';
 
 export interface CollectOptions {
   /** The reference as the user gave it, and whether it named the digest. */
@@ -51,7 +49,7 @@ export async function collectEvidence(target: ReadOnlyTarget, subject: Descripto
 
   const inputs: Array<{ id: string; sensitivity?: string; unreadable?: true }> = [];
   for (const verdict of verdicts.filter((v) => v.valid && v.predicateType !== undefined && PROVENANCE_TYPES.has(v.predicateType))) {
-    const named = verdict.predicateType === PREDICATE.prov ? provenanceInputs(verdict.predicate, subject.digest) : { ids: slsaInputs(verdict.predicate, subject.digest), uninterpreted: [] };
+    const named = namedInputs(verdict, subject.digest);
     // A document that may name an input this reader cannot see counts as naming one it cannot read.
     if (named.uninterpreted.length > 0) inputs.push({ id: `a PROV document that uses ${named.uninterpreted.join(', ')}, which sealpack does not interpret`, unreadable: true });
     for (const id of named.ids) {
@@ -143,30 +141,4 @@ function toAttestation(v: BundleVerdict, predicateType: string): AttestationEvid
     ...(v.valid && v.predicate !== undefined ? { predicateDigest: canonicalDigest(v.predicate) } : {}),
     ...(keep ? { predicate: v.predicate } : {}),
   };
-}
-
-/**
- * The artifacts a verified PROV document names as inputs: every entity an activity used or an
- * entity was derived from, but the subject itself. The attestation's signed in-toto subject is
- * what binds the document to this artifact, so every input it names counts, whatever id the
- * document gives the output (`oci://…@sha256:`, a file's `urn:sha256:`, another tool's IRI).
- */
-function provenanceInputs(predicate: unknown, digest: string): { ids: string[]; uninterpreted: string[] } {
-  const prov = parseProvDocument(predicate);
-  return { ids: artifactIds(prov.inputs(), digest), uninterpreted: prov.uninterpreted };
-}
-
-/** The artifacts a verified SLSA provenance names (`resolvedDependencies`, v0.2 `materials`, or anywhere else in it). */
-function slsaInputs(predicate: unknown, digest: string): string[] {
-  return typeof predicate === 'object' && predicate !== null ? artifactIds(artifactReferencesIn(predicate as Record<string, unknown>), digest) : [];
-}
-
-/** The ids that name artifacts, but the subject itself; a scheme in any case (RFC 3986 3.1). */
-function artifactIds(ids: readonly string[], digest: string): string[] {
-  const hex = digest.slice(7);
-  const artifacts = ids.flatMap((id) => {
-    const scheme = /^(oci|ocidir):\/\//i.exec(id);
-    return scheme === null ? [] : [`${(scheme[1] as string).toLowerCase()}://${id.slice(scheme[0].length)}`];
-  });
-  return [...new Set(artifacts)].filter((id) => !id.endsWith(`@sha256:${hex}`)).sort();
 }

@@ -383,6 +383,19 @@ function checkInheritance(e: Evidence, levels: readonly string[], declassifier: 
     : fail(`labelled ${own}, lower than its inputs ${worst}, with no trusted declassification`);
 }
 
+/**
+ * Whether a verified PROV attestation records a declassification by a declassifier the policy's
+ * inheritance rules trust: then the artifact's own label stands, whatever its inputs'. None when
+ * the policy has no such rule (nothing can be declassified under it).
+ */
+export function trustedDeclassification(
+  policy: Policy,
+): (attestation: { valid: boolean; predicateType?: string | undefined; keyId?: string | undefined; identity?: string | undefined; issuer?: string | undefined; predicate?: unknown }) => boolean {
+  const matchers = policy.rules.flatMap((rule) => (rule.type === 'sensitivityInheritance' && rule.declassifiers.length > 0 ? [signerMatcher(rule.id, rule.declassifiers)] : []));
+  if (matchers.length === 0) return () => false;
+  return (a) => a.valid && a.predicateType === PROV_PREDICATE && matchers.some((m) => m(a as AttestationEvidence)) && recordsDeclassification(a.predicate);
+}
+
 /** A PROV document whose activity records a `declassification` parameter. */
 function recordsDeclassification(predicate: unknown): boolean {
   const graph = (predicate as { '@graph'?: unknown })?.['@graph'];

@@ -5,7 +5,7 @@ export { DEFAULT_SENSITIVITY_LEVELS, parsePolicy, POLICY_API_VERSION, type Polic
 export { compilePolicy, DECISION_SCHEMA, type CompiledPolicy, type Decision, type RuleResult, type SignerSeen } from './evaluate.ts';
 export { checkDestination, destinationVerdict } from './destinations.ts';
 export { DEFAULT_POLICY_NAME, defaultPolicy, judgeArtifact, type JudgeOptions, type Judgement } from './judge.ts';
-export { type InputLabel, inputLabelReader, type OpenInput, referenceOfProvId, SENSITIVITY_ANNOTATION } from './input-labels.ts';
+export { type InputLabel, type InputLabelOptions, inputLabelReader, type OpenInput, referenceOfProvId, SENSITIVITY_ANNOTATION } from './input-labels.ts';
 export { attestedProvReader } from './prov-reader.ts';
 export type { CarriedGraph } from './carried-labels.ts';
 export { decisionJUnit, decisionTable } from './report.ts';

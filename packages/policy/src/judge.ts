@@ -3,7 +3,7 @@ import type { VerifyPolicy } from '@sealpack/signing/verify';
 import { type CarriedGraph, carriedLabels } from './carried-labels.ts';
 import { collectEvidence } from './collect.ts';
 import { destinationVerdict } from './destinations.ts';
-import { compilePolicy, type Decision, type RuleResult } from './evaluate.ts';
+import { compilePolicy, type Decision, type RuleResult, trustedDeclassification } from './evaluate.ts';
 import type { Evidence } from './evidence.ts';
 import { inputLabelReader, type OpenInput } from './input-labels.ts';
 import { DEFAULT_SENSITIVITY_LEVELS, type Policy, POLICY_API_VERSION } from './policy-file.ts';
@@ -87,7 +87,15 @@ export async function judgeArtifact(target: ReadOnlyTarget, subject: Descriptor,
     reference: options.reference,
     pinned: options.pinned,
     ...(options.verifyPolicy === undefined ? {} : { verifyPolicy: options.verifyPolicy }),
-    ...(readsInputs && options.openInput !== undefined ? { inputLabel: inputLabelReader(options.openInput) } : {}),
+    ...(readsInputs && options.openInput !== undefined
+      ? {
+          inputLabel: inputLabelReader(options.openInput, {
+            ...(options.verifyPolicy === undefined ? {} : { verifyPolicy: options.verifyPolicy }),
+            levels: policy.sensitivityLevels,
+            declassified: trustedDeclassification(policy),
+          }),
+        }
+      : {}),
   });
   let decision = compiled.evaluate(evidence, options.now);
   if (options.destination !== undefined) {

@@ -116,6 +116,42 @@ describe('judgeArtifact: the one decision', () => {
     expect(based.allow).toBe(false);
   });
 
+  it('restricted data laundered through an unlabelled step is still restricted: an input’s label is the strictest of its own lineage', async () => {
+    const { target, path } = await layout();
+    const provOf = (input: string) =>
+      new TextEncoder().encode(
+        JSON.stringify(
+          buildProvDocument({
+            runId: 'step',
+            startedAt: '2026-12-04T10:00:00Z',
+            endedAt: '2026-12-04T10:00:00Z',
+            inputs: [{ ref: input }],
+            outputs: [{ file: 'out', sha256: 'd'.repeat(64), size: 1 }],
+            toolchain: [{ name: 't', version: '1' }],
+          }),
+        ),
+      );
+    const a = await push(target, 'restricted origin', { 'dev.sealpack.sensitivity': 'restricted' });
+    const b = await push(target, 'unlabelled middle step', {});
+    await attestManifest(target, b, { signer, subjectName: 'lay', predicateType: PROV, predicate: provOf(`ocidir://${path}@${a.digest}`) });
+    const c = await push(target, 'public end', { 'dev.sealpack.sensitivity': 'public' });
+    await signManifest(target, c, { signer, subjectName: 'lay' });
+    await attestManifest(target, c, { signer, subjectName: 'lay', predicateType: PROV, predicate: provOf(`ocidir://${path}@${b.digest}`) });
+    const judged = await judgeArtifact(target, c, { reference: 'x', pinned: true, verifyPolicy, destination: 'mirror.example/data/c', openInput: async () => target });
+    expect(judged.evidence.lineage.inputs).toEqual([{ id: `ocidir://${path}@${b.digest}`, sensitivity: 'restricted' }]);
+    expect(judged.reasons).toEqual([expect.stringMatching(/^destination: its input ocidir:\S+ is restricted: /)]);
+    // Under another key the middle step's provenance proves nothing, and its own (absent) label stands.
+    const { publicKey: stranger } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const strangers = await judgeArtifact(target, c, {
+      reference: 'x',
+      pinned: true,
+      verifyPolicy: { publicKey: stranger, ignoreTlog: true },
+      destination: 'mirror.example/data/c',
+      openInput: async () => target,
+    });
+    expect(strangers.evidence.lineage.inputs).toEqual([]);
+  });
+
   it('without a policy, the built-in default: signed, and nothing above public leaves', async () => {
     const { target } = await layout();
     const restricted = await push(target, 'restricted layer', { 'dev.sealpack.sensitivity': 'restricted' });
@@ -177,7 +213,7 @@ describe('judgeArtifact: the one decision', () => {
       verifyPolicy,
       destination: 'mirror.example/data/x',
       // The input's reference names another host; here it resolves to an unlabelled artifact of the layout.
-      openInput: async () => ({ resolve: async () => unlabelled, fetchManifest: (d: Descriptor) => target.fetchManifest(d) }) as unknown as ReadOnlyTarget,
+      openInput: async () => ({ resolve: async () => unlabelled, fetchManifest: (d: Descriptor) => target.fetchManifest(d), referrers: async () => [] }) as unknown as ReadOnlyTarget,
     });
     expect(readUnlabelled.evidence.lineage.inputs).toEqual([{ id: `oci://unreachable.example/raw@sha256:${'b'.repeat(64)}` }]);
     expect(readUnlabelled.allow).toBe(true);

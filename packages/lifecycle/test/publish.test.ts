@@ -124,6 +124,29 @@ describe('publish, the library function', () => {
     await expect(target.fetchManifest(allowed.subject)).resolves.toBeDefined();
   });
 
+  it('reads the labels of what it was derived from before anything is pushed', async () => {
+    const { target, reference, file } = await fixture('layout');
+    const source = await fixture('layout');
+    const restricted = await publish(
+      options(source.target, source.reference, source.file, {
+        annotations: { 'dev.sealpack.sensitivity': 'restricted' },
+        policy: parsePolicy(`${HEAD}rules:\n  - { id: signed, type: signatures }\ndestinations:\n  restricted: ['**']\n`, 'vault.yaml'),
+      }),
+    );
+    const derivedFrom = [{ ref: restricted.pinned, sha256: restricted.subject.digest.slice(7), size: restricted.subject.size }];
+    const openInput = async () => source.target;
+    // A public destination: refused before a byte leaves, whether the input is read or cannot be.
+    for (const change of [{ openInput }, {}]) {
+      await expect(publish(options(target, reference, file, { derivedFrom, ...change }))).rejects.toMatchObject({ code: 'DESTINATION_DENIED', message: expect.stringMatching(/nothing was pushed/) });
+    }
+    await expect(target.tags()).rejects.toBeDefined();
+    // A run that declares a declassification, under a policy that trusts a declassifier, is left to the judge.
+    const trusting = parsePolicy(`${HEAD}rules:\n  - { id: signed, type: signatures }\n  - { id: inherits, type: sensitivityInheritance, declassifiers: [{ keyId: nobody }] }\ndestinations:\n  public: ['**']\n`, 'trusting.yaml');
+    const judged = await publish(options(target, reference, file, { derivedFrom, openInput, policy: trusting, parameters: { declassification: 'generalised' } }));
+    expect(judged).toMatchObject({ allow: false, tagged: false });
+    expect(judged.reasons).toEqual(expect.arrayContaining([expect.stringMatching(/^inherits: labelled public, lower than its inputs/)]));
+  });
+
   it('checks every local input before a byte leaves', async () => {
     const { reference } = await fixture('layout');
     const base = { annotations: { 'dev.sealpack.sensitivity': 'public' }, reference, policy: OPEN };

@@ -31,6 +31,10 @@ describe('copy, backup and restore ask the judge before writing: restricted data
     expect(await readdir(cwd)).not.toContain('out.tar');
 
     expect((await runCli(['copy', 'ocidir://plain:v1', 'ocidir://mirror-plain:v1'], { cwd })).code).toBe(0);
+    // A new tag is a new name to pull it by: judged the same way, in place.
+    expect((await runCli(['tag', 'ocidir://src:v1', 'stable'], { cwd })).code).toBe(1);
+    expect((await runCli(['resolve', 'ocidir://src:stable'], { cwd })).code).not.toBe(0);
+    expect((await runCli(['tag', 'ocidir://plain:v1', 'stable'], { cwd })).code).toBe(0);
     expect((await runCli(['copy', 'ocidir://open:v1', 'ocidir://mirror-open:v1'], { cwd })).code).toBe(0);
   });
 

@@ -141,7 +141,10 @@ describe('publish, the library function', () => {
     }
     await expect(target.tags()).rejects.toBeDefined();
     // A run that declares a declassification, under a policy that trusts a declassifier, is left to the judge.
-    const trusting = parsePolicy(`${HEAD}rules:\n  - { id: signed, type: signatures }\n  - { id: inherits, type: sensitivityInheritance, declassifiers: [{ keyId: nobody }] }\ndestinations:\n  public: ['**']\n`, 'trusting.yaml');
+    const trusting = parsePolicy(
+      `${HEAD}rules:\n  - { id: signed, type: signatures }\n  - { id: inherits, type: sensitivityInheritance, declassifiers: [{ keyId: nobody }] }\ndestinations:\n  public: ['**']\n`,
+      'trusting.yaml',
+    );
     const judged = await publish(options(target, reference, file, { derivedFrom, openInput, policy: trusting, parameters: { declassification: 'generalised' } }));
     expect(judged).toMatchObject({ allow: false, tagged: false });
     expect(judged.reasons).toEqual(expect.arrayContaining([expect.stringMatching(/^inherits: labelled public, lower than its inputs/)]));

@@ -21,7 +21,8 @@ const leaked = (registry: FakeRegistry) => registry.requests.filter((r) => r.hea
 function registryB(challenge: () => boolean) {
   return (req: IncomingMessage, res: ServerResponse) => {
     if (challenge() && req.headers.authorization === undefined) return void res.writeHead(401, { 'www-authenticate': 'Basic realm="b"' }).end();
-    if (req.url?.startsWith('/v2/data/x/manifests/') === true) {
+    // data/x:v1 (by tag or digest) is all it holds: no referrers, no tag-schema referrers index.
+    if (req.url?.startsWith('/v2/data/x/manifests/') === true && req.url.includes('/manifests/sha256-') === false) {
       const head = { 'content-type': MANIFEST, 'docker-content-digest': sha256Of(manifest), 'content-length': String(Buffer.byteLength(manifest)) };
       return void res.writeHead(200, head).end(req.method === 'HEAD' ? undefined : manifest);
     }

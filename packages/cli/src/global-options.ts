@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { formatReference, openTarget, parseReference, type OpenTargetOptions, type Reference, type Target } from '@sealpack/oci-client';
+import { openTarget, parseReference, type OpenTargetOptions, type Reference, type Target } from '@sealpack/oci-client';
 import { z } from 'zod';
 import { UsageError } from './errors.ts';
 import type { CliIo } from './io.ts';
@@ -54,10 +54,7 @@ export function withLayoutPath(ref: Reference, cwd: string): Reference {
   return ref.kind === 'layout' ? { ...ref, path: resolve(cwd, ref.path) } : ref;
 }
 
-/** A repository as records and statements name it: `HOST/REPO`, or `ocidir://PATH` for a layout (cosign's subject name). */
-export function repositoryName(ref: Reference): string {
-  return formatReference({ ...ref, tag: undefined, digest: undefined }).replace(/^oci:\/\//, '');
-}
+export { repositoryName } from '@sealpack/oci-client';
 
 export function openRefTarget(ref: Reference, options: OpenTargetOptions, io: CliIo): Target {
   return openTarget(withLayoutPath(ref, io.cwd), options);

@@ -1,6 +1,6 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ANNOTATION_CREATED, type Descriptor, isOciError, parseManifest, type Target } from '@sealpack/oci-client';
+import { ANNOTATION_CREATED, type Descriptor, isOciError, parseManifest, referrersTag, type Target } from '@sealpack/oci-client';
 import type { VerifyPolicy } from '@sealpack/signing/verify';
 import { z } from 'zod';
 import { LifecycleError } from './errors.ts';
@@ -150,14 +150,22 @@ export async function applyGc(target: Target, plan: GcPlan, options: ApplyGcOpti
     }
     await deleteIfThere(target, subject);
     manifests++;
-    const fallback = await target.resolve(`sha256-${subject.digest.slice(7)}`).catch((error: unknown) => {
-      if (isOciError(error, 'NOT_FOUND')) return undefined;
-      throw error;
-    });
+    const fallback = await fallbackIndexOf(target, subject);
     if (fallback !== undefined) await deleteIfThere(target, fallback);
   }
   const blobs = options.layoutPath === undefined ? 0 : await removeUnreferencedBlobs(target, options.layoutPath);
   return { manifests, blobs };
+}
+
+/**
+ * A subject's tag-schema referrers index (OCI distribution-spec 1.1 "Referrers Tag Schema"), kept
+ * by a registry without the referrers API; none where there is no such tag.
+ */
+export async function fallbackIndexOf(target: Target, subject: Descriptor): Promise<Descriptor | undefined> {
+  return target.resolve(referrersTag(subject.digest)).catch((error: unknown) => {
+    if (isOciError(error, 'NOT_FOUND')) return undefined;
+    throw error;
+  });
 }
 
 async function deleteIfThere(target: Target, descriptor: Descriptor): Promise<void> {

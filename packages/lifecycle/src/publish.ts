@@ -1,11 +1,25 @@
 import { basename } from 'node:path';
-import { ANNOTATION_TITLE, type Descriptor, isOciError, MEDIA_TYPE_IMAGE_INDEX, type PackFile, parseManifest, pinnedReference, pushFiles, type Reference, type Target } from '@sealpack/oci-client';
+import {
+  ANNOTATION_TITLE,
+  type Descriptor,
+  type ImageManifest,
+  isOciError,
+  MEDIA_TYPE_IMAGE_INDEX,
+  type PackFile,
+  parseManifest,
+  pinnedReference,
+  pushFiles,
+  type Reference,
+  repositoryName,
+  type Target,
+} from '@sealpack/oci-client';
 import type { DistributionInput } from '@sealpack/catalog-stac-dcat';
 import { checkDestination, defaultPolicy, type Decision, destinationVerdict, inputLabelReader, judgeArtifact, type OpenInput, type Policy, PolicyError } from '@sealpack/policy';
 import { buildProvDocument, buildRunManifest, checkLicense, currentEnvironment, hashFile, PREDICATE, serializeRunManifest, spdxDocument } from '@sealpack/provenance';
 import { attestManifest, signManifest, type Signer, type Witness } from '@sealpack/signing';
 import { verifyAttachedByType, type VerifyPolicy } from '@sealpack/signing/verify';
 import { LifecycleError } from './errors.ts';
+import { fallbackIndexOf } from './gc.ts';
 import { checkCatalogRecords, type CatalogRecord, type PatchedRecord, patchCatalogRecords } from './publish-catalogs.ts';
 
 /** What a publish reports as it goes, for progress and logs (the CLI prints these). */
@@ -84,7 +98,7 @@ export function checkPublishInputs(options: Pick<PublishOptions, 'annotations' |
   if (label !== undefined && !policy.sensitivityLevels.includes(label)) {
     throw new LifecycleError('INVALID_LABEL', `dev.sealpack.sensitivity=${label} is not a sensitivity level of policy ${policy.metadata.name} (${policy.sensitivityLevels.join(' < ')})`);
   }
-  checkDestination(policy, label, destinationName(options.reference));
+  checkDestination(policy, label, repositoryName(options.reference));
 }
 
 /**
@@ -101,7 +115,7 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
   const { target, reference } = options;
   const emit = options.onEvent ?? (() => undefined);
   const tag = reference.tag ?? 'latest';
-  const subjectName = destinationName(reference);
+  const subjectName = repositoryName(reference);
   const stages: Record<string, number> = {};
   let mark = performance.now();
   const lap = (stage: string) => {
@@ -125,9 +139,11 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
   const signing = { signer: options.signer, subjectName, ...(options.witnesses === undefined ? {} : { witnesses: options.witnesses }) };
   const attached = await verifyAttachedByType(target, subject, options.verifyPolicy, [PREDICATE.cosignSign, PREDICATE.prov, PREDICATE.spdx]);
   const before = new Set((await target.referrers(subject)).map((r) => r.digest));
-  const signedAlready = (attached.get(PREDICATE.cosignSign) ?? []).some((v) => v.valid);
-  if (!signedAlready) await signManifest(target, subject, signing);
-  emit({ stage: 'signed', already: signedAlready });
+  // The referrers this release rests on, for the catalogs: the ones this run made or found verified.
+  const relied: NonNullable<DistributionInput['referrers']> = {};
+  const signedAlready = (attached.get(PREDICATE.cosignSign) ?? []).find((v) => v.valid)?.referrer;
+  relied.signature = signedAlready?.digest ?? (await signManifest(target, subject, signing)).referrer.digest;
+  emit({ stage: 'signed', already: signedAlready !== undefined });
 
   const hashed = await Promise.all(options.files.map((f) => hashFile(f.path, f.title ?? basename(f.path))));
   // The run's time: the given one, else now (a re-run skips the attestations that exist, so the time need not repeat).
@@ -150,16 +166,20 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
   const license = options.annotations['org.opencontainers.image.licenses'];
   const sbom = spdxDocument(hashed, { name: subjectName, created: when, tool: `${options.tool.name}@${options.tool.version}`, ...(license === undefined ? {} : { license }) });
   const evidence: PublishResult['evidence'] = { prov, sbom, runManifest };
-  for (const [predicateType, predicate, what] of [
-    [PREDICATE.prov, prov, 'PROV'],
-    [PREDICATE.spdx, sbom, 'SBOM'],
+  for (const [predicateType, predicate, what, relation] of [
+    [PREDICATE.prov, prov, 'PROV', 'provenance'],
+    [PREDICATE.spdx, sbom, 'SBOM', 'sbom'],
   ] as const) {
     // The subject's digest fixes the files (and so the SBOM) but not what the PROV says of the run:
     // one made from other inputs or parameters (a declassification added on a re-run) is attested anew.
     const existing = (attached.get(predicateType) ?? []).find((v) => v.valid && (predicateType !== PREDICATE.prov || sameActivity(v.predicate, prov)));
-    if (existing === undefined) await attestManifest(target, subject, { ...signing, predicateType, predicate: new TextEncoder().encode(JSON.stringify(predicate)) });
-    else if (what === 'PROV') evidence.prov = existing.predicate;
-    else evidence.sbom = existing.predicate;
+    if (existing === undefined) {
+      relied[relation] = (await attestManifest(target, subject, { ...signing, predicateType, predicate: new TextEncoder().encode(JSON.stringify(predicate)) })).referrer.digest;
+    } else {
+      relied[relation] = existing.referrer.digest;
+      if (what === 'PROV') evidence.prov = existing.predicate;
+      else evidence.sbom = existing.predicate;
+    }
     emit({ stage: 'attested', what, already: existing !== undefined });
   }
   lap('sign+attest');
@@ -185,7 +205,7 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
   }
   await target.tag(subject, tag);
   emit({ stage: 'tagged', tag });
-  const catalogs = patchCatalogRecords(options.catalogs ?? [], await distributionOf(target, reference, subject, options));
+  const catalogs = patchCatalogRecords(options.catalogs ?? [], distributionOf(reference, subject, pushed.artifact.manifest, relied, options));
   lap('catalog');
   return { ...result, tagged: true, catalogs };
 }
@@ -206,17 +226,12 @@ async function checkDerivedFrom(options: PublishOptions): Promise<void> {
   const highest = policy.sensitivityLevels[policy.sensitivityLevels.length - 1];
   for (const input of derived) {
     const label = read === undefined ? { readable: false } : await read(input.ref);
-    const verdict = destinationVerdict(policy, label.readable ? label.sensitivity : highest, destinationName(options.reference));
+    const verdict = destinationVerdict(policy, label.readable ? label.sensitivity : highest, repositoryName(options.reference));
     if (!verdict.passed) {
       const what = label.readable ? `is ${label.sensitivity ?? 'unlabelled'}` : `could not be read, so it counts as ${highest}`;
       throw new PolicyError('DESTINATION_DENIED', `--derived-from ${input.ref} ${what}: ${verdict.message}; nothing was pushed`);
     }
   }
-}
-
-/** `registry/repository`, or `ocidir://PATH` for a layout: the statement's subject name and the judge's destination. */
-function destinationName(reference: Reference): string {
-  return reference.kind === 'layout' ? `ocidir://${reference.path}` : `${reference.registry}/${reference.repository}`;
 }
 
 /**
@@ -234,12 +249,8 @@ async function withdrawUntagged(target: Target, subject: Descriptor, referrers: 
   try {
     for (const referrer of attached) await target.delete(referrer);
     await target.delete(subject);
-    // A registry without the referrers API keeps them in a tag-schema index (OCI distribution-spec
-    // 1.1 "Referrers Tag Schema"), now empty: it goes too.
-    const fallback = await target.resolve(`sha256-${subject.digest.slice(7)}`).catch((error: unknown) => {
-      if (isOciError(error, 'NOT_FOUND')) return undefined;
-      throw error;
-    });
+    // A registry without the referrers API keeps them in a tag-schema index, now empty: it goes too.
+    const fallback = await fallbackIndexOf(target, subject);
     if (fallback !== undefined) await target.delete(fallback);
     return { referrers, deleted: true };
   } catch (error) {
@@ -255,25 +266,18 @@ async function indexLists(target: Target, tagged: Descriptor, subject: Descripto
   return parsed.kind === 'index' && parsed.manifest.manifests.some((m) => m.digest === subject.digest);
 }
 
-/** The release as a catalog is told of it: where it lives, its files, and the digests of its evidence. */
-async function distributionOf(target: Target, reference: Reference, subject: Descriptor, options: Pick<PublishOptions, 'annotations' | 'artifactType' | 'verifyPolicy'>): Promise<DistributionInput> {
-  const parsed = JSON.parse(new TextDecoder().decode(await target.fetchManifest(subject))) as { layers?: Descriptor[] };
-  const files = (parsed.layers ?? []).flatMap((layer) => {
+/** The release as a catalog is told of it: where it lives, its files, and the evidence it rests on. */
+function distributionOf(
+  reference: Reference,
+  subject: Descriptor,
+  manifest: ImageManifest,
+  referrers: NonNullable<DistributionInput['referrers']>,
+  options: Pick<PublishOptions, 'annotations' | 'artifactType'>,
+): DistributionInput {
+  const files = manifest.layers.flatMap((layer) => {
     const title = layer.annotations?.[ANNOTATION_TITLE];
     return title === undefined ? [] : [{ name: title, mediaType: layer.mediaType, size: layer.size, digest: layer.digest }];
   });
-  // The evidence's digests, by the type each verified bundle signs (never by an unsigned annotation).
-  const byType = await verifyAttachedByType(target, subject, options.verifyPolicy, [PREDICATE.cosignSign, PREDICATE.prov, PREDICATE.spdx]);
-  const first = (type: string) => (byType.get(type) ?? []).find((v) => v.valid)?.referrer.digest;
-  const referrers: NonNullable<DistributionInput['referrers']> = {};
-  for (const [relation, type] of [
-    ['signature', PREDICATE.cosignSign],
-    ['provenance', PREDICATE.prov],
-    ['sbom', PREDICATE.spdx],
-  ] as const) {
-    const digest = first(type);
-    if (digest !== undefined) referrers[relation] = digest;
-  }
   const place =
     reference.kind === 'layout'
       ? { location: 'local' as const, registry: reference.path, repository: '' }

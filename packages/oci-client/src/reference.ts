@@ -138,6 +138,15 @@ export function formatReference(ref: Reference): string {
   return `oci://${ref.registry}/${ref.repository}${suffix}`;
 }
 
+/**
+ * A repository as records, statements and policy destinations name it: `HOST/REPO`, or
+ * `ocidir://PATH` for a layout (cosign's subject name). One spelling everywhere, so that a policy's
+ * destination pattern means the same to the CLI and to a library caller.
+ */
+export function repositoryName(ref: Reference): string {
+  return formatReference({ ...ref, tag: undefined, digest: undefined }).replace(/^oci:\/\//, '');
+}
+
 /** The printed, digest-pinned form (`oci://HOST/REPO@sha256:…`), without the tag. */
 export function pinnedReference(ref: Reference, digest: Digest): string {
   const { tag: _tag, ...rest } = ref;
